@@ -1,0 +1,68 @@
+"""Base classes for every app's API: scoped querysets, write permissions, idempotent writes."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from rest_framework import viewsets
+from rest_framework.response import Response
+
+from communities.models import IdempotencyRecord
+from communities.permissions import ScopedWritePermission
+
+
+class ScopedQuerysetMixin:
+    """`queryset` is narrowed with `for_user(request.user)`: objects outside scope are a 404."""
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        return qs.for_user(self.request.user)
+
+
+class ScopedModelViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
+    permission_classes = [ScopedWritePermission]
+
+
+class ScopedReadOnlyViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class IdempotentCreateMixin:
+    """A POST with an `Idempotency-Key` header is done once: a retry returns the first answer.
+
+    Phones on poor networks resend writes; the key makes the retry safe. The record is claimed in the
+    same transaction as the write, so two concurrent retries cannot both create.
+    """
+
+    def create(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()[:100]
+        if not key:
+            return super().create(request, *args, **kwargs)
+        user = request.user if request.user.is_authenticated else None
+        scope = f"{request.method} {request.path}"
+        existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
+        if existing is not None and existing.status_code is not None:
+            return Response(existing.body, status=existing.status_code, headers={"Idempotent-Replay": "true"})
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(user=user, scope=scope, key=key)
+                response = super().create(request, *args, **kwargs)
+                if response.status_code >= 400:
+                    raise _NotKept(response)
+                record.status_code = response.status_code
+                record.body = response.data
+                record.save(update_fields=["status_code", "body"])
+        except _NotKept as failed:
+            return failed.response  # errors are not remembered: the client may fix and resend
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
+            if existing is not None and existing.status_code is not None:
+                return Response(
+                    existing.body, status=existing.status_code, headers={"Idempotent-Replay": "true"}
+                )
+            raise
+        return response
+
+
+class _NotKept(Exception):
+    def __init__(self, response):
+        self.response = response

@@ -1,0 +1,53 @@
+"""JSON errors with a message a person can read, for DRF and for domain errors from services."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from communities.errors import DomainError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        body = {"detail": exc.message, "code": exc.code}
+        if exc.field:
+            body["field"] = exc.field
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "message_dict"):
+            exc = exceptions.ValidationError(exc.message_dict)
+        else:
+            exc = exceptions.ValidationError({"detail": exc.messages})
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
+        response.data = {"detail": _summary(response.data), "errors": response.data}
+    elif isinstance(exc, Http404 | PermissionDenied):
+        pass
+    if response.status_code == status.HTTP_404_NOT_FOUND and "detail" not in (response.data or {}):
+        response.data = {"detail": "Not found."}
+    return response
+
+
+def _summary(errors) -> str:
+    parts = []
+    for field, messages in errors.items():
+        text = messages if isinstance(messages, str) else "; ".join(str(m) for m in _flatten(messages))
+        parts.append(text if field in ("non_field_errors", "detail") else f"{field}: {text}")
+    return " ".join(parts)
+
+
+def _flatten(value):
+    if isinstance(value, list | tuple):
+        for v in value:
+            yield from _flatten(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            for m in _flatten(v):
+                yield f"{k}: {m}"
+    else:
+        yield value

@@ -1,0 +1,13 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("divisions", views.DivisionViewSet)
+router.register("compounds", views.CompoundViewSet)
+router.register("buildings", views.BuildingViewSet)
+router.register("households", views.HouseholdViewSet)
+router.register("people", views.PersonViewSet)
+router.register("ownerships", views.OwnershipViewSet)
+
+urlpatterns = router.urls

@@ -1,0 +1,103 @@
+"""Background jobs with progress: start one from a page or the API, run it in Celery, poll it.
+
+A handler is a function `handler(job, progress)` given by dotted path; it reads its inputs from
+`job.params` / `job.input_file`, calls `progress(done, total)` now and then, and may set
+`job.result_file`, `job.result` and `job.message`. Raising `JobFailed(errors=[...])` fails the job
+with a row-by-row report; the handler's own transaction decides what is kept (imports keep nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .choices import JobStatus
+from .models import BackgroundJob
+
+log = logging.getLogger(__name__)
+
+
+class JobFailed(Exception):
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+class Progress:
+    """Writes progress to the job row at most a few times a second (outside the work's transaction,
+    so the page sees it move)."""
+
+    def __init__(self, job: BackgroundJob, min_interval: float = 0.3):
+        self.job = job
+        self.min_interval = min_interval
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int | None = None, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.min_interval:
+            return
+        self._last = now
+        fields = {"done": done}
+        if total is not None:
+            fields["total"] = total
+        # a separate connection is not needed: handlers do their writes in one atomic block at the
+        # end, or the row update is committed immediately outside any atomic block
+        BackgroundJob.objects.filter(pk=self.job.pk).update(**fields)
+
+
+def start_job(
+    *, kind: str, handler: str, user, params: dict[str, Any] | None = None, input_file: File | None = None
+) -> BackgroundJob:
+    from . import outbox
+    from .tasks import run_job
+
+    with transaction.atomic():
+        job = BackgroundJob(kind=kind, handler=handler, created_by=user, params=params or {})
+        if input_file is not None:
+            job.input_file.save(input_file.name, input_file, save=False)
+        job.save()
+        outbox.enqueue(run_job, job.pk)
+    return job
+
+
+def run(job_id: int) -> None:
+    job = BackgroundJob.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return  # idempotent: a redelivered message does nothing
+    BackgroundJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    job.status = JobStatus.RUNNING
+    handler: Callable[[BackgroundJob, Progress], None] = import_string(job.handler)
+    progress = Progress(job)
+    try:
+        handler(job, progress)
+    except JobFailed as exc:
+        job.status = JobStatus.FAILED
+        job.message = exc.message[:500]
+        job.errors = exc.errors[:1000]
+    except Exception as exc:
+        log.exception("job %s failed", job.pk)
+        job.status = JobStatus.FAILED
+        job.message = f"{type(exc).__name__}: {exc}"[:500]
+    else:
+        job.status = JobStatus.SUCCEEDED
+    job.finished_at = timezone.now()
+    job.done = job.total if job.status == JobStatus.SUCCEEDED else BackgroundJob.objects.get(pk=job.pk).done
+    job.save()
+
+
+def complete_ping(job_id: int) -> None:
+    BackgroundJob.objects.filter(pk=job_id).update(
+        status=JobStatus.SUCCEEDED, finished_at=timezone.now(), message="pong"
+    )
+
+
+def ping_handler(job: BackgroundJob, progress: Progress) -> None:
+    job.message = "pong"

@@ -1,0 +1,85 @@
+"""Reads: every model a user can reach is scoped here, through communities.scoping."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Count, Q
+
+from .choices import EDITOR_ROLES, RESIDENT_DATA_ROLES
+from .scoping import get_scope
+
+
+class DivisionQuerySet(models.QuerySet):
+    def for_user(self, user) -> DivisionQuerySet:
+        return self.filter(get_scope(user).q("path"))
+
+    def editable_by(self, user) -> DivisionQuerySet:
+        return self.filter(get_scope(user).q("path", EDITOR_ROLES))
+
+    def subtree(self, division) -> DivisionQuerySet:
+        return self.filter(path__startswith=division.path)
+
+
+class CompoundQuerySet(models.QuerySet):
+    def for_user(self, user) -> CompoundQuerySet:
+        return self.filter(get_scope(user).q("division__path"))
+
+    def editable_by(self, user) -> CompoundQuerySet:
+        return self.filter(get_scope(user).q("division__path", EDITOR_ROLES))
+
+    def in_division(self, division) -> CompoundQuerySet:
+        return self.filter(division__path__startswith=division.path)
+
+    def with_counts(self) -> CompoundQuerySet:
+        return self.annotate(
+            building_count=Count("buildings", distinct=True),
+            household_count=Count("buildings__households", distinct=True),
+        )
+
+
+class BuildingQuerySet(models.QuerySet):
+    def for_user(self, user) -> BuildingQuerySet:
+        return self.filter(get_scope(user).q("compound__division__path"))
+
+    def editable_by(self, user) -> BuildingQuerySet:
+        return self.filter(get_scope(user).q("compound__division__path", EDITOR_ROLES))
+
+    def in_division(self, division) -> BuildingQuerySet:
+        return self.filter(compound__division__path__startswith=division.path)
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def for_user(self, user) -> HouseholdQuerySet:
+        return self.filter(get_scope(user).q("building__compound__division__path", RESIDENT_DATA_ROLES))
+
+    def editable_by(self, user) -> HouseholdQuerySet:
+        return self.filter(get_scope(user).q("building__compound__division__path", EDITOR_ROLES))
+
+    def in_division(self, division) -> HouseholdQuerySet:
+        return self.filter(building__compound__division__path__startswith=division.path)
+
+    def with_owner_count(self) -> HouseholdQuerySet:
+        return self.annotate(
+            owner_count=Count("ownerships", filter=Q(ownerships__kind__in=["owner", "co_owner"]))
+        )
+
+
+class PersonQuerySet(models.QuerySet):
+    def for_user(self, user) -> PersonQuerySet:
+        return self.filter(get_scope(user).q("division__path", RESIDENT_DATA_ROLES))
+
+    def editable_by(self, user) -> PersonQuerySet:
+        return self.filter(get_scope(user).q("division__path", EDITOR_ROLES))
+
+    def in_division(self, division) -> PersonQuerySet:
+        return self.filter(division__path__startswith=division.path)
+
+
+class OwnershipQuerySet(models.QuerySet):
+    def for_user(self, user) -> OwnershipQuerySet:
+        return self.filter(
+            get_scope(user).q("household__building__compound__division__path", RESIDENT_DATA_ROLES)
+        )
+
+    def editable_by(self, user) -> OwnershipQuerySet:
+        return self.filter(get_scope(user).q("household__building__compound__division__path", EDITOR_ROLES))

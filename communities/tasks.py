@@ -1,0 +1,24 @@
+from celery import shared_task
+
+from . import outbox
+
+
+@shared_task(name="communities.tasks.drain_outbox", ignore_result=True)
+def drain_outbox() -> int:
+    return outbox.drain()
+
+
+@shared_task(name="communities.tasks.run_job", ignore_result=True, acks_late=True)
+def run_job(job_id: int) -> None:
+    """Run a BackgroundJob by id; the job's kind names its handler (see communities.jobs)."""
+    from .jobs import run
+
+    run(job_id)
+
+
+@shared_task(name="communities.tasks.ping", ignore_result=True)
+def ping(job_id: int) -> None:
+    """A trivial job used by the health check and the real-worker test: marks the job done."""
+    from .jobs import complete_ping
+
+    complete_ping(job_id)

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from communities import views as community_views
+from communities.api.auth import ObtainTokenView, RevokeTokenView
+
+api_v1 = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", RevokeTokenView.as_view(), name="api-token-revoke"),
+    path("", include("communities.api.urls")),
+    path("", include("projects.api.urls")),
+    path("", include("consultations.api.urls")),
+    path("", include("consultations.ballots.api.urls")),
+    path("", include("supervision.api.urls")),
+]
+
+urlpatterns = [
+    path("healthz", community_views.healthz, name="healthz"),
+    path("readyz", community_views.readyz, name="readyz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("communities.urls")),
+    path("", community_views.home, name="home"),
+    path("projects/", include("projects.urls")),
+    path("consultations/", include("consultations.urls")),
+    path("ballots/", include("consultations.ballots.urls")),
+    path("supervision/", include("supervision.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

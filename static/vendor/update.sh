@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Re-copies the vendored front-end files from the npm registry (no CDN at run time).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+cd "$tmp"
+npm pack bootstrap@5.3.8 htmx.org@2.0.7 axe-core@4.10.3 >/dev/null
+for f in *.tgz; do mkdir -p "${f%.tgz}"; tar xzf "$f" -C "${f%.tgz}"; done
+cp bootstrap-5.3.8/package/dist/css/bootstrap.min.css* bootstrap-5.3.8/package/dist/js/bootstrap.bundle.min.js* "$here/bootstrap/"
+cp htmx.org-2.0.7/package/dist/htmx.min.js "$here/htmx/"
+cp axe-core-4.10.3/package/axe.min.js "$here/axe/"
+rm -rf "$tmp"
+echo "vendored files updated"

@@ -1,0 +1,119 @@
+"""The cast every test can use: a division tree with two streets and three communities, and one user
+per role (healthchecks' alice/bob/charlie idea)."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from communities.choices import DivisionLevel, Role
+from tests import factories as f
+
+
+def pytest_configure(config):
+    # Tests serve static files unhashed: no collectstatic needed (see STACK.md).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    province: object
+    city: object
+    district: object
+    street_a: object
+    street_b: object
+    community_a: object
+    community_b: object
+    community_c: object
+    compound_a: object
+    compound_b: object
+    compound_c: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    province = f.DivisionFactory(name="江西省", level=DivisionLevel.PROVINCE, code="360000000000")
+    city = f.DivisionFactory(name="九江市", level=DivisionLevel.CITY, parent=province)
+    district = f.DivisionFactory(name="武宁县", level=DivisionLevel.DISTRICT, parent=city)
+    street_a = f.DivisionFactory(name="新宁镇", level=DivisionLevel.STREET, parent=district)
+    street_b = f.DivisionFactory(name="宋溪镇", level=DivisionLevel.STREET, parent=district)
+    community_a = f.DivisionFactory(name="竹岭社区", level=DivisionLevel.COMMUNITY, parent=street_a)
+    community_b = f.DivisionFactory(name="白石岭社区", level=DivisionLevel.COMMUNITY, parent=street_a)
+    community_c = f.DivisionFactory(name="宋溪社区", level=DivisionLevel.COMMUNITY, parent=street_b)
+    return World(
+        province,
+        city,
+        district,
+        street_a,
+        street_b,
+        community_a,
+        community_b,
+        community_c,
+        compound_a=f.CompoundFactory(division=community_a, name="民居巷血防站"),
+        compound_b=f.CompoundFactory(division=community_b, name="老城建宿舍楼"),
+        compound_c=f.CompoundFactory(division=community_c, name="宋溪小区"),
+    )
+
+
+def _user(username: str, role: str, division, **kwargs):
+    user = f.UserFactory(username=username)
+    f.RoleAssignmentFactory(user=user, role=role, division=division, **kwargs)
+    return user
+
+
+@pytest.fixture
+def district_admin(world):
+    return _user("district_admin", Role.DISTRICT_ADMIN, world.district)
+
+
+@pytest.fixture
+def street_user(world):
+    return _user("street_a", Role.STREET_STAFF, world.street_a)
+
+
+@pytest.fixture
+def secretary_a(world):
+    return _user("secretary_a", Role.COMMUNITY_SECRETARY, world.community_a)
+
+
+@pytest.fixture
+def secretary_b(world):
+    return _user("secretary_b", Role.COMMUNITY_SECRETARY, world.community_b)
+
+
+@pytest.fixture
+def grid_worker_a(world):
+    return _user("grid_a", Role.GRID_WORKER, world.community_a)
+
+
+@pytest.fixture
+def contractor(world):
+    return _user("contractor", Role.CONTRACTOR, world.street_a, organization="江西建工")
+
+
+@pytest.fixture
+def viewer(world):
+    return _user("viewer", Role.VIEWER, world.district)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as():
+    """api_as(user) -> an APIClient logged in as that user (None: anonymous)."""
+
+    def make(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
