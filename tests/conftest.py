@@ -117,3 +117,59 @@ def api_as():
         return client
 
     return make
+
+
+# --- browser ------------------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = settings.BASE_DIR / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """browser_page(width=1280, height=900) -> a fresh Playwright page; `page.base` is the live server."""
+    contexts = []
+
+    def make(width: int = 1280, height: int = 900, **kwargs):
+        context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **kwargs)
+        contexts.append(context)
+        page = context.new_page()
+        page.base = live_server.url
+        page.set_default_timeout(10_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def login(page, username: str, password: str = "pass-Renovation-2026") -> None:
+    page.goto(page.base + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def screenshot(page, name: str) -> str:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return str(path)
