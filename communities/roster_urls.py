@@ -1,0 +1,3 @@
+"""Roster import/export pages (communities.roster_views)."""
+
+urlpatterns: list = []
