@@ -1,0 +1,138 @@
+"""Reads: every projects model is scoped here, through communities.scoping.
+
+A project is visible when its `division` (the street or community that runs it) lies in the user's
+scope. Contractors are the exception: they see only the projects where they act for a party
+(`ProjectParty.users`). Children (work items, funding, parties, branches...) inherit their project's
+scope. Programmes belong to a district: visible to anyone whose scope lies inside or above it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from communities.choices import EDITOR_ROLES, RESIDENT_DATA_ROLES, Role
+from communities.scoping import get_scope
+
+# every role except contractors sees by division
+DIVISION_ROLES = tuple(r for r in Role.values if r != Role.CONTRACTOR)
+
+
+def project_q(user, prefix: str = "", roles=None) -> Q:
+    """Filter on a project (or, with `prefix="project__"`, on rows of a project's child).
+
+    `roles=None` means read access: every role by division, contractors by their parties.
+    """
+    scope = get_scope(user)
+    if scope.is_superuser:
+        return Q()
+    if roles is not None:
+        return scope.q(f"{prefix}division__path", roles)
+    q = scope.q(f"{prefix}division__path", DIVISION_ROLES)
+    if scope.has_role(Role.CONTRACTOR):
+        from .models import ProjectParty
+
+        own = ProjectParty.objects.filter(users=user).values("project_id")
+        id_lookup = f"{prefix[:-2]}_id__in" if prefix else "pk__in"  # "project__" -> "project_id__in"
+        q |= scope.q(f"{prefix}division__path", [Role.CONTRACTOR]) & Q(**{id_lookup: own})
+    return q
+
+
+def _child(prefix: str):
+    class ChildQuerySet(models.QuerySet):
+        def for_user(self, user):
+            return self.filter(project_q(user, prefix))
+
+        def editable_by(self, user):
+            return self.filter(project_q(user, prefix, EDITOR_ROLES))
+
+    return ChildQuerySet
+
+
+class CatalogQuerySet(models.QuerySet):
+    """The catalog is shared reference data: every signed-in user reads it; district admins edit it."""
+
+    def for_user(self, user):
+        return self.all() if user is not None and user.is_authenticated else self.none()
+
+    def editable_by(self, user):
+        scope = get_scope(user)
+        return self.all() if scope.is_superuser or scope.has_role(Role.DISTRICT_ADMIN) else self.none()
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        scope = get_scope(user)
+        if scope.is_superuser:
+            return self.all()
+        paths = scope.paths(DIVISION_ROLES)
+        # the district itself lies above a street/community user's grant: its id is in the grant path
+        above = {int(p) for path in paths for p in path.strip("/").split("/") if p}
+        return self.filter(scope.q("district__path", DIVISION_ROLES) | Q(district_id__in=above))
+
+    def editable_by(self, user):
+        return self.filter(get_scope(user).q("district__path", EDITOR_ROLES))
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(project_q(user))
+
+    def editable_by(self, user):
+        return self.filter(project_q(user, "", EDITOR_ROLES))
+
+    def in_division(self, division):
+        return self.filter(division__path__startswith=division.path)
+
+
+ProjectStatusChangeQuerySet = _child("project__")
+WorkItemQuerySet = _child("project__")
+FundingLineQuerySet = _child("project__")
+ProjectPartyQuerySet = _child("project__")
+MilestoneQuerySet = _child("project__")
+UtilityWorkQuerySet = _child("project__")
+
+
+class PartyBranchQuerySet(models.QuerySet):
+    """A branch has its own `division` (a joint branch may have no project); contractors see the
+    branches of their projects."""
+
+    def for_user(self, user):
+        return self.filter(branch_q(user))
+
+    def editable_by(self, user):
+        return self.filter(branch_q(user, "", EDITOR_ROLES))
+
+
+def branch_q(user, prefix: str = "", roles=None) -> Q:
+    scope = get_scope(user)
+    if scope.is_superuser:
+        return Q()
+    if roles is not None:
+        return scope.q(f"{prefix}division__path", roles)
+    q = scope.q(f"{prefix}division__path", DIVISION_ROLES)
+    if scope.has_role(Role.CONTRACTOR):
+        from .models import ProjectParty
+
+        own = ProjectParty.objects.filter(users=user).values("project_id")
+        q |= scope.q(f"{prefix}division__path", [Role.CONTRACTOR]) & Q(**{f"{prefix}project_id__in": own})
+    return q
+
+
+def _branch_child(prefix: str, read_roles=None):
+    class BranchChildQuerySet(models.QuerySet):
+        def for_user(self, user):
+            return self.filter(branch_q(user, prefix, read_roles))
+
+        def editable_by(self, user):
+            return self.filter(branch_q(user, prefix, EDITOR_ROLES))
+
+    return BranchChildQuerySet
+
+
+BranchMemberQuerySet = _branch_child("branch__")
+PartyGroupQuerySet = _branch_child("branch__")
+CommandoTeamQuerySet = _branch_child("branch__")
+BranchActivityQuerySet = _branch_child("branch__")
+# assignments name households: only roles that see residents' data (not contractors)
+HouseholdAssignmentQuerySet = _branch_child("branch__", RESIDENT_DATA_ROLES)
