@@ -1,0 +1,94 @@
+"""Reads: every supervision row inherits its project's scope (projects.querysets.project_q).
+
+Rectification orders are narrower for contractors: a contractor sees only the orders addressed to a
+party it acts for (`ProjectParty.users`), not every order of the project.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from communities.choices import EDITOR_ROLES, Role
+from communities.scoping import get_scope
+
+
+def _project_q(user, prefix: str, roles=None) -> Q:
+    from projects.querysets import project_q
+
+    return project_q(user, prefix, roles)
+
+
+def _child(prefix: str):
+    class ChildQuerySet(models.QuerySet):
+        def for_user(self, user):
+            return self.filter(_project_q(user, prefix))
+
+        def editable_by(self, user):
+            return self.filter(_project_q(user, prefix, EDITOR_ROLES))
+
+    ChildQuerySet.__name__ = ChildQuerySet.__qualname__ = f"ChildQuerySet_{prefix.strip('_')}"
+    return ChildQuerySet
+
+
+class ProjectChildQuerySet(_child("project__")):
+    pass
+
+
+class TeamChildQuerySet(_child("team__project__")):
+    pass
+
+
+class RoundChildQuerySet(_child("round__project__")):
+    pass
+
+
+class AcceptanceRoundQuerySet(_child("project__")):
+    pass
+
+
+def order_q(user, prefix: str = "") -> Q:
+    """Read access to rectification orders: by division for every role but contractors, who see the
+    orders of their own parties only."""
+    from projects.querysets import DIVISION_ROLES
+
+    scope = get_scope(user)
+    if scope.is_superuser:
+        return Q()
+    q = scope.q(f"{prefix}project__division__path", DIVISION_ROLES)
+    if scope.has_role(Role.CONTRACTOR):
+        q |= scope.q(f"{prefix}project__division__path", [Role.CONTRACTOR]) & Q(
+            **{f"{prefix}responsible_party__users": user}
+        )
+    return q
+
+
+class RectificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        scope = get_scope(user)
+        qs = self.filter(order_q(user))
+        # the users M2M join can repeat a row when a user acts for a party twice over
+        return qs.distinct() if scope.has_role(Role.CONTRACTOR) and not scope.is_superuser else qs
+
+    def editable_by(self, user):
+        return self.filter(_project_q(user, "project__", EDITOR_ROLES))
+
+    def open(self):
+        from .choices import OPEN_RECTIFICATION_STATUSES
+
+        return self.filter(status__in=OPEN_RECTIFICATION_STATUSES)
+
+    def overdue(self, today=None):
+        from django.utils import timezone
+
+        return self.open().filter(deadline__lt=today or timezone.localdate())
+
+
+class ReminderQuerySet(models.QuerySet):
+    def for_user(self, user):
+        scope = get_scope(user)
+        qs = self.filter(order_q(user, "rectification__"))
+        return qs.distinct() if scope.has_role(Role.CONTRACTOR) and not scope.is_superuser else qs
+
+    def editable_by(self, user):
+        return self.none()
