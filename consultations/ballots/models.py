@@ -1,0 +1,454 @@
+"""Ballots and votes (DESIGN.md §4).
+
+Rule numbers live in RulePolicy rows (per division and effective date) and are copied onto each Ballot
+when it is created, so later policy edits never change a ballot. Thresholds are numerator/denominator
+integers: the tally uses fractions.Fraction, never floats.
+
+Secret ballots split a vote in two tables: `Vote` says THAT an elector voted (option left NULL), and
+`BallotBoxEntry` holds the choice with no elector, no timestamp and a random UUID key. See
+`services.mix_ballot_box` for how physical row order and transaction ids are scrubbed as well.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from fractions import Fraction
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Building, Compound, Division, Household, Person, history
+
+from . import choices
+from .querysets import BallotQuerySet, ElectorQuerySet, RulePolicyQuerySet, VoteQuerySet
+
+
+def _fraction_constraints(prefix: str, num: str, den: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{num}__gte": 0}) & Q(**{f"{den}__gte": 1}) & Q(**{f"{num}__lte": F(den)}),
+            name=f"{prefix}_{num}_is_a_share",
+        )
+    ]
+
+
+@pghistory.track(*history())
+class RulePolicy(models.Model):
+    """The rule numbers of one division from a date on (district admins edit them). The policy that
+    applies to a compound is the most specific division's latest one in force (see querysets)."""
+
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="rule_policies"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    effective_from = models.DateField(_("effective from"))
+    consent_threshold_num = models.PositiveIntegerField(_("consent threshold numerator"), default=95)
+    consent_threshold_den = models.PositiveIntegerField(_("consent threshold denominator"), default=100)
+    consent_base = models.CharField(
+        _("consent base"),
+        max_length=10,
+        choices=choices.ThresholdBase.choices,
+        default=choices.ThresholdBase.ELIGIBLE,
+    )
+    satisfaction_threshold_num = models.PositiveIntegerField(
+        _("satisfaction threshold numerator"), default=90
+    )
+    satisfaction_threshold_den = models.PositiveIntegerField(
+        _("satisfaction threshold denominator"), default=100
+    )
+    satisfaction_base = models.CharField(
+        _("satisfaction base"),
+        max_length=10,
+        choices=choices.ThresholdBase.choices,
+        default=choices.ThresholdBase.ANSWERED,
+    )
+    choice_threshold_num = models.PositiveIntegerField(
+        _("plan choice / other threshold numerator"), default=1
+    )
+    choice_threshold_den = models.PositiveIntegerField(
+        _("plan choice / other threshold denominator"), default=2
+    )
+    choice_base = models.CharField(
+        _("plan choice / other base"),
+        max_length=10,
+        choices=choices.ThresholdBase.choices,
+        default=choices.ThresholdBase.ANSWERED,
+    )
+    # Civil Code art. 278
+    participation_num = models.PositiveIntegerField(_("art. 278 participation numerator"), default=2)
+    participation_den = models.PositiveIntegerField(_("art. 278 participation denominator"), default=3)
+    ordinary_pass_num = models.PositiveIntegerField(_("art. 278 ordinary pass numerator"), default=1)
+    ordinary_pass_den = models.PositiveIntegerField(_("art. 278 ordinary pass denominator"), default=2)
+    major_pass_num = models.PositiveIntegerField(_("art. 278 major pass numerator"), default=3)
+    major_pass_den = models.PositiveIntegerField(_("art. 278 major pass denominator"), default=4)
+    notice_days = models.PositiveSmallIntegerField(
+        _("notice period (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RulePolicyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rule policy")
+        verbose_name_plural = _("rule policies")
+        ordering = ["division__path", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "effective_from"], name="rule_policy_unique_date"),
+            *_fraction_constraints("rule_policy", "consent_threshold_num", "consent_threshold_den"),
+            *_fraction_constraints("rule_policy", "satisfaction_threshold_num", "satisfaction_threshold_den"),
+            *_fraction_constraints("rule_policy", "choice_threshold_num", "choice_threshold_den"),
+            *_fraction_constraints("rule_policy", "participation_num", "participation_den"),
+            *_fraction_constraints("rule_policy", "ordinary_pass_num", "ordinary_pass_den"),
+            *_fraction_constraints("rule_policy", "major_pass_num", "major_pass_den"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.division} · {self.effective_from:%Y-%m-%d})"
+
+    def threshold_for(self, kind: str) -> tuple[int, int, str]:
+        """(numerator, denominator, base) of the threshold rule this policy gives a ballot kind."""
+        if kind == choices.BallotKind.RENOVATION_CONSENT:
+            return self.consent_threshold_num, self.consent_threshold_den, self.consent_base
+        if kind == choices.BallotKind.ACCEPTANCE_SATISFACTION:
+            return self.satisfaction_threshold_num, self.satisfaction_threshold_den, self.satisfaction_base
+        return self.choice_threshold_num, self.choice_threshold_den, self.choice_base
+
+
+@pghistory.track(*history())
+class Ballot(models.Model):
+    kind = models.CharField(_("kind"), max_length=32, choices=choices.BallotKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    question = models.TextField(_("question"), blank=True, help_text=_("What residents are asked."))
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ballots",
+    )
+    compound = models.ForeignKey(
+        Compound, verbose_name=_("compound"), on_delete=models.PROTECT, related_name="ballots"
+    )
+    scope_kind = models.CharField(
+        _("scope"), max_length=10, choices=choices.ScopeKind.choices, default=choices.ScopeKind.COMPOUND
+    )
+    scope_buildings = models.ManyToManyField(
+        Building, verbose_name=_("buildings"), blank=True, related_name="+"
+    )
+    scope_units = models.JSONField(
+        _("stairwell units"),
+        default=list,
+        blank=True,
+        help_text='[{"building": <id>, "unit": "2"}, ...]',
+    )
+    occupied_households = models.ManyToManyField(
+        Household,
+        verbose_name=_("households whose part the elevator occupies"),
+        blank=True,
+        related_name="+",
+        help_text=_("Their owners must consent in any case (a veto)."),
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    secret = models.BooleanField(
+        _("secret ballot"),
+        default=False,
+        help_text=_("Record that a household voted, but never which choice it made."),
+    )
+    realtime_results = models.BooleanField(_("show results while open"), default=False)
+    allow_change = models.BooleanField(_("online choice may be changed until close"), default=False)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=choices.BallotStatus.choices,
+        default=choices.BallotStatus.DRAFT,
+        editable=False,
+    )
+    # the rule, copied from the policy when the ballot is created
+    rule_policy = models.ForeignKey(
+        RulePolicy,
+        verbose_name=_("rule policy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ballots",
+    )
+    rule_policy_label = models.CharField(_("rule policy"), max_length=200, blank=True)
+    rule = models.CharField(_("rule"), max_length=20, choices=choices.Rule.choices)
+    threshold_num = models.PositiveIntegerField(default=0)
+    threshold_den = models.PositiveIntegerField(default=1)
+    threshold_base = models.CharField(
+        max_length=10, choices=choices.ThresholdBase.choices, default=choices.ThresholdBase.ELIGIBLE
+    )
+    participation_num = models.PositiveIntegerField(default=2)
+    participation_den = models.PositiveIntegerField(default=3)
+    pass_num = models.PositiveIntegerField(default=1)
+    pass_den = models.PositiveIntegerField(default=2)
+    pass_inclusive = models.BooleanField(
+        default=False, help_text="at least (以上, boundary passes) vs more than (过半数, boundary fails)"
+    )
+    notice_days = models.PositiveSmallIntegerField(default=7)
+    # lifecycle
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_early = models.BooleanField(_("closed early"), default=False, editable=False)
+    close_reason = models.CharField(_("reason for closing early"), max_length=500, blank=True)
+    electorate_size = models.PositiveIntegerField(_("electors"), default=0, editable=False)
+    eligible_area = models.DecimalField(
+        _("eligible area (m²)"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+    )
+    result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+    passed = models.BooleanField(_("passed"), null=True, blank=True, editable=False)
+
+    objects = BallotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        ordering = ["-opens_at", "-pk"]
+        indexes = [models.Index(fields=["status", "opens_at"]), models.Index(fields=["status", "closes_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")), name="ballot_closes_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=~Q(secret=True, realtime_results=True), name="ballot_secret_no_realtime_results"
+            ),
+            models.CheckConstraint(
+                condition=~Q(secret=True, allow_change=True), name="ballot_secret_no_change"
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold_num__lte=F("threshold_den"))
+                & Q(participation_num__lte=F("participation_den"))
+                & Q(pass_num__lte=F("pass_den"))
+                & Q(threshold_den__gte=1, participation_den__gte=1, pass_den__gte=1),
+                name="ballot_rule_shares",
+            ),
+            models.CheckConstraint(
+                condition=~Q(secret=True, rule__in=list(choices.ART278_RULES)),
+                name="ballot_owners_decisions_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("ballots:ballot_detail", args=[self.pk])
+
+    @property
+    def is_owners_decision(self) -> bool:
+        return self.rule in choices.ART278_RULES
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == choices.BallotStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == choices.BallotStatus.CLOSED
+
+    @property
+    def threshold(self) -> Fraction:
+        return Fraction(self.threshold_num, self.threshold_den)
+
+    @property
+    def participation_share(self) -> Fraction:
+        return Fraction(self.participation_num, self.participation_den)
+
+    @property
+    def pass_share(self) -> Fraction:
+        return Fraction(self.pass_num, self.pass_den)
+
+    @property
+    def choices_visible(self) -> bool:
+        """Interim choices stay hidden until close unless the ballot was created with real-time results."""
+        return self.is_closed or (self.realtime_results and not self.secret)
+
+    def voting_url(self, code: str = "") -> str:
+        url = settings.SITE_URL + reverse("ballots:vote_start") + f"?b={self.pk}"
+        return url + (f"&code={code}" if code else "")
+
+
+@pghistory.track(*history())
+class BallotOption(models.Model):
+    ballot = models.ForeignKey(
+        Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="options"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    label = models.CharField(_("option"), max_length=200)
+    counts_as_yes = models.BooleanField(
+        _("counts as yes"), default=False, help_text=_("e.g. agree; satisfied and basically satisfied")
+    )
+    is_abstention = models.BooleanField(
+        _("abstention"), default=False, help_text=_("Counts toward participation, not agreement.")
+    )
+
+    class Meta:
+        verbose_name = _("ballot option")
+        verbose_name_plural = _("ballot options")
+        ordering = ["ballot", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "position"], name="ballot_option_position_unique"),
+            models.CheckConstraint(
+                condition=~Q(counts_as_yes=True, is_abstention=True), name="ballot_option_yes_or_abstain"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@pghistory.track(*history(), exclude=["code_hash"])
+class Elector(models.Model):
+    """One vote in a frozen electorate: a household, or (art. 278) an owner with all their parts in scope.
+    Household data are copied here at opening, so later registry edits do not change an open ballot."""
+
+    ballot = models.ForeignKey(
+        Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="electors"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    household_ids = ArrayField(models.BigIntegerField(), verbose_name=_("households"), default=list)
+    label = models.CharField(_("households"), max_length=500)
+    building_name = models.CharField(_("building"), max_length=50)
+    unit = models.CharField(_("unit"), max_length=10)
+    room = models.CharField(_("room"), max_length=100)
+    part_count = models.PositiveIntegerField(_("exclusive parts"), default=1)
+    area = models.DecimalField(
+        _("exclusive area (m²)"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    area_source = models.CharField(
+        _("area source"), max_length=40, blank=True, help_text=_("register, survey or contract (per part)")
+    )
+    is_developer = models.BooleanField(_("developer's unsold parts"), default=False)
+    has_veto = models.BooleanField(
+        _("elevator occupies this owner's part"), default=False, help_text=_("Must consent in any case.")
+    )
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_issued_at = models.DateTimeField(_("code issued at"), null=True, blank=True, editable=False)
+    code_version = models.PositiveSmallIntegerField(_("code version"), default=0, editable=False)
+
+    objects = ElectorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("elector")
+        verbose_name_plural = _("electors")
+        ordering = ["ballot", "building_name", "unit", "room", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code_hash", "ballot"], condition=~Q(code_hash=""), name="elector_code_unique"
+            ),
+            models.CheckConstraint(condition=Q(area__gte=0), name="elector_area_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@pghistory.track(*history())
+class Vote(models.Model):
+    """That an elector voted: one row per elector, enforced by the database (OneToOne = UNIQUE).
+    For recorded ballots it also holds the choice; for secret ballots `option` is NULL and the choice
+    sits unlinked in BallotBoxEntry."""
+
+    ballot = models.ForeignKey(
+        Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="votes"
+    )
+    elector = models.OneToOneField(
+        Elector, verbose_name=_("elector"), on_delete=models.CASCADE, related_name="vote"
+    )
+    option = models.ForeignKey(
+        BallotOption,
+        verbose_name=_("choice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    secret = models.BooleanField(default=False, editable=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=choices.VoteChannel.choices)
+    cast_at = models.DateTimeField(_("cast at"))
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+    change_count = models.PositiveSmallIntegerField(_("changes"), default=0)
+    paper_serial = models.CharField(_("paper serial"), max_length=40, blank=True)
+    photo = models.FileField(_("photo of the signed form"), upload_to="ballots/paper/%Y/%m/", blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    receipt = models.CharField(_("receipt code"), max_length=16, unique=True)
+
+    objects = VoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        ordering = ["ballot", "elector"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(secret=True, option__isnull=True) | Q(secret=False, option__isnull=False),
+                name="vote_choice_only_on_recorded_ballots",
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel=choices.VoteChannel.PAPER) | ~Q(paper_serial=""),
+                name="vote_paper_has_serial",
+            ),
+            models.UniqueConstraint(
+                fields=["ballot", "paper_serial"],
+                condition=~Q(paper_serial=""),
+                name="vote_paper_serial_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.elector} · {self.get_channel_display()}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.channel != choices.VoteChannel.ONLINE
+
+
+class BallotBoxEntry(models.Model):
+    """A secret ballot's choice: no elector, no time, a random key (no serial order to join on).
+    Deliberately NOT tracked by pghistory (its events would carry the time and the request context)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="box_entries")
+    option = models.ForeignKey(BallotOption, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("ballot box entry")
+        verbose_name_plural = _("ballot box entries")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return str(self.id)

@@ -1,0 +1,58 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BallotKind(models.TextChoices):
+    RENOVATION_CONSENT = "renovation_consent", _("Renovation consent")
+    PLAN_CHOICE = "plan_choice", _("Plan choice")
+    ELEVATOR_RETROFIT = "elevator_retrofit", _("Elevator retrofit")
+    OWNERS_ORDINARY = "owners_ordinary", _("Owners' decision (ordinary)")
+    OWNERS_MAJOR = "owners_major", _("Owners' decision (major)")
+    ACCEPTANCE_SATISFACTION = "acceptance_satisfaction", _("Acceptance satisfaction")
+    OTHER = "other", _("Other")
+
+
+class Rule(models.TextChoices):
+    """How a ballot is decided. The numbers come from the rule policy, copied onto the ballot."""
+
+    THRESHOLD = "threshold", _("Threshold (share of yes votes)")
+    ART278_ORDINARY = "art278_ordinary", _("Civil Code art. 278, ordinary matter")
+    ART278_MAJOR = "art278_major", _("Civil Code art. 278, major matter")
+
+
+ART278_RULES = (Rule.ART278_ORDINARY, Rule.ART278_MAJOR)
+
+
+class ThresholdBase(models.TextChoices):
+    ELIGIBLE = "eligible", _("All eligible households")
+    ANSWERED = "answered", _("Those who answered")
+
+
+class BallotStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class VoteChannel(models.TextChoices):
+    ONLINE = "online", _("Online with a code")
+    PAPER = "paper", _("Paper ballot")
+    MEETING = "meeting", _("At a meeting")
+
+
+class ScopeKind(models.TextChoices):
+    COMPOUND = "compound", _("The whole compound")
+    BUILDINGS = "buildings", _("Some buildings")
+    UNITS = "units", _("Some stairwell units")
+
+
+# The rule each kind uses unless the creator chooses another.
+DEFAULT_RULE = {
+    BallotKind.RENOVATION_CONSENT: Rule.THRESHOLD,
+    BallotKind.PLAN_CHOICE: Rule.THRESHOLD,
+    BallotKind.ELEVATOR_RETROFIT: Rule.ART278_MAJOR,  # adding an elevator alters the building
+    BallotKind.OWNERS_ORDINARY: Rule.ART278_ORDINARY,
+    BallotKind.OWNERS_MAJOR: Rule.ART278_MAJOR,
+    BallotKind.ACCEPTANCE_SATISFACTION: Rule.THRESHOLD,
+    BallotKind.OTHER: Rule.THRESHOLD,
+}

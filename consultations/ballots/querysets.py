@@ -1,0 +1,72 @@
+"""Reads: ballots are scoped by their compound's division; their children inherit that scope."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+
+from communities.choices import EDITOR_ROLES, RESIDENT_DATA_ROLES, Role
+from communities.scoping import get_scope
+
+# Staff who may record paper and meeting votes (grid workers and Party members collect paper forms).
+VOTE_ENTRY_ROLES = (*EDITOR_ROLES, Role.GRID_WORKER)
+POLICY_EDITOR_ROLES = (Role.DISTRICT_ADMIN,)
+
+
+def _ancestor_paths(paths: list[str]) -> set[str]:
+    out: set[str] = set()
+    for p in paths:
+        parts = [x for x in p.strip("/").split("/") if x]
+        for i in range(1, len(parts) + 1):
+            out.add("/".join(parts[:i]) + "/")
+    return out
+
+
+class RulePolicyQuerySet(models.QuerySet):
+    def for_user(self, user) -> RulePolicyQuerySet:
+        """Policies in the user's subtree, and those of the divisions above it (they apply to it)."""
+        scope = get_scope(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(scope.q("division__path") | Q(division__path__in=_ancestor_paths(scope.paths())))
+
+    def editable_by(self, user) -> RulePolicyQuerySet:
+        return self.filter(get_scope(user).q("division__path", POLICY_EDITOR_ROLES))
+
+    def applicable_to(self, division, on: datetime.date) -> RulePolicyQuerySet:
+        """In force for a division on a date: its own and its ancestors', most specific and newest first."""
+        ids = [int(p) for p in division.path.strip("/").split("/") if p]
+        return (
+            self.filter(division_id__in=ids, effective_from__lte=on)
+            .select_related("division")
+            .order_by("-division__path", "-effective_from")
+        )
+
+
+class BallotQuerySet(models.QuerySet):
+    def for_user(self, user) -> BallotQuerySet:
+        return self.filter(get_scope(user).q("compound__division__path", RESIDENT_DATA_ROLES))
+
+    def editable_by(self, user) -> BallotQuerySet:
+        return self.filter(get_scope(user).q("compound__division__path", EDITOR_ROLES))
+
+    def votes_enterable_by(self, user) -> BallotQuerySet:
+        return self.filter(get_scope(user).q("compound__division__path", VOTE_ENTRY_ROLES))
+
+
+class ElectorQuerySet(models.QuerySet):
+    def for_user(self, user) -> ElectorQuerySet:
+        return self.filter(get_scope(user).q("ballot__compound__division__path", RESIDENT_DATA_ROLES))
+
+    def editable_by(self, user) -> ElectorQuerySet:
+        return self.filter(get_scope(user).q("ballot__compound__division__path", EDITOR_ROLES))
+
+
+class VoteQuerySet(models.QuerySet):
+    def for_user(self, user) -> VoteQuerySet:
+        return self.filter(get_scope(user).q("ballot__compound__division__path", RESIDENT_DATA_ROLES))
+
+    def editable_by(self, user) -> VoteQuerySet:
+        return self.filter(get_scope(user).q("ballot__compound__division__path", VOTE_ENTRY_ROLES))
