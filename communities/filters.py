@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import choices
-from .models import Building, Compound, Division, Household, Person
+from .models import Building, Compound, Division, Household, Ownership, Person
 
 
 class DivisionSubtreeFilter(django_filters.NumberFilter):
@@ -88,3 +88,14 @@ class PersonFilter(django_filters.FilterSet):
     class Meta:
         model = Person
         fields = ["division", "household", "compound", "is_party_member", "is_developer"]
+
+
+class OwnershipFilter(django_filters.FilterSet):
+    division = DivisionSubtreeFilter(path_lookup="household__building__compound__division__path")
+    household = django_filters.NumberFilter(field_name="household_id")
+    person = django_filters.NumberFilter(field_name="person_id")
+    kind = django_filters.ChoiceFilter(choices=choices.OwnershipKind.choices)
+
+    class Meta:
+        model = Ownership
+        fields = ["division", "household", "person", "kind"]

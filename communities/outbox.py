@@ -31,7 +31,15 @@ def enqueue(task: Any, *args: Any, **kwargs: Any) -> None:
 def _publish(message: OutboxMessage) -> None:
     from config.celery import app
 
-    app.send_task(message.task_name, args=message.args, kwargs=message.kwargs, retry=False)
+    # the queue comes from settings (CELERY_TASK_DEFAULT_QUEUE) so deployments sharing one Redis, and
+    # test runs, keep their messages apart
+    app.send_task(
+        message.task_name,
+        args=message.args,
+        kwargs=message.kwargs,
+        queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+        retry=False,
+    )
 
 
 def send(message_id: int) -> bool:

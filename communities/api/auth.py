@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.models import AuthToken
@@ -60,3 +63,26 @@ class RevokeTokenView(APIView):
         if isinstance(request.auth, AuthToken):
             request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes lockout answer (AXES_LOCKOUT_CALLABLE): JSON for the API, the page for people."""
+    from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+
+    cool_off = get_cool_off(request)
+    minutes = int(cool_off.total_seconds() // 60) if cool_off else 0
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "detail": _("Too many failed logins: this account is locked for %(minutes)d minutes.")
+                % {"minutes": minutes},
+                "code": "locked_out",
+            },
+            status=settings.AXES_HTTP_RESPONSE_CODE,
+        )
+    context = {
+        "failure_limit": get_failure_limit(request, credentials),
+        "username": get_client_username(request, credentials) or "",
+        "cooloff_timedelta": cool_off,
+    }
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=settings.AXES_HTTP_RESPONSE_CODE)

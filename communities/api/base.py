@@ -21,6 +21,20 @@ class ScopedQuerysetMixin:
 class ScopedModelViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     permission_classes = [ScopedWritePermission]
 
+    # Each write in its own savepoint: a constraint error becomes a 409 without poisoning the
+    # surrounding transaction.
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            super().perform_create(serializer)
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            super().perform_update(serializer)
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            super().perform_destroy(instance)
+
 
 class ScopedReadOnlyViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     pass

@@ -1,8 +1,9 @@
 """JSON errors with a message a person can read, for DRF and for domain errors from services."""
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -16,6 +17,22 @@ def exception_handler(exc, context):
         if exc.field:
             body["field"] = exc.field
         return Response(body, status=exc.status_code)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        names = sorted({str(obj._meta.verbose_name) for obj in objects if hasattr(obj, "_meta")})
+        return Response(
+            {
+                "detail": _("This cannot be deleted while other records depend on it: %(names)s.")
+                % {"names": ", ".join(names) or "-"},
+                "code": "protected",
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IntegrityError):
+        return Response(
+            {"detail": _("This clashes with a record that already exists."), "code": "conflict"},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "message_dict"):
             exc = exceptions.ValidationError(exc.message_dict)
@@ -26,10 +43,8 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, dict):
         response.data = {"detail": _summary(response.data), "errors": response.data}
-    elif isinstance(exc, Http404 | PermissionDenied):
-        pass
     if response.status_code == status.HTTP_404_NOT_FOUND and "detail" not in (response.data or {}):
-        response.data = {"detail": "Not found."}
+        response.data = {"detail": _("Not found.")}
     return response
 
 

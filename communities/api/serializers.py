@@ -1,8 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from communities.choices import LEVEL_DEPTH
 from communities.masking import mask_id_number, mask_phone
-from communities.models import Building, Compound, Division, Household, Ownership, Person
+from communities.models import BackgroundJob, Building, Compound, Division, Household, Ownership, Person
 from communities.scoping import get_scope
 
 
@@ -21,6 +22,17 @@ class DivisionSerializer(serializers.ModelSerializer):
         model = Division
         fields = ["id", "code", "name", "level", "level_display", "parent", "path"]
         read_only_fields = ["path"]
+
+    def validate(self, attrs):
+        parent = attrs.get("parent", getattr(self.instance, "parent", None))
+        level = attrs.get("level", getattr(self.instance, "level", None))
+        if parent is None and not get_scope(self.context["request"].user).is_superuser:
+            raise serializers.ValidationError({"parent": _("Choose the division this one belongs to.")})
+        if parent is not None and level and LEVEL_DEPTH[parent.level] >= LEVEL_DEPTH[level]:
+            raise serializers.ValidationError({"parent": _("A division must sit below a higher level.")})
+        if self.instance is not None and parent is not None and parent.path.startswith(self.instance.path):
+            raise serializers.ValidationError({"parent": _("A division cannot be moved under itself.")})
+        return attrs
 
 
 class CompoundSerializer(serializers.ModelSerializer):
@@ -145,3 +157,34 @@ def unmask_requested(request) -> bool:
         and request.query_params.get("unmask") in ("1", "true")
         and get_scope(request.user).sees_unmasked
     )
+
+
+class BackgroundJobSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BackgroundJob
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "status_display",
+            "total",
+            "done",
+            "percent",
+            "message",
+            "errors",
+            "result",
+            "download_url",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, job) -> str | None:
+        from django.urls import reverse
+
+        return reverse("communities:job_download", args=[job.pk]) if job.result_file else None

@@ -9,5 +9,6 @@ router.register("buildings", views.BuildingViewSet)
 router.register("households", views.HouseholdViewSet)
 router.register("people", views.PersonViewSet)
 router.register("ownerships", views.OwnershipViewSet)
+router.register("jobs", views.BackgroundJobViewSet)
 
 urlpatterns = router.urls

@@ -1,9 +1,15 @@
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
 from communities import access, filters
-from communities.api.base import ScopedModelViewSet
+from communities.api.base import IdempotentCreateMixin, ScopedModelViewSet
 from communities.api.serializers import (
+    BackgroundJobSerializer,
     BuildingSerializer,
     CompoundSerializer,
     DivisionSerializer,
@@ -12,15 +18,38 @@ from communities.api.serializers import (
     PersonSerializer,
     unmask_requested,
 )
-from communities.models import AccessLog, Building, Compound, Division, Household, Ownership, Person
+from communities.models import (
+    AccessLog,
+    BackgroundJob,
+    Building,
+    Compound,
+    Division,
+    Household,
+    Ownership,
+    Person,
+)
+from communities.scoping import get_scope
 
 
 class DivisionViewSet(ScopedModelViewSet):
+    """The division tree. `?division=<id>` lists that division and everything below it."""
+
     queryset = Division.objects.all()
     serializer_class = DivisionSerializer
     filterset_class = filters.DivisionFilter
     search_fields = ["name", "code"]
     ordering_fields = ["name", "code", "path", "level"]
+
+    def check_object_permissions(self, request, obj):
+        super().check_object_permissions(request, obj)
+        scope = get_scope(request.user)
+        if (
+            request.method not in permissions.SAFE_METHODS
+            and not scope.is_superuser
+            and obj.pk in {g.division_id for g in scope.grants}
+        ):
+            # the root of one's own scope is changed by the level above, never by oneself
+            raise PermissionDenied(_("Your own division is managed by the level above you."))
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
@@ -30,7 +59,7 @@ class DivisionViewSet(ScopedModelViewSet):
 
 
 class CompoundViewSet(ScopedModelViewSet):
-    queryset = Compound.objects.select_related("division").with_counts()
+    queryset = Compound.objects.select_related("division").with_counts().order_by("name", "pk")
     serializer_class = CompoundSerializer
     filterset_class = filters.CompoundFilter
     search_fields = ["name", "address"]
@@ -45,7 +74,9 @@ class BuildingViewSet(ScopedModelViewSet):
     ordering_fields = ["name", "floor_count"]
 
 
-class HouseholdViewSet(ScopedModelViewSet):
+class HouseholdViewSet(IdempotentCreateMixin, ScopedModelViewSet):
+    """Households (flats). POST accepts an `Idempotency-Key` header: a retry returns the first answer."""
+
     queryset = Household.objects.select_related("building")
     serializer_class = HouseholdSerializer
     filterset_class = filters.HouseholdFilter
@@ -61,7 +92,10 @@ UNMASK = OpenApiParameter(
 
 
 @extend_schema_view(list=extend_schema(parameters=[UNMASK]), retrieve=extend_schema(parameters=[UNMASK]))
-class PersonViewSet(ScopedModelViewSet):
+class PersonViewSet(IdempotentCreateMixin, ScopedModelViewSet):
+    """People in the registry. Phone and ID number are masked; `?unmask=true` shows them to the roles
+    allowed (settings.UNMASKED_ROLES) and writes an access-log entry. POST accepts `Idempotency-Key`."""
+
     queryset = Person.objects.prefetch_related(Prefetch("ownerships", queryset=Ownership.objects.all()))
     serializer_class = PersonSerializer
     filterset_class = filters.PersonFilter
@@ -98,5 +132,29 @@ class PersonViewSet(ScopedModelViewSet):
 class OwnershipViewSet(ScopedModelViewSet):
     queryset = Ownership.objects.select_related("person")
     serializer_class = OwnershipSerializer
-    filterset_fields = ["household", "person", "kind"]
-    ordering_fields = ["kind"]
+    filterset_class = filters.OwnershipFilter
+    ordering_fields = ["kind", "since"]
+
+
+class BackgroundJobViewSet(viewsets.ReadOnlyModelViewSet):
+    """Your background jobs (imports, exports): poll one until `status` is `succeeded` or `failed`."""
+
+    serializer_class = BackgroundJobSerializer
+    queryset = BackgroundJob.objects.all()
+    filterset_fields = ["kind", "status"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        return qs if self.request.user.is_superuser else qs.filter(created_by=self.request.user)
+
+    @extend_schema(request=None, responses={202: BackgroundJobSerializer})
+    @action(detail=False, methods=["post"])
+    def ping(self, request):
+        """Start a trivial job: proves the queue and a worker end to end (the job turns `succeeded`)."""
+        from communities.jobs import start_job
+
+        job = start_job(kind="ping", handler="communities.jobs.ping_handler", user=request.user)
+        job.refresh_from_db()
+        data = self.get_serializer(job).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
