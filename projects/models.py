@@ -241,6 +241,18 @@ class Project(models.Model):
     def allowed_next(self) -> tuple[str, ...]:
         return choices.TRANSITIONS.get(self.status, ())
 
+    @property
+    def progress(self) -> Decimal:
+        """Derived from the work items (see services.derive_progress); uses `with_totals()`
+        annotations when present, else asks the database."""
+        from .services import derive_progress, project_totals
+
+        if hasattr(self, "work_item_count"):
+            return derive_progress(
+                self.budget_total, self.progress_weighted, self.progress_mean, self.work_item_count
+            )
+        return project_totals(self).progress
+
 
 class ProjectStatusChange(models.Model):
     project = models.ForeignKey(

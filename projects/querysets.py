@@ -84,6 +84,52 @@ class ProjectQuerySet(models.QuerySet):
     def in_division(self, division):
         return self.filter(division__path__startswith=division.path)
 
+    def with_totals(self):
+        """Budget, progress inputs, funding and households per project as subqueries (no row
+        multiplication, one query for any number of projects). `Project.progress` reads them."""
+        from django.db.models import Avg, Count, DecimalField, F, IntegerField, OuterRef, Subquery, Sum
+        from django.db.models.functions import Coalesce
+
+        from communities.models import Household
+
+        from .models import FundingLine, WorkItem
+
+        money = DecimalField(max_digits=20, decimal_places=2)
+        items = WorkItem.objects.filter(project=OuterRef("pk")).order_by().values("project")
+        funds = FundingLine.objects.filter(project=OuterRef("pk")).order_by().values("project")
+        households = (
+            Household.objects.filter(building__compound__projects=OuterRef("pk"))
+            .order_by()
+            .values("building__compound__projects")
+        )
+        return self.annotate(
+            budget_total=Coalesce(
+                Subquery(items.annotate(v=Sum("budget")).values("v"), output_field=money),
+                0,
+                output_field=money,
+            ),
+            progress_weighted=Subquery(
+                items.annotate(v=Sum(F("budget") * F("progress"))).values("v"), output_field=money
+            ),
+            progress_mean=Subquery(items.annotate(v=Avg("progress")).values("v"), output_field=money),
+            work_item_count=Coalesce(
+                Subquery(items.annotate(v=Count("pk")).values("v")), 0, output_field=IntegerField()
+            ),
+            funding_planned=Coalesce(
+                Subquery(funds.annotate(v=Sum("planned")).values("v"), output_field=money),
+                0,
+                output_field=money,
+            ),
+            funding_received=Coalesce(
+                Subquery(funds.annotate(v=Sum("received")).values("v"), output_field=money),
+                0,
+                output_field=money,
+            ),
+            household_count=Coalesce(
+                Subquery(households.annotate(v=Count("pk")).values("v")), 0, output_field=IntegerField()
+            ),
+        )
+
 
 ProjectStatusChangeQuerySet = _child("project__")
 WorkItemQuerySet = _child("project__")

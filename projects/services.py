@@ -1,0 +1,623 @@
+"""Writes that carry the projects rules, and the derived figures (progress, totals, dig-once,
+coverage) that are computed, never typed twice.
+
+Every write takes the acting user, runs in a transaction and raises `DomainError` with a sentence a
+person can read when a rule refuses it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.choices import DivisionLevel, Role
+from communities.errors import Conflict, DomainError
+from communities.models import Building, Compound, Division, Household
+from communities.scoping import get_scope
+
+from .choices import (
+    TRANSITIONS,
+    BranchKind,
+    FundingSource,
+    MemberRole,
+    PartyRole,
+    ProjectStatus,
+)
+from .models import (
+    BranchMember,
+    CatalogItem,
+    FundingLine,
+    HouseholdAssignment,
+    PartyBranch,
+    Project,
+    ProjectParty,
+    ProjectStatusChange,
+    UtilityWork,
+    WorkItem,
+)
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+def require_edit(obj, user) -> None:
+    """Visible but not editable: refuse with 403 (scoped querysets already 404 the invisible)."""
+    if not type(obj).objects.editable_by(user).filter(pk=obj.pk).exists():
+        raise Forbidden(_("You may read this but not change it."))
+
+
+def _check_compounds(division: Division, compounds: Iterable[Compound]) -> list[Compound]:
+    compounds = list(compounds)
+    if not compounds:
+        raise DomainError(_("Choose at least one compound."), field="compounds")
+    outside = [c.name for c in compounds if not c.division.path.startswith(division.path)]
+    if outside:
+        raise DomainError(
+            _("%(compounds)s not in %(division)s.")
+            % {"compounds": "、".join(outside), "division": division.name},
+            field="compounds",
+        )
+    return compounds
+
+
+# --- projects ----------------------------------------------------------------------------------------
+
+
+PROJECT_FIELDS = (
+    "name",
+    "year",
+    "category",
+    "programme",
+    "description",
+    "is_key_project",
+    "responsible_leader",
+    "lead_department",
+    "implementation_plan",
+    "schedule",
+    "planned_start",
+    "planned_end",
+)
+
+
+@transaction.atomic
+def create_project(*, user, division: Division, compounds: Iterable[Compound], **fields) -> Project:
+    """A street (or community) creates a project for one compound or a block of compounds."""
+    if division.level not in (DivisionLevel.STREET, DivisionLevel.COMMUNITY):
+        raise DomainError(_("A project is run by a street or a community."), field="division")
+    if not get_scope(user).can_edit(division.path):
+        raise Forbidden(_("You may not create projects for %(division)s.") % {"division": division.name})
+    compounds = _check_compounds(division, compounds)
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise DomainError(f"unknown fields: {', '.join(sorted(unknown))}")
+    fields.setdefault("year", timezone.localdate().year)
+    project = Project(division=division, created_by=user, **fields)
+    project.full_clean(exclude=["compounds"])
+    project.save()
+    project.compounds.set(compounds)
+    return project
+
+
+@transaction.atomic
+def update_project(
+    project: Project, *, user, compounds: Iterable[Compound] | None = None, **fields
+) -> Project:
+    require_edit(project, user)
+    for name, value in fields.items():
+        if name not in PROJECT_FIELDS:
+            raise DomainError(f"unknown field: {name}")
+        setattr(project, name, value)
+    project.full_clean(exclude=["compounds"])
+    project.save()
+    if compounds is not None:
+        project.compounds.set(_check_compounds(project.division, compounds))
+    return project
+
+
+def missing_five_ones(project: Project) -> list[str]:
+    missing = []
+    if not project.responsible_leader:
+        missing.append(_("responsible leader"))
+    if not project.lead_department:
+        missing.append(_("lead department"))
+    if not project.implementation_plan:
+        missing.append(_("implementation plan"))
+    if not (project.schedule or project.milestones.exists()):
+        missing.append(_("schedule"))
+    return missing
+
+
+def transition_refusal(project: Project, to_status: str) -> str | None:
+    """Why `project` may not move to `to_status` now (None: it may)."""
+    labels = dict(ProjectStatus.choices)
+    if to_status not in labels:
+        return _("Unknown status: %(status)s.") % {"status": to_status}
+    if to_status == project.status:
+        return _("The project is already in %(status)s.") % {"status": labels[to_status]}
+    allowed = TRANSITIONS.get(project.status, ())
+    if to_status not in allowed:
+        if to_status == ProjectStatus.UNDER_CONSTRUCTION and project.status in (
+            ProjectStatus.PLANNING,
+            ProjectStatus.CONSULTING,
+        ):
+            return _("Cannot start construction: the plan is not approved.")
+        if to_status in (ProjectStatus.ACCEPTED, ProjectStatus.REWORK):
+            return _("Cannot record an acceptance result: the project is not in acceptance.")
+        if to_status == ProjectStatus.ACCEPTANCE:
+            return _("Cannot start acceptance: construction has not started.")
+        return _("Cannot move from %(from)s to %(to)s; next allowed: %(allowed)s.") % {
+            "from": labels[project.status],
+            "to": labels[to_status],
+            "allowed": "、".join(str(labels[s]) for s in allowed) or "—",
+        }
+    if to_status == ProjectStatus.APPROVED:
+        missing = missing_five_ones(project)
+        if missing:
+            return _("Cannot approve the plan: the five ones are incomplete (missing %(missing)s).") % {
+                "missing": "、".join(str(m) for m in missing)
+            }
+        if not project.work_items.exists():
+            return _("Cannot approve the plan: it has no work items.")
+    if (
+        to_status == ProjectStatus.UNDER_CONSTRUCTION
+        and not project.parties.filter(role=PartyRole.CONSTRUCTION).exists()
+    ):
+        return _("Cannot start construction: no construction unit is recorded.")
+    if to_status == ProjectStatus.ACCEPTANCE:
+        unfinished = project.work_items.filter(progress__lt=100).count()
+        if unfinished:
+            return _("Cannot start acceptance: %(n)s work items are not finished.") % {"n": unfinished}
+    return None
+
+
+@transaction.atomic
+def transition_project(project: Project, to_status: str, user, note: str = "") -> ProjectStatusChange:
+    """Move a project along its lifecycle; every move is recorded with who, when and why."""
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    require_edit(project, user)
+    refusal = transition_refusal(project, to_status)
+    if refusal:
+        raise Conflict(refusal, code="transition_refused")
+    if to_status == ProjectStatus.REWORK and not note.strip():
+        raise DomainError(_("Say what must be reworked."), field="note")
+    change = ProjectStatusChange.objects.create(
+        project=project, from_status=project.status, to_status=to_status, by=user, note=note[:500]
+    )
+    project.status = to_status
+    project.save(update_fields=["status", "updated_at"])
+    return change
+
+
+def allowed_transitions(project: Project) -> list[tuple[str, str, str | None]]:
+    """(status, label, refusal or None) for each next step the lifecycle offers."""
+    labels = dict(ProjectStatus.choices)
+    return [(s, labels[s], transition_refusal(project, s)) for s in TRANSITIONS.get(project.status, ())]
+
+
+# --- work items --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_work_items(project: Project, user, catalog_items: Iterable[CatalogItem]) -> list[WorkItem]:
+    """Start work items from catalog items (name and unit taken from the catalog)."""
+    require_edit(project, user)
+    items = [
+        WorkItem(project=project, catalog_item=c, name=c.name, unit=c.unit)
+        for c in catalog_items
+        if c.is_active
+    ]
+    return WorkItem.objects.bulk_create(items)
+
+
+@transaction.atomic
+def set_work_item_progress(item: WorkItem, percent: int, user) -> WorkItem:
+    """Editors, and the accounts of the project's construction unit, report a work item's progress."""
+    allowed = WorkItem.objects.editable_by(user).filter(pk=item.pk).exists() or (
+        get_scope(user).has_role(Role.CONTRACTOR)
+        and item.project.parties.filter(role=PartyRole.CONSTRUCTION, users=user).exists()
+    )
+    if not allowed:
+        raise Forbidden(_("You may read this but not change it."))
+    if not 0 <= int(percent) <= 100:
+        raise DomainError(_("Progress is a percentage from 0 to 100."), field="progress")
+    item.progress = int(percent)
+    item.save(update_fields=["progress"])
+    return item
+
+
+# --- derived figures ---------------------------------------------------------------------------------
+
+ONE_DECIMAL = Decimal("0.1")
+
+
+def derive_progress(budget_total, weighted_sum, mean, count) -> Decimal:
+    """Project progress = the budget-weighted mean of its work items' progress (a 1-million-yuan
+    item at 50% moves the project more than a 10,000-yuan one); when no item has a budget yet, the
+    plain mean. No work items: 0."""
+    if not count:
+        return Decimal("0.0")
+    budget_total = Decimal(budget_total or 0)
+    value = Decimal(weighted_sum or 0) / budget_total if budget_total > 0 else Decimal(mean or 0)
+    return value.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class ProjectTotals:
+    budget: Decimal
+    progress: Decimal
+    work_item_count: int
+    funding_planned: Decimal
+    funding_received: Decimal
+    by_source: list[dict] = field(default_factory=list)
+
+    @property
+    def funding_gap(self) -> Decimal:
+        """Budget not yet covered by planned funding (negative: over-covered)."""
+        return self.budget - self.funding_planned
+
+
+def project_totals(project: Project) -> ProjectTotals:
+    """Totals for one project in two queries (work items, funding lines by source)."""
+    from django.db.models import Avg, F
+
+    w = WorkItem.objects.filter(project=project).aggregate(
+        budget=Sum("budget"), weighted=Sum(F("budget") * F("progress")), mean=Avg("progress"), n=Count("pk")
+    )
+    funding = funding_totals(FundingLine.objects.filter(project=project))
+    return ProjectTotals(
+        budget=w["budget"] or Decimal("0"),
+        progress=derive_progress(w["budget"], w["weighted"], w["mean"], w["n"]),
+        work_item_count=w["n"],
+        funding_planned=funding["planned"],
+        funding_received=funding["received"],
+        by_source=funding["by_source"],
+    )
+
+
+def funding_totals(lines: QuerySet[FundingLine]) -> dict:
+    """Planned and received per source and in total, for any set of funding lines (a project, a
+    programme: `project__programme=...`, a division: `project__division__path__startswith=...`)."""
+    rows = lines.order_by().values("source").annotate(planned=Sum("planned"), received=Sum("received"))
+    labels = dict(FundingSource.choices)
+    by_source = [
+        {
+            "source": r["source"],
+            "label": labels.get(r["source"], r["source"]),
+            "planned": r["planned"] or Decimal("0"),
+            "received": r["received"] or Decimal("0"),
+        }
+        for r in sorted(rows, key=lambda r: list(labels).index(r["source"]) if r["source"] in labels else 99)
+    ]
+    return {
+        "by_source": by_source,
+        "planned": sum((r["planned"] for r in by_source), Decimal("0")),
+        "received": sum((r["received"] for r in by_source), Decimal("0")),
+    }
+
+
+def programme_funding(programme) -> dict:
+    return funding_totals(FundingLine.objects.filter(project__programme=programme))
+
+
+def division_funding(division: Division, user=None) -> dict:
+    lines = FundingLine.objects.filter(project__division__path__startswith=division.path)
+    if user is not None:
+        lines = lines.filter(project__in=Project.objects.for_user(user).values("pk"))
+    return funding_totals(lines)
+
+
+# --- dig once ("最多改一次") --------------------------------------------------------------------------
+
+
+def _zone_key(zone: str) -> str:
+    return "".join(zone.split()).casefold()
+
+
+@dataclass
+class DigConflict:
+    zone: str
+    first: UtilityWork
+    second: UtilityWork
+
+    @property
+    def gap_days(self) -> int:
+        """Days the ground lies closed between the two digs."""
+        return (self.second.window_start - self.first.window_end).days
+
+
+@dataclass
+class DigZone:
+    zone: str
+    works: list[UtilityWork]
+    start: date
+    end: date
+    conflicts: list[DigConflict]
+
+    @property
+    def common_window(self) -> tuple[date, date] | None:
+        """The days every work's window shares (None: no single window holds them all)."""
+        start = max(w.window_start for w in self.works)
+        end = min(w.window_end for w in self.works)
+        return (start, end) if start <= end else None
+
+
+def dig_zones(works: Iterable[UtilityWork]) -> list[DigZone]:
+    """Group utility works by zone and find the pairs that would dig the same ground twice.
+
+    Two works in one zone conflict when their windows do not overlap: the trench is filled between
+    them and opened again. Overlapping windows share one dig (the trench stays open throughout).
+    Zones compare ignoring spaces and case ("3栋北侧" == "3栋 北侧").
+    """
+    groups: dict[str, list[UtilityWork]] = defaultdict(list)
+    for w in works:
+        groups[_zone_key(w.zone)].append(w)
+    zones = []
+    for items in groups.values():
+        items.sort(key=lambda w: (w.window_start, w.window_end, w.pk or 0))
+        conflicts = []
+        for i, a in enumerate(items):
+            for b in items[i + 1 :]:
+                if b.window_start > a.window_end:
+                    conflicts.append(DigConflict(zone=a.zone, first=a, second=b))
+        zones.append(
+            DigZone(
+                zone=items[0].zone,
+                works=items,
+                start=min(w.window_start for w in items),
+                end=max(w.window_end for w in items),
+                conflicts=conflicts,
+            )
+        )
+    zones.sort(key=lambda z: (z.start, z.zone))
+    return zones
+
+
+def dig_conflicts(project: Project) -> list[DigConflict]:
+    works = project.utility_works.select_related("party")
+    return [c for z in dig_zones(works) for c in z.conflicts]
+
+
+def dig_calendar(zones: list[DigZone]) -> dict:
+    """Rows for the consolidated dig calendar: each work as a bar (offset and width in percent of the
+    whole span), zone by zone."""
+    if not zones:
+        return {"rows": [], "start": None, "end": None, "months": []}
+    start = min(z.start for z in zones)
+    end = max(z.end for z in zones)
+    span = max((end - start).days + 1, 1)
+    rows = []
+    for z in zones:
+        conflicted = {c.first.pk for c in z.conflicts} | {c.second.pk for c in z.conflicts}
+        for w in z.works:
+            rows.append(
+                {
+                    "zone": z.zone,
+                    "work": w,
+                    "left": round((w.window_start - start).days * 100 / span, 2),
+                    "width": max(round(((w.window_end - w.window_start).days + 1) * 100 / span, 2), 1),
+                    "conflict": w.pk in conflicted,
+                }
+            )
+    months = []
+    d = start.replace(day=1)
+    while d <= end:
+        left = max((d - start).days, 0) * 100 / span
+        months.append({"label": f"{d.year}-{d.month:02d}", "left": round(left, 2)})
+        d = d.replace(year=d.year + (d.month == 12), month=d.month % 12 + 1)
+    return {"rows": rows, "start": start, "end": end, "months": months}
+
+
+# --- Party branches ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def setup_branch(
+    *,
+    user,
+    name: str,
+    kind: str = BranchKind.TEMPORARY,
+    project: Project | None = None,
+    division: Division | None = None,
+    compounds: Iterable[Compound] | None = None,
+    established_on: date | None = None,
+    note: str = "",
+) -> PartyBranch:
+    """The street sets up a temporary branch on a project, or a joint branch over several compounds."""
+    if kind == BranchKind.TEMPORARY:
+        if project is None:
+            raise DomainError(_("A temporary branch is set up on a project."), field="project")
+        require_edit(project, user)
+        division = project.division
+        compounds = list(project.compounds.all())
+    else:
+        if division is None:
+            raise DomainError(
+                _("Say which street or community the joint branch belongs to."), field="division"
+            )
+        if not get_scope(user).can_edit(division.path):
+            raise Forbidden(_("You may not set up branches in %(division)s.") % {"division": division.name})
+        compounds = _check_compounds(division, compounds or [])
+        if project is not None:
+            require_edit(project, user)
+    branch = PartyBranch(
+        kind=kind,
+        name=name,
+        project=project,
+        division=division,
+        established_on=established_on or timezone.localdate(),
+        note=note,
+    )
+    branch.full_clean(exclude=["compounds"])
+    branch.save()
+    branch.compounds.set(compounds)
+    return branch
+
+
+MEMBER_FIELDS = (
+    "name",
+    "organization",
+    "party_organization",
+    "role",
+    "phone",
+    "public_contact",
+    "joined_on",
+    "user",
+)
+
+
+@transaction.atomic
+def add_member(branch: PartyBranch, user, *, person=None, **fields) -> BranchMember:
+    """A member joins from any unit and keeps their original organisation (组织关系不转)."""
+    require_edit(branch, user)
+    if person is not None:
+        fields.setdefault("name", person.name)
+        fields.setdefault("phone", person.phone)
+        fields.setdefault("organization", person.employer)
+        fields.setdefault("party_organization", person.party_organization)
+    role = fields.get("role", MemberRole.MEMBER)
+    if role in (MemberRole.SECRETARY, MemberRole.FIRST_SECRETARY):
+        taken = branch.members.filter(role=role).first()
+        if taken is not None:
+            raise Conflict(
+                _("The branch already has a %(role)s: %(name)s.")
+                % {"role": MemberRole(role).label, "name": taken.name},
+                field="role",
+            )
+    member = BranchMember(branch=branch, person=person, **fields)
+    member.full_clean()
+    member.save()
+    return member
+
+
+def branch_households(branch: PartyBranch) -> QuerySet[Household]:
+    """The households the branch must cover: every household of its compounds."""
+    return Household.objects.filter(building__compound__in=branch.compounds.all())
+
+
+@transaction.atomic
+def bulk_assign(
+    branch: PartyBranch,
+    member: BranchMember,
+    user,
+    *,
+    building: Building | None = None,
+    unit: str | None = None,
+    households: Iterable[int] | None = None,
+    reassign: bool = False,
+) -> dict:
+    """Assign a building (or one unit of it, or listed households) to one member in one statement.
+
+    Households already assigned to someone else keep their member unless `reassign`; the answer
+    says how many were assigned, moved and left alone.
+    """
+    require_edit(branch, user)
+    if member.branch_id != branch.pk:
+        raise DomainError(_("The member belongs to another branch."), field="member")
+    targets = branch_households(branch)
+    if building is not None:
+        if not branch.compounds.filter(pk=building.compound_id).exists():
+            raise DomainError(_("The building is not in the branch's compounds."), field="building")
+        targets = targets.filter(building=building)
+        if unit:
+            targets = targets.filter(unit=unit)
+    elif households is not None:
+        ids = {int(h) for h in households}
+        targets = targets.filter(pk__in=ids)
+        if targets.count() != len(ids):
+            raise DomainError(_("Some households are not in the branch's compounds."), field="households")
+    else:
+        raise DomainError(_("Choose a building (and unit) or households."), field="building")
+    target_ids = list(targets.values_list("pk", flat=True))
+    existing = HouseholdAssignment.objects.filter(branch=branch, household_id__in=target_ids)
+    moved = 0
+    if reassign:
+        moved = existing.exclude(member=member).update(member=member)
+    already = set(existing.values_list("household_id", flat=True))
+    new = [
+        HouseholdAssignment(branch=branch, household_id=h, member=member)
+        for h in target_ids
+        if h not in already
+    ]
+    HouseholdAssignment.objects.bulk_create(new, ignore_conflicts=True)
+    return {
+        "assigned": len(new),
+        "moved": moved,
+        "unchanged": len(target_ids) - len(new) - moved,
+        "total": len(target_ids),
+    }
+
+
+def _percent(part: int, whole: int) -> Decimal:
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Coverage:
+    total: int
+    assigned: int
+    by_building: list[dict]
+    by_member: list[dict]
+
+    @property
+    def unassigned(self) -> int:
+        return self.total - self.assigned
+
+    @property
+    def percent(self) -> Decimal:
+        return _percent(self.assigned, self.total)
+
+
+def coverage(branch: PartyBranch) -> Coverage:
+    """How many of the branch's households are assigned, per building and per member (3 queries)."""
+    assigned_here = Q(branch_assignments__branch=branch)
+    rows = (
+        branch_households(branch)
+        .order_by()
+        .values("building_id", "building__name", "building__compound__name")
+        .annotate(
+            total=Count("pk", distinct=True), assigned=Count("branch_assignments", filter=assigned_here)
+        )
+        .order_by("building__compound__name", "building__name")
+    )
+    by_building = [
+        {
+            "building_id": r["building_id"],
+            "building": r["building__name"],
+            "compound": r["building__compound__name"],
+            "total": r["total"],
+            "assigned": r["assigned"],
+            "unassigned": r["total"] - r["assigned"],
+            "percent": _percent(r["assigned"], r["total"]),
+        }
+        for r in rows
+    ]
+    members = branch.members.order_by("role", "name").annotate(household_count=Count("assignments"))
+    by_member = [{"member": m, "households": m.household_count} for m in members]
+    total = sum(r["total"] for r in by_building)
+    assigned = sum(r["assigned"] for r in by_building)
+    return Coverage(total=total, assigned=assigned, by_building=by_building, by_member=by_member)
+
+
+def unassigned_households(branch: PartyBranch) -> QuerySet[Household]:
+    return (
+        branch_households(branch)
+        .exclude(branch_assignments__branch=branch)
+        .select_related("building", "building__compound")
+        .order_by("building__compound__name", "building__name", "unit", "floor", "room")
+    )
+
+
+def contractor_party(project: Project, user) -> ProjectParty | None:
+    return project.parties.filter(users=user).first()
