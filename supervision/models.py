@@ -254,7 +254,14 @@ class AcceptanceRound(models.Model):
     panel_notes = models.TextField(_("panel notes"), blank=True)
     panel_recorded_at = models.DateTimeField(_("panel verdict recorded"), null=True, blank=True)
     # the satisfaction survey
-    # BALLOT_FIELD
+    ballot = models.OneToOneField(
+        "ballots.Ballot",
+        verbose_name=_("satisfaction ballot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="acceptance_round",
+    )
     threshold_percent = models.DecimalField(
         _("threshold (%)"), max_digits=5, decimal_places=2, null=True, blank=True, editable=False
     )

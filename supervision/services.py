@@ -1,0 +1,771 @@
+"""Writes that carry the supervision rules. Every function is atomic, takes the acting user, checks the
+user may act (supervision.permissions) and raises a DomainError a person can read.
+
+Acceptance ("该返工的返工，该整改的整改，直到满意度达标为止"):
+    schedule_round -> record_panel_verdict -> open_satisfaction_survey -> close_round
+        passed: project accepted -> file_acceptance (15-day deadline) -> hand_over (project maintained)
+        failed: project in rework -> rectification orders -> all verified -> schedule_round again
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.errors import Conflict, DomainError
+
+from . import permissions as perms
+from .choices import (
+    OPEN_RECTIFICATION_STATUSES,
+    RECTIFICATION_TRANSITIONS,
+    InspectionResult,
+    InspectorKind,
+    PhotoKind,
+    RectificationSource,
+    RectificationStatus,
+    RoundStatus,
+    Verdict,
+)
+from .models import (
+    AcceptanceRound,
+    Dispute,
+    Inspection,
+    PanelMember,
+    Photo,
+    ProgressReport,
+    Rectification,
+    Reminder,
+    SupervisionTeam,
+    SupervisionTeamMember,
+)
+from .photos import validate_and_resize
+
+log = logging.getLogger(__name__)
+
+FILING_DAYS = getattr(settings, "SUPERVISION_FILING_DAYS", 15)
+# a project is "behind schedule" when its progress trails the share of time elapsed by more than this
+BEHIND_TOLERANCE = getattr(settings, "SUPERVISION_BEHIND_TOLERANCE", 5)
+DEFAULT_SATISFACTION_THRESHOLD = Decimal("90")
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise Forbidden(message)
+
+
+def _transition_project(project, to_status: str, user, note: str = "") -> None:
+    """Move the project through its lifecycle with the projects service (audited there)."""
+    from projects import services as project_services
+
+    project_services.transition_project(project, to_status, user=user, note=note)
+
+
+# --- team ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_team(*, user, project, name: str = "", note: str = "") -> SupervisionTeam:
+    _require(perms.can_manage_team(user, project), _("Only staff over the project may set up its team."))
+    if SupervisionTeam.objects.filter(project=project).exists():
+        raise Conflict(_("This project already has a resident supervision team."))
+    return SupervisionTeam.objects.create(
+        project=project,
+        name=name or _("%(project)s resident supervision team") % {"project": project},
+        note=note,
+    )
+
+
+@transaction.atomic
+def add_team_member(
+    *, user, team: SupervisionTeam, person=None, branch_member=None, role: str = "member", account=None
+) -> SupervisionTeamMember:
+    project = team.project
+    _require(perms.can_manage_team(user, project), _("Only staff over the project may change its team."))
+    if (person is None) == (branch_member is None):
+        raise DomainError(_("A supervisor is either a resident or a Party member of the branch."))
+    if person is not None:
+        paths = [
+            project.division.path,
+            *(c.division.path for c in project.compounds.select_related("division")),
+        ]
+        if not any(person.division.path.startswith(p) for p in paths):
+            raise DomainError(_("%(name)s is not registered in the project's area.") % {"name": person.name})
+    if branch_member is not None:
+        branch = branch_member.branch
+        on_project = branch.project_id == project.pk or (
+            branch.compounds.filter(pk__in=project.compounds.values("pk")).exists()
+        )
+        if not on_project:
+            raise DomainError(
+                _("%(name)s is not a member of a Party branch on this project.")
+                % {"name": branch_member.name}
+            )
+        if account is None:
+            account = branch_member.user
+    try:
+        with transaction.atomic():
+            return SupervisionTeamMember.objects.create(
+                team=team, person=person, branch_member=branch_member, role=role, user=account
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("This person is already on the team.")) from exc
+
+
+# --- photos -------------------------------------------------------------------------------------------
+
+
+def add_photo(
+    *,
+    user,
+    project,
+    upload,
+    kind: str = PhotoKind.DURING,
+    caption: str = "",
+    inspection: Inspection | None = None,
+    progress_report: ProgressReport | None = None,
+    rectification: Rectification | None = None,
+    is_public: bool | None = None,
+    taken_on: date | None = None,
+) -> Photo:
+    """Validate (type, size), resize and store one photo. Nothing is stored when it is refused."""
+    if not (
+        perms.can_inspect(user, project)
+        or perms.can_report_progress(user, project)
+        or (rectification is not None and perms.can_work_on_order(user, rectification))
+    ):
+        raise Forbidden(_("You may not add photos to this project."))
+    image = upload if getattr(upload, "_validated_photo", False) else _validated(upload)
+    if is_public is None:
+        # the works themselves may be shown to residents; inspection and evidence photos stay internal
+        is_public = (
+            kind in (PhotoKind.BEFORE, PhotoKind.AFTER) and inspection is None and rectification is None
+        )
+    photo = Photo(
+        project=project,
+        kind=kind,
+        caption=caption,
+        inspection=inspection,
+        progress_report=progress_report,
+        rectification=rectification,
+        is_public=is_public,
+        taken_on=taken_on or timezone.localdate(),
+        uploaded_by=user,
+    )
+    photo.image.save(image.name, image, save=False)
+    try:
+        with transaction.atomic():
+            photo.save()
+    except Exception:
+        photo.image.delete(save=False)
+        raise
+    return photo
+
+
+def _validated(upload):
+    try:
+        image = validate_and_resize(upload)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], code=exc.code or "invalid", field="photos") from exc
+    image._validated_photo = True
+    return image
+
+
+def _add_photos(uploads, **kwargs) -> list[Photo]:
+    # check every photo before storing any, so a bad one leaves nothing behind
+    images = [_validated(u) for u in uploads or []]
+    return [add_photo(upload=image, **kwargs) for image in images]
+
+
+# --- inspections --------------------------------------------------------------------------------------
+
+
+@dataclass
+class OrderSpec:
+    """One problem to fix, as given with an inspection or a failed acceptance round."""
+
+    description: str
+    responsible_party: object
+    deadline: date
+    severity: str = "major"
+    work_item: object = None
+
+
+def _inspector_kind(user, project) -> str:
+    if perms.is_team_member(user, project):
+        return InspectorKind.TEAM
+    if perms.acts_for_supervision_company(user, project):
+        return InspectorKind.SUPERVISION_COMPANY
+    if perms.is_staff_on(user, project):
+        return InspectorKind.GOVERNMENT
+    return InspectorKind.BRANCH
+
+
+@transaction.atomic
+def record_inspection(
+    *,
+    user,
+    project,
+    findings: str,
+    result: str,
+    work_item=None,
+    inspected_on: date | None = None,
+    inspector_kind: str | None = None,
+    photos=(),
+    orders: list[OrderSpec] = (),
+) -> Inspection:
+    _require(perms.can_inspect(user, project), _("You may not record inspections on this project."))
+    if work_item is not None and work_item.project_id != project.pk:
+        raise DomainError(_("The work item belongs to another project."), field="work_item")
+    inspected_on = inspected_on or timezone.localdate()
+    if inspected_on > timezone.localdate():
+        raise DomainError(_("An inspection cannot be dated in the future."), field="inspected_on")
+    if result not in InspectionResult.values:
+        raise DomainError(_("Choose a result."), field="result")
+    if result == InspectionResult.PASS and orders:
+        raise DomainError(_("An inspection that passed raises no rectification orders."))
+    own_kind = _inspector_kind(user, project)
+    # staff may enter an inspection made by others (paper forms); everyone else records their own
+    kind = inspector_kind if inspector_kind and perms.is_staff_on(user, project) else own_kind
+    team_member = (
+        SupervisionTeamMember.objects.filter(team__project=project, user=user).first()
+        if kind == InspectorKind.TEAM
+        else None
+    )
+    inspection = Inspection.objects.create(
+        project=project,
+        work_item=work_item,
+        inspector_kind=kind,
+        team_member=team_member,
+        inspected_on=inspected_on,
+        findings=findings.strip(),
+        result=result,
+        recorded_by=user,
+    )
+    _add_photos(photos, user=user, project=project, kind=PhotoKind.DURING, inspection=inspection)
+    for spec in orders:
+        _create_order(
+            user=user,
+            project=project,
+            spec=spec,
+            source=RectificationSource.INSPECTION,
+            inspection=inspection,
+        )
+    return inspection
+
+
+# --- progress -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_progress(
+    *, user, work_item, percent: int, reported_on: date | None = None, note: str = "", party=None, photos=()
+) -> ProgressReport:
+    project = work_item.project
+    _require(perms.can_report_progress(user, project), _("You may not report progress on this project."))
+    reported_on = reported_on or timezone.localdate()
+    if reported_on > timezone.localdate():
+        raise DomainError(_("A progress report cannot be dated in the future."), field="reported_on")
+    if not 0 <= int(percent) <= 100:
+        raise DomainError(_("Progress is a percentage from 0 to 100."), field="percent")
+    own = perms.party_ids_of(user, project)
+    if party is None and own:
+        party = project.parties.get(pk=min(own))
+    if party is not None and party.project_id != project.pk:
+        raise DomainError(_("The party belongs to another project."), field="party")
+    if party is not None and own and party.pk not in own and not perms.is_staff_on(user, project):
+        raise Forbidden(_("You may only report for your own unit."))
+    report = ProgressReport.objects.create(
+        project=project,
+        work_item=work_item,
+        party=party,
+        reported_on=reported_on,
+        percent=int(percent),
+        note=note,
+        reported_by=user,
+    )
+    _add_photos(photos, user=user, project=project, kind=PhotoKind.DURING, progress_report=report)
+    refresh_work_item_progress(work_item, user)
+    return report
+
+
+def refresh_work_item_progress(work_item, user) -> int:
+    """A work item's progress is its latest report's (by date, then by entry); it is set through the
+    projects service, which also derives the project's progress from its work items."""
+    from projects.services import set_work_item_progress
+
+    latest = (
+        ProgressReport.objects.filter(work_item=work_item)
+        .order_by("-reported_on", "-pk")
+        .values("percent")
+        .first()
+    )
+    value = latest["percent"] if latest else 0
+    if work_item.progress != value:
+        set_work_item_progress(work_item, value, user)
+    return value
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    progress: int | None  # percent of the works done (from the work items)
+    expected: int | None  # percent of the planned time elapsed
+    behind: bool
+
+    @property
+    def gap(self) -> int | None:
+        if self.progress is None or self.expected is None:
+            return None
+        return self.expected - self.progress
+
+
+def expected_progress(start: date | None, end: date | None, today: date | None = None) -> int | None:
+    if start is None or end is None:
+        return None
+    today = today or timezone.localdate()
+    if today <= start:
+        return 0
+    if today >= end or end == start:
+        return 100
+    return ((today - start).days * 100) // (end - start).days
+
+
+def project_progress(project) -> int | None:
+    """The project's progress as the projects app derives it from its work items."""
+    value = getattr(project, "progress", None)
+    if callable(value):
+        value = value()
+    return None if value is None else int(value)
+
+
+def schedule_status(project, today: date | None = None, progress: int | None = None) -> ScheduleStatus:
+    from projects.choices import ProjectStatus
+
+    progress = project_progress(project) if progress is None else progress
+    expected = expected_progress(project.planned_start, project.planned_end, today)
+    building = project.status in (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.REWORK)
+    behind = bool(
+        building and progress is not None and expected is not None and progress + BEHIND_TOLERANCE < expected
+    )
+    return ScheduleStatus(progress=progress, expected=expected, behind=behind)
+
+
+# --- rectification orders -----------------------------------------------------------------------------
+
+
+def _create_order(*, user, project, spec: OrderSpec, source: str, inspection=None, acceptance_round=None):
+    party = spec.responsible_party
+    if party is None or party.project_id != project.pk:
+        raise DomainError(_("Choose a responsible party of this project."), field="responsible_party")
+    if spec.work_item is not None and spec.work_item.project_id != project.pk:
+        raise DomainError(_("The work item belongs to another project."), field="work_item")
+    if not (spec.description or "").strip():
+        raise DomainError(_("Say what must be fixed."), field="description")
+    if spec.deadline is None or spec.deadline < timezone.localdate():
+        raise DomainError(_("The deadline must be today or later."), field="deadline")
+    return Rectification.objects.create(
+        project=project,
+        source=source,
+        inspection=inspection,
+        acceptance_round=acceptance_round,
+        work_item=spec.work_item,
+        responsible_party=party,
+        description=spec.description.strip(),
+        severity=spec.severity,
+        deadline=spec.deadline,
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def raise_rectification(
+    *, user, project, spec: OrderSpec, inspection: Inspection | None = None, acceptance_round=None
+) -> Rectification:
+    """A new order, from an inspection (with problems) or from a failed acceptance round."""
+    if acceptance_round is not None:
+        _require(
+            perms.can_run_acceptance(user, project),
+            _("Only the street may turn acceptance results into rectification orders."),
+        )
+        if acceptance_round.project_id != project.pk:
+            raise DomainError(_("The acceptance round belongs to another project."))
+        if acceptance_round.status != RoundStatus.FAILED:
+            raise Conflict(_("Only a failed acceptance round raises rectification orders."))
+        return _create_order(
+            user=user,
+            project=project,
+            spec=spec,
+            source=RectificationSource.ACCEPTANCE,
+            acceptance_round=acceptance_round,
+        )
+    _require(perms.can_inspect(user, project), _("You may not raise rectification orders on this project."))
+    if inspection is None:
+        raise DomainError(_("A rectification order comes from an inspection or a failed acceptance round."))
+    if inspection.project_id != project.pk:
+        raise DomainError(_("The inspection belongs to another project."))
+    if inspection.result != InspectionResult.PROBLEMS:
+        raise Conflict(_("This inspection found no problems."))
+    return _create_order(
+        user=user, project=project, spec=spec, source=RectificationSource.INSPECTION, inspection=inspection
+    )
+
+
+def _lock(order: Rectification) -> Rectification:
+    return (
+        Rectification.objects.select_for_update()
+        .select_related("project__division", "responsible_party")
+        .get(pk=order.pk)
+    )
+
+
+def _move(order: Rectification, to: str) -> None:
+    if to not in RECTIFICATION_TRANSITIONS.get(order.status, ()):
+        raise Conflict(
+            _("A rectification order that is %(status)s cannot be moved to %(to)s.")
+            % {"status": order.get_status_display(), "to": RectificationStatus(to).label}
+        )
+    order.status = to
+
+
+@transaction.atomic
+def start_rectification(*, user, order: Rectification) -> Rectification:
+    order = _lock(order)
+    _require(perms.can_work_on_order(user, order), _("Only the responsible party works on this order."))
+    _move(order, RectificationStatus.IN_PROGRESS)
+    order.save(update_fields=["status", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def submit_rectification(*, user, order: Rectification, response: str, photos=()) -> Rectification:
+    order = _lock(order)
+    _require(perms.can_work_on_order(user, order), _("Only the responsible party works on this order."))
+    _move(order, RectificationStatus.SUBMITTED)
+    if not (response or "").strip():
+        raise DomainError(_("Say what was done."), field="response")
+    _add_photos(photos, user=user, project=order.project, kind=PhotoKind.EVIDENCE, rectification=order)
+    if not order.photos.filter(kind=PhotoKind.EVIDENCE).exists():
+        raise DomainError(_("Attach at least one photo showing the fix."), field="photos")
+    order.response = response.strip()
+    order.submitted_at = timezone.now()
+    order.save(update_fields=["status", "response", "submitted_at", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def verify_rectification(*, user, order: Rectification) -> Rectification:
+    order = _lock(order)
+    _require(perms.can_verify_order(user, order), _("Only staff or the supervision company verify the fix."))
+    _move(order, RectificationStatus.VERIFIED)
+    order.verified_at = timezone.now()
+    order.verified_by = user
+    order.save(update_fields=["status", "verified_at", "verified_by", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def reject_rectification(*, user, order: Rectification, reason: str) -> Rectification:
+    order = _lock(order)
+    _require(perms.can_verify_order(user, order), _("Only staff or the supervision company verify the fix."))
+    if order.status != RectificationStatus.SUBMITTED:
+        raise Conflict(_("Only submitted work can be rejected."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for sending the order back."), field="reason")
+    _move(order, RectificationStatus.IN_PROGRESS)
+    order.rejection_reason = reason.strip()
+    order.rejection_count += 1
+    order.save(update_fields=["status", "rejection_reason", "rejection_count", "updated_at"])
+    return order
+
+
+def send_overdue_reminders(today: date | None = None) -> int:
+    """One reminder per overdue order per day, however often this runs. Returns how many were new."""
+    today = today or timezone.localdate()
+    sent = 0
+    overdue = Rectification.objects.overdue(today).select_related("project", "responsible_party")
+    for order in overdue.iterator(chunk_size=500):
+        days = (today - order.deadline).days
+        message = _(
+            "Rectification order #%(id)s on %(project)s is %(days)s day(s) overdue (deadline %(deadline)s)."
+        ) % {"id": order.pk, "project": order.project.name, "days": days, "deadline": order.deadline}
+        _reminder, created = Reminder.objects.get_or_create(
+            rectification=order,
+            sent_on=today,
+            defaults={"party": order.responsible_party, "days_overdue": days, "message": message[:500]},
+        )
+        if created:
+            sent += 1
+            log.info(
+                "overdue reminder: order=%s party=%s (%s) days=%s",
+                order.pk,
+                order.responsible_party_id,
+                order.responsible_party.name,
+                days,
+            )
+    return sent
+
+
+# --- acceptance ---------------------------------------------------------------------------------------
+
+
+def _lock_round(acceptance: AcceptanceRound) -> AcceptanceRound:
+    return (
+        AcceptanceRound.objects.select_for_update().select_related("project__division").get(pk=acceptance.pk)
+    )
+
+
+def blocking_orders(project):
+    """Orders from failed rounds that must be verified before the next round."""
+    return Rectification.objects.filter(
+        project=project, source=RectificationSource.ACCEPTANCE, status__in=OPEN_RECTIFICATION_STATUSES
+    )
+
+
+@transaction.atomic
+def schedule_round(*, user, project, scheduled_on: date, panel: list[dict] = ()) -> AcceptanceRound:
+    from projects.choices import ProjectStatus
+    from projects.models import Project
+
+    project = Project.objects.select_for_update().select_related("division").get(pk=project.pk)
+    _require(perms.can_run_acceptance(user, project), _("Only the street schedules acceptance rounds."))
+    rounds = list(AcceptanceRound.objects.filter(project=project).order_by("number"))
+    last = rounds[-1] if rounds else None
+    if last is not None and last.is_open:
+        raise Conflict(_("Round %(n)s is still running.") % {"n": last.number})
+    if last is not None and last.status == RoundStatus.PASSED:
+        raise Conflict(_("The project has already passed acceptance."))
+    if last is not None and last.status == RoundStatus.FAILED:
+        if not last.rectifications.exists():
+            raise Conflict(
+                _("Round %(n)s failed: record its unsatisfied points as rectification orders first.")
+                % {"n": last.number}
+            )
+        waiting = blocking_orders(project).count()
+        if waiting:
+            raise Conflict(
+                _(
+                    "A new round can start only when every rectification order is verified "
+                    "(%(count)s still open)."
+                )
+                % {"count": waiting}
+            )
+    if project.status not in (
+        ProjectStatus.UNDER_CONSTRUCTION,
+        ProjectStatus.REWORK,
+        ProjectStatus.ACCEPTANCE,
+    ):
+        raise Conflict(
+            _("A project that is %(status)s cannot be accepted.") % {"status": project.get_status_display()}
+        )
+    if project.status != ProjectStatus.ACCEPTANCE:
+        _transition_project(
+            project, ProjectStatus.ACCEPTANCE, user, note=_("Acceptance round %(n)s") % {"n": len(rounds) + 1}
+        )
+    acceptance = AcceptanceRound.objects.create(
+        project=project, number=len(rounds) + 1, scheduled_on=scheduled_on, created_by=user
+    )
+    for seat in panel:
+        PanelMember.objects.create(round=acceptance, **seat)
+    return acceptance
+
+
+@transaction.atomic
+def record_panel_verdict(
+    *, user, acceptance: AcceptanceRound, verdict: str, notes: str = "", opinions: list[dict] = ()
+) -> AcceptanceRound:
+    """The technical panel's verdict. A failed verdict fails the round: no survey is held."""
+    from projects.choices import ProjectStatus
+
+    acceptance = _lock_round(acceptance)
+    _require(
+        perms.can_run_acceptance(user, acceptance.project), _("Only the street records the panel's verdict.")
+    )
+    if acceptance.status != RoundStatus.SCHEDULED or acceptance.panel_verdict:
+        raise Conflict(_("The panel's verdict for this round is already recorded."))
+    if verdict not in Verdict.values:
+        raise DomainError(_("Choose the panel's verdict."), field="verdict")
+    for opinion in opinions:
+        PanelMember.objects.create(round=acceptance, **opinion)
+    acceptance.panel_verdict = verdict
+    acceptance.panel_notes = notes
+    acceptance.panel_recorded_at = timezone.now()
+    fields = ["panel_verdict", "panel_notes", "panel_recorded_at"]
+    if verdict == Verdict.FAIL:
+        acceptance.status = RoundStatus.FAILED
+        acceptance.closed_at = timezone.now()
+        fields += ["status", "closed_at"]
+        _transition_project(
+            acceptance.project,
+            ProjectStatus.REWORK,
+            user,
+            note=_("Round %(n)s: the technical panel did not accept the works") % {"n": acceptance.number},
+        )
+    acceptance.save(update_fields=fields)
+    return acceptance
+
+
+@transaction.atomic
+def open_satisfaction_survey(*, user, acceptance: AcceptanceRound, closes_at=None) -> AcceptanceRound:
+    """Create and open the residents' satisfaction ballot for a round the panel accepted."""
+    from . import ballot_link
+
+    acceptance = _lock_round(acceptance)
+    _require(perms.can_run_acceptance(user, acceptance.project), _("Only the street opens the survey."))
+    if acceptance.status != RoundStatus.SCHEDULED:
+        raise Conflict(_("This round is not waiting for its survey."))
+    if acceptance.panel_verdict != Verdict.PASS:
+        raise Conflict(_("The technical panel must accept the works before residents are asked."))
+    ballot, threshold = ballot_link.create_and_open(acceptance=acceptance, user=user, closes_at=closes_at)
+    acceptance.ballot = ballot
+    acceptance.threshold_percent = threshold
+    acceptance.status = RoundStatus.VOTING
+    acceptance.save(update_fields=["ballot", "threshold_percent", "status"])
+    return acceptance
+
+
+@transaction.atomic
+def close_round(*, user, acceptance: AcceptanceRound) -> AcceptanceRound:
+    """Close the satisfaction ballot, tally it and conclude the round with its figures."""
+    from . import ballot_link
+
+    acceptance = _lock_round(acceptance)
+    _require(perms.can_run_acceptance(user, acceptance.project), _("Only the street closes the survey."))
+    if acceptance.status != RoundStatus.VOTING or acceptance.ballot_id is None:
+        raise Conflict(_("This round has no survey running."))
+    figures = ballot_link.close_and_tally(acceptance=acceptance, user=user)
+    return _conclude(user=user, acceptance=acceptance, figures=figures)
+
+
+@dataclass(frozen=True)
+class SurveyFigures:
+    satisfied: int  # numerator: satisfied + basically satisfied
+    counted: int  # denominator: the base the rule policy names
+    threshold: Decimal  # percent
+    passed: bool
+
+
+def _conclude(*, user, acceptance: AcceptanceRound, figures: SurveyFigures) -> AcceptanceRound:
+    from projects.choices import ProjectStatus
+
+    now = timezone.now()
+    acceptance.satisfied_count = figures.satisfied
+    acceptance.valid_count = figures.counted
+    acceptance.threshold_percent = figures.threshold
+    acceptance.closed_at = now
+    if figures.passed:
+        acceptance.status = RoundStatus.PASSED
+        acceptance.filing_deadline = timezone.localdate(now) + timedelta(days=FILING_DAYS)
+        _transition_project(
+            acceptance.project,
+            ProjectStatus.ACCEPTED,
+            user,
+            note=_("Round %(n)s: satisfaction %(s)s/%(c)s")
+            % {"n": acceptance.number, "s": figures.satisfied, "c": figures.counted},
+        )
+    else:
+        acceptance.status = RoundStatus.FAILED
+        _transition_project(
+            acceptance.project,
+            ProjectStatus.REWORK,
+            user,
+            note=_("Round %(n)s: satisfaction %(s)s/%(c)s below %(t)s%%")
+            % {"n": acceptance.number, "s": figures.satisfied, "c": figures.counted, "t": figures.threshold},
+        )
+    acceptance.save()
+    return acceptance
+
+
+@transaction.atomic
+def file_acceptance(
+    *, user, acceptance: AcceptanceRound, filed_on: date, reference: str = ""
+) -> AcceptanceRound:
+    acceptance = _lock_round(acceptance)
+    _require(perms.can_run_acceptance(user, acceptance.project), _("Only the street files the acceptance."))
+    if acceptance.status != RoundStatus.PASSED:
+        raise Conflict(_("Only a passed acceptance round is filed."))
+    if acceptance.filed_on:
+        raise Conflict(_("This acceptance was filed on %(date)s.") % {"date": acceptance.filed_on})
+    if filed_on > timezone.localdate() or filed_on < timezone.localdate(acceptance.closed_at):
+        raise DomainError(_("The filing date lies between the acceptance and today."), field="filed_on")
+    acceptance.filed_on = filed_on
+    acceptance.filing_reference = reference
+    acceptance.save(update_fields=["filed_on", "filing_reference"])
+    return acceptance
+
+
+@transaction.atomic
+def hand_over(
+    *, user, acceptance: AcceptanceRound, to: str, recipient: str, handed_over_on: date | None = None
+) -> AcceptanceRound:
+    from projects.choices import ProjectStatus
+
+    acceptance = _lock_round(acceptance)
+    _require(perms.can_run_acceptance(user, acceptance.project), _("Only the street hands the works over."))
+    if acceptance.status != RoundStatus.PASSED:
+        raise Conflict(_("Only accepted works are handed over."))
+    if not acceptance.filed_on:
+        raise Conflict(_("File the acceptance before handing the works over."))
+    if acceptance.handed_over_on:
+        raise Conflict(_("The works were handed over on %(date)s.") % {"date": acceptance.handed_over_on})
+    if not recipient.strip():
+        raise DomainError(_("Name who takes the works over."), field="handover_recipient")
+    acceptance.handover_to = to
+    acceptance.handover_recipient = recipient.strip()
+    acceptance.handed_over_on = handed_over_on or timezone.localdate()
+    acceptance.save(update_fields=["handover_to", "handover_recipient", "handed_over_on"])
+    _transition_project(
+        acceptance.project, ProjectStatus.MAINTENANCE, user, note=_("Handed over to %(r)s") % {"r": recipient}
+    )
+    return acceptance
+
+
+# --- disputes -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_dispute(*, user, project, parties: str, issue: str, compound=None, mediator=None) -> Dispute:
+    _require(perms.can_record_dispute(user, project), _("You may not record disputes on this project."))
+    if compound is not None and not project.compounds.filter(pk=compound.pk).exists():
+        raise DomainError(_("The compound is not part of this project."), field="compound")
+    if mediator is not None and mediator.branch.project_id not in (None, project.pk):
+        raise DomainError(_("The mediator is not a Party member on this project."), field="mediator")
+    return Dispute.objects.create(
+        project=project,
+        compound=compound,
+        parties=parties,
+        issue=issue,
+        mediator=mediator,
+        status="mediating" if mediator else "open",
+        recorded_by=user,
+    )
+
+
+@transaction.atomic
+def update_dispute(
+    *, user, dispute: Dispute, status: str, resolution: str = "", mediator=None, resolved_on=None
+) -> Dispute:
+    dispute = Dispute.objects.select_for_update().select_related("project__division").get(pk=dispute.pk)
+    _require(perms.can_record_dispute(user, dispute.project), _("You may not change this dispute."))
+    if status == "resolved" and not resolution.strip():
+        raise DomainError(_("Describe how the dispute was resolved."), field="resolution")
+    if mediator is not None:
+        dispute.mediator = mediator
+    dispute.status = status
+    dispute.resolution = resolution.strip()
+    dispute.resolved_on = (
+        (resolved_on or timezone.localdate()) if status in ("resolved", "unresolved") else None
+    )
+    dispute.save()
+    return dispute
