@@ -153,6 +153,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {"task": "communities.tasks.drain_outbox", "schedule": 30.0},
+    "supervision-overdue-reminders": {"task": "supervision.tasks.send_overdue_reminders", "schedule": 3600.0},
 }
 
 # --- Auth and security -------------------------------------------------------------------------------
