@@ -271,12 +271,12 @@ def project_totals(project: Project) -> ProjectTotals:
     from django.db.models import Avg, F
 
     w = WorkItem.objects.filter(project=project).aggregate(
-        budget=Sum("budget"), weighted=Sum(F("budget") * F("progress")), mean=Avg("progress"), n=Count("pk")
+        budget_sum=Sum("budget"), weighted=Sum(F("budget") * F("progress")), mean=Avg("progress"), n=Count("pk")
     )
     funding = funding_totals(FundingLine.objects.filter(project=project))
     return ProjectTotals(
-        budget=w["budget"] or Decimal("0"),
-        progress=derive_progress(w["budget"], w["weighted"], w["mean"], w["n"]),
+        budget=w["budget_sum"] or Decimal("0"),
+        progress=derive_progress(w["budget_sum"], w["weighted"], w["mean"], w["n"]),
         work_item_count=w["n"],
         funding_planned=funding["planned"],
         funding_received=funding["received"],
