@@ -217,6 +217,15 @@ class Ballot(models.Model):
     )
     result = models.JSONField(_("result"), null=True, blank=True, editable=False)
     passed = models.BooleanField(_("passed"), null=True, blank=True, editable=False)
+    result_notice = models.ForeignKey(
+        "consultations.Notice",
+        verbose_name=_("result notice"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     objects = BallotQuerySet.as_manager()
 

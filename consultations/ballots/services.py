@@ -1,0 +1,852 @@
+"""Ballot writes that carry the rules of DESIGN.md §4. Pages, API, admin, tasks, demo and other apps
+(supervision's acceptance rounds) call these functions; each is atomic and takes the acting user
+(None = the system, e.g. Celery beat opening a ballot on time).
+
+Stable API for other apps:
+    create_ballot(*, user, kind, title, compound, options, opens_at, closes_at, ...) -> Ballot
+    open_ballot(ballot, user) -> Ballot
+    close_ballot(ballot, user, reason="") -> Ballot
+    tally(ballot) -> TallyResult            (see consultations.ballots.tally; `.passed`)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from communities.choices import OWNER_KINDS
+from communities.errors import Conflict, DomainError
+from communities.models import Building, Compound, Household, Ownership
+from communities.scoping import get_scope
+
+from . import choices
+from .models import Ballot, BallotOption, Elector, RulePolicy, Vote
+from .querysets import VOTE_ENTRY_ROLES
+from .tally import TallyResult, compute_tally
+
+log = logging.getLogger(__name__)
+
+# Codes: 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L): 31^8 ≈ 8.5e11 codes.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+RECEIPT_LENGTH = 10
+
+YES_LABELS = {"同意", "赞成", "满意", "基本满意", "agree", "yes", "satisfied", "basically satisfied"}
+ABSTAIN_LABELS = {"弃权", "abstain", "abstention"}
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _require_edit(user, compound: Compound) -> None:
+    if user is None:
+        return  # the system
+    if not get_scope(user).can_edit(compound.division.path):
+        raise PermissionDenied(_("You may not run ballots here."))
+
+
+def _require_vote_entry(user, ballot: Ballot) -> None:
+    if user is None or not get_scope(user).covers(ballot.compound.division.path, VOTE_ENTRY_ROLES):
+        raise PermissionDenied(_("You may not enter votes for this ballot."))
+
+
+def _when(dt: datetime) -> str:
+    return date_format(timezone.localtime(dt), "Y-m-d H:i")
+
+
+def new_code(length: int = CODE_LENGTH) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def normalize_code(raw: str | None) -> str:
+    """What a person typed or a QR code carried: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())[:32]
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
+
+
+def hash_code(ballot_id: int, code: str) -> str:
+    """HMAC-SHA256 keyed with SECRET_KEY and bound to the ballot: fast enough to look up, useless for
+    another ballot, and a stolen database does not reveal codes (the key is not in it)."""
+    message = f"{ballot_id}:{normalize_code(code)}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def applicable_policy(compound: Compound, on=None) -> RulePolicy | None:
+    on = on or timezone.localdate()
+    return RulePolicy.objects.applicable_to(compound.division, on).first()
+
+
+# --- create -------------------------------------------------------------------------------------------
+
+
+def _default_options(kind: str) -> list[dict]:
+    if kind == choices.BallotKind.ACCEPTANCE_SATISFACTION:
+        return [
+            {"label": "满意", "counts_as_yes": True},
+            {"label": "基本满意", "counts_as_yes": True},
+            {"label": "不满意"},
+        ]
+    if kind == choices.BallotKind.PLAN_CHOICE:
+        return []
+    return [
+        {"label": "同意", "counts_as_yes": True},
+        {"label": "不同意"},
+        {"label": "弃权", "is_abstention": True},
+    ]
+
+
+def _option_dicts(kind: str, options: Iterable | None) -> list[dict]:
+    out = []
+    for item in options or []:
+        if isinstance(item, BallotOption):
+            item = {
+                "label": item.label,
+                "counts_as_yes": item.counts_as_yes,
+                "is_abstention": item.is_abstention,
+            }
+        if isinstance(item, str):
+            label = item.strip()
+            item = {
+                "label": label,
+                "counts_as_yes": label.lower() in YES_LABELS,
+                "is_abstention": label.lower() in ABSTAIN_LABELS,
+            }
+        label = str(item.get("label", "")).strip()
+        if not label:
+            continue
+        out.append(
+            {
+                "label": label[:200],
+                "counts_as_yes": bool(item.get("counts_as_yes")),
+                "is_abstention": bool(item.get("is_abstention")),
+            }
+        )
+    return out or _default_options(kind)
+
+
+def _normalize_units(compound: Compound, scope_units: Iterable) -> list[dict]:
+    units = []
+    building_ids = set(compound.buildings.values_list("pk", flat=True))
+    for item in scope_units or []:
+        if isinstance(item, dict):
+            building, unit = item.get("building"), item.get("unit")
+        else:
+            building, unit = item
+        building_id = building.pk if isinstance(building, Building) else int(building)
+        if building_id not in building_ids:
+            raise DomainError(
+                _("A stairwell unit in the scope is not in this compound."), field="scope_units"
+            )
+        unit = str(unit).strip()
+        if not unit:
+            raise DomainError(_("Name the stairwell unit, e.g. 2."), field="scope_units")
+        if {"building": building_id, "unit": unit} not in units:
+            units.append({"building": building_id, "unit": unit})
+    return units
+
+
+def scope_households(ballot: Ballot):
+    """The households a ballot's scope covers, read from the registry (used when opening)."""
+    qs = Household.objects.filter(building__compound_id=ballot.compound_id)
+    if ballot.scope_kind == choices.ScopeKind.BUILDINGS:
+        qs = qs.filter(building__in=ballot.scope_buildings.all())
+    elif ballot.scope_kind == choices.ScopeKind.UNITS:
+        q = Q(pk__in=[])
+        for item in ballot.scope_units:
+            q |= Q(building_id=item["building"], unit=item["unit"])
+        qs = qs.filter(q)
+    return qs
+
+
+@transaction.atomic
+def create_ballot(
+    *,
+    user,
+    kind: str,
+    title: str,
+    compound: Compound,
+    options: Sequence | None = None,
+    opens_at: datetime,
+    closes_at: datetime,
+    project=None,
+    scope_buildings: Iterable[Building] = (),
+    scope_units: Iterable = (),
+    secret: bool = False,
+    rule_policy: RulePolicy | None = None,
+    rule: str | None = None,
+    realtime_results: bool = False,
+    allow_change: bool = False,
+    question: str = "",
+    occupied_households: Iterable[Household] = (),
+) -> Ballot:
+    """A draft ballot. The rule numbers are copied from `rule_policy` (default: the policy in force for the
+    compound's division, else the model defaults), so later policy edits never change this ballot."""
+    _require_edit(user, compound)
+    if kind not in choices.BallotKind.values:
+        raise DomainError(_("Unknown kind of ballot."), field="kind")
+    if not (title or "").strip():
+        raise DomainError(_("A ballot needs a title."), field="title")
+    if opens_at is None or closes_at is None or closes_at <= opens_at:
+        raise DomainError(_("The ballot must close after it opens."), field="closes_at")
+    rule = rule or choices.DEFAULT_RULE[kind]
+    if rule not in choices.Rule.values:
+        raise DomainError(_("Unknown rule."), field="rule")
+    if secret and rule in choices.ART278_RULES:
+        raise DomainError(
+            _(
+                "Owners' decisions under art. 278 are counted by area, which needs each choice with its "
+                "owner's area; that would identify the owner, so these ballots are recorded (signed), "
+                "not secret."
+            ),
+            field="secret",
+        )
+    if secret and realtime_results:
+        raise DomainError(
+            _("A secret ballot never shows results before it closes."), field="realtime_results"
+        )
+    if secret and allow_change:
+        raise DomainError(
+            _("A secret ballot cannot let a choice be changed: the choice is not linked to anyone."),
+            field="allow_change",
+        )
+    if project is not None:
+        from projects.models import Project
+
+        if user is not None and not Project.objects.for_user(user).filter(pk=project.pk).exists():
+            raise DomainError(_("Choose a project you can see."), field="project")
+        if not project.compounds.filter(pk=compound.pk).exists():
+            raise DomainError(_("The project does not cover this compound."), field="project")
+    buildings = list(scope_buildings or [])
+    for b in buildings:
+        if b.compound_id != compound.pk:
+            raise DomainError(_("A building in the scope is not in this compound."), field="scope_buildings")
+    units = _normalize_units(compound, scope_units)
+    scope_kind = (
+        choices.ScopeKind.UNITS
+        if units
+        else choices.ScopeKind.BUILDINGS
+        if buildings
+        else choices.ScopeKind.COMPOUND
+    )
+    if kind == choices.BallotKind.ELEVATOR_RETROFIT and scope_kind == choices.ScopeKind.COMPOUND:
+        raise DomainError(
+            _("An elevator ballot is scoped to the stairwell unit (or building) the elevator serves."),
+            field="scope_units",
+        )
+    option_rows = _option_dicts(kind, options)
+    if len(option_rows) < 2:
+        raise DomainError(_("A ballot needs at least two options."), field="options")
+    if len({o["label"] for o in option_rows}) != len(option_rows):
+        raise DomainError(_("Two options have the same text."), field="options")
+
+    if rule_policy is None:
+        policy = applicable_policy(compound)
+    else:
+        policy = rule_policy
+        ancestors = {int(p) for p in compound.division.path.strip("/").split("/") if p}
+        if policy.division_id not in ancestors:
+            raise DomainError(
+                _("This rule policy belongs to another division than the compound's."), field="rule_policy"
+            )
+    source = policy or RulePolicy()  # no policy in force: the defaults of DESIGN.md §4
+    th_num, th_den, th_base = source.threshold_for(kind)
+    if rule == choices.Rule.ART278_ORDINARY:
+        pass_num, pass_den, inclusive = source.ordinary_pass_num, source.ordinary_pass_den, False
+    else:
+        pass_num, pass_den, inclusive = source.major_pass_num, source.major_pass_den, True
+
+    ballot = Ballot.objects.create(
+        kind=kind,
+        title=title.strip()[:200],
+        question=(question or "").strip(),
+        project=project,
+        compound=compound,
+        scope_kind=scope_kind,
+        scope_units=units,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        secret=secret,
+        realtime_results=realtime_results,
+        allow_change=allow_change,
+        rule_policy=policy,
+        rule_policy_label=str(policy) if policy else _("Defaults (no rule policy in force)"),
+        rule=rule,
+        threshold_num=th_num,
+        threshold_den=th_den,
+        threshold_base=th_base,
+        participation_num=source.participation_num,
+        participation_den=source.participation_den,
+        pass_num=pass_num,
+        pass_den=pass_den,
+        pass_inclusive=inclusive,
+        notice_days=source.notice_days,
+        created_by=user,
+    )
+    if buildings:
+        ballot.scope_buildings.set(buildings)
+    BallotOption.objects.bulk_create(
+        BallotOption(ballot=ballot, position=i + 1, **row) for i, row in enumerate(option_rows)
+    )
+    occupied = list(occupied_households or [])
+    if occupied and secret:
+        raise DomainError(
+            _("The owners whose part the elevator occupies must consent by name: not in a secret ballot."),
+            field="secret",
+        )
+    if occupied:
+        in_scope = set(
+            scope_households(ballot).filter(pk__in=[h.pk for h in occupied]).values_list("pk", flat=True)
+        )
+        if len(in_scope) != len({h.pk for h in occupied}):
+            raise DomainError(
+                _("A household whose part the elevator occupies must be in the ballot's scope."),
+                field="occupied_households",
+            )
+        ballot.occupied_households.set(occupied)
+    return ballot
+
+
+# --- open: freeze the electorate ------------------------------------------------------------------------
+
+
+def _household_label(h: Household) -> str:
+    return f"{h.building.name} {h.unit}单元 {h.room}"
+
+
+def build_electorate(ballot: Ballot) -> list[Elector]:
+    """The frozen electorate (unsaved). Household ballots: one elector per household. Owners' decisions
+    (art. 278): one elector per owner, counted per the SPC interpretation on building ownership arts. 8-9:
+
+    - an exclusive part counts as one owner, whoever and however many hold it (co-owners once);
+    - the same owner (the same set of owners) of several parts counts once, with the total area;
+    - all parts held by the developer (a Person with is_developer) count as one owner together;
+    - a part with no owner on record counts as one owner of its own.
+
+    Area = the household's exclusive_area as registered (its area_source says register / survey /
+    contract); a part without an area counts 0 m² and is marked "missing".
+    """
+    households = list(
+        scope_households(ballot).select_related("building").order_by("building__name", "unit", "room")
+    )
+    occupied = set(ballot.occupied_households.values_list("pk", flat=True))
+    if not ballot.is_owners_decision:
+        return [
+            Elector(
+                ballot=ballot,
+                household_ids=[h.pk],
+                label=_household_label(h),
+                building_name=h.building.name,
+                unit=h.unit,
+                room=h.room,
+                part_count=1,
+                area=h.exclusive_area or Decimal("0"),
+                area_source=h.area_source if h.exclusive_area is not None else "missing",
+                has_veto=h.pk in occupied,
+            )
+            for h in households
+        ]
+
+    owners: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    for hid, pid, is_dev in Ownership.objects.filter(
+        household__in=[h.pk for h in households], kind__in=OWNER_KINDS
+    ).values_list("household_id", "person_id", "person__is_developer"):
+        owners[hid].append((pid, is_dev))
+    groups: dict[tuple, list[Household]] = {}
+    for h in households:
+        holders = owners.get(h.pk, [])
+        developers = sorted(pid for pid, is_dev in holders if is_dev)
+        if developers:
+            key = ("developer", developers[0])
+        elif holders:
+            key = ("owners", *sorted(pid for pid, _ in holders))
+        else:
+            key = ("household", h.pk)
+        groups.setdefault(key, []).append(h)
+    electors = []
+    for key, parts in groups.items():
+        first = parts[0]
+        sources = sorted({(p.area_source if p.exclusive_area is not None else "missing") for p in parts})
+        electors.append(
+            Elector(
+                ballot=ballot,
+                person_id=key[1] if key[0] in ("developer", "owners") else None,
+                household_ids=[p.pk for p in parts],
+                label=("、".join(_household_label(p) for p in parts))[:500],
+                building_name=first.building.name,
+                unit=first.unit,
+                room=("、".join(p.room for p in parts))[:100],
+                part_count=len(parts),
+                area=sum((p.exclusive_area or Decimal("0") for p in parts), Decimal("0")),
+                area_source=",".join(sources)[:40],
+                is_developer=key[0] == "developer",
+                has_veto=any(p.pk in occupied for p in parts),
+            )
+        )
+    return electors
+
+
+@transaction.atomic
+def open_ballot(ballot: Ballot, user=None) -> Ballot:
+    """Open a draft ballot and freeze its electorate (user None: opened on time by Celery beat)."""
+    ballot = Ballot.objects.select_for_update().select_related("compound__division").get(pk=ballot.pk)
+    _require_edit(user, ballot.compound)
+    if ballot.status != choices.BallotStatus.DRAFT:
+        raise Conflict(_("This ballot is already %(status)s.") % {"status": ballot.get_status_display()})
+    now = timezone.now()
+    if now >= ballot.closes_at:
+        raise DomainError(_("The closing time has passed; change it before opening."), field="closes_at")
+    electors = build_electorate(ballot)
+    if not electors:
+        raise DomainError(_("The scope has no households: there is nobody to vote."), field="scope_kind")
+    Elector.objects.bulk_create(electors, batch_size=1000)
+    ballot.status = choices.BallotStatus.OPEN
+    ballot.opened_at = now
+    if ballot.opens_at > now:
+        ballot.opens_at = now  # opened early by hand: the record says when voting really began
+    ballot.electorate_size = len(electors)
+    ballot.eligible_area = sum((e.area for e in electors), Decimal("0"))
+    ballot.save(
+        update_fields=["status", "opened_at", "opens_at", "electorate_size", "eligible_area", "updated_at"]
+    )
+    return ballot
+
+
+# --- credentials --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    elector_id: int
+    code: str
+
+    @property
+    def display(self) -> str:
+        return format_code(self.code)
+
+
+def issue_codes(
+    ballot: Ballot, user=None, *, elector_ids: Iterable[int] | None = None, reissue: bool = False
+):
+    """Give electors a code; returns the plain codes (only here: the database keeps their hash).
+    Without `reissue`, electors that already have a code are skipped. A reissued code voids the old one."""
+    if user is not None:
+        _require_edit(user, ballot.compound)
+    if ballot.status != choices.BallotStatus.OPEN:
+        raise Conflict(_("Codes are issued while the ballot is open."))
+    with transaction.atomic():
+        qs = (
+            Elector.objects.select_for_update()
+            .filter(ballot=ballot)
+            .order_by("building_name", "unit", "room", "pk")
+        )
+        if elector_ids is not None:
+            qs = qs.filter(pk__in=list(elector_ids))
+        if not reissue:
+            qs = qs.filter(code_hash="")
+        electors = list(qs)
+        now = timezone.now()
+        issued, seen = [], set()
+        for e in electors:
+            code = new_code()
+            while code in seen:
+                code = new_code()
+            seen.add(code)
+            e.code_hash = hash_code(ballot.pk, code)
+            e.code_issued_at = now
+            e.code_version += 1
+            issued.append(IssuedCode(e.pk, code))
+        Elector.objects.bulk_update(
+            electors, ["code_hash", "code_issued_at", "code_version"], batch_size=1000
+        )
+    return issued
+
+
+def reissue_code(elector: Elector, user) -> IssuedCode:
+    """A lost slip: a new code for this elector; the old one stops working at once."""
+    ballot = elector.ballot
+    if Vote.objects.filter(elector=elector).exists():
+        raise Conflict(_("This elector has already voted; a new code would not be of use."))
+    return issue_codes(ballot, user, elector_ids=[elector.pk], reissue=True)[0]
+
+
+def find_elector(code: str, ballot_id: int | None = None) -> Elector | None:
+    """The elector a code belongs to: in one ballot, or (no ballot given) among all open ballots."""
+    code = normalize_code(code)
+    if len(code) != CODE_LENGTH:
+        return None
+    if ballot_id is not None:
+        return Elector.objects.filter(ballot_id=ballot_id, code_hash=hash_code(ballot_id, code)).first()
+    open_ids = list(Ballot.objects.filter(status=choices.BallotStatus.OPEN).values_list("pk", flat=True))
+    if not open_ids:
+        return None
+    hashes = [hash_code(bid, code) for bid in open_ids]
+    return Elector.objects.filter(code_hash__in=hashes, ballot_id__in=open_ids).first()
+
+
+# --- votes --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class VoteOutcome:
+    vote_id: int
+    receipt: str
+    changed: bool
+    ballot_id: int
+    option_id: int
+
+
+def _first_vote_message(vote: Vote) -> str:
+    how = choices.VoteChannel(vote.channel).label
+    if vote.paper_serial:
+        how = f"{how} ({_('serial')} {vote.paper_serial})"
+    return _("This elector has already voted: %(how)s on %(when)s. One vote per elector.") % {
+        "how": how,
+        "when": _when(vote.cast_at),
+    }
+
+
+def _lock_open_ballot(ballot_id: int) -> Ballot:
+    """Read the ballot under FOR KEY SHARE: closing takes FOR UPDATE, so a vote and a close never
+    interleave -- a vote either commits before the close tallies, or sees the ballot closed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status, secret, allow_change, closes_at FROM ballots_ballot WHERE id = %s FOR KEY SHARE",
+            [ballot_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise DomainError(_("No such ballot."), code="not_found")
+    ballot = Ballot(pk=ballot_id, status=row[0], secret=row[1], allow_change=row[2], closes_at=row[3])
+    if row[0] == choices.BallotStatus.DRAFT:
+        raise Conflict(_("Voting has not opened yet."), code="not_open")
+    if row[0] == choices.BallotStatus.CLOSED or timezone.now() >= row[3]:
+        raise Conflict(
+            _("Voting closed on %(when)s.") % {"when": _when(row[3])},
+            code="closed",
+        )
+    return ballot
+
+
+def _insert_vote(
+    *,
+    ballot: Ballot,
+    elector_id: int,
+    option_id: int,
+    channel: str,
+    paper_serial: str = "",
+    photo=None,
+    entered_by=None,
+) -> VoteOutcome:
+    """Inside the caller's transaction, with the ballot locked by _lock_open_ballot. The UNIQUE elector
+    column decides a race: INSERT ... ON CONFLICT DO NOTHING, then whoever lost reads the first vote."""
+    now = timezone.now()
+    receipt = new_code(RECEIPT_LENGTH)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ballots_vote (ballot_id, elector_id, option_id, secret, channel, cast_at,"
+            " change_count, paper_serial, photo, entered_by_id, receipt)"
+            " VALUES (%s, %s, %s, %s, %s, %s, 0, %s, '', %s, %s)"
+            " ON CONFLICT (elector_id) DO NOTHING RETURNING id",
+            [
+                ballot.pk,
+                elector_id,
+                None if ballot.secret else option_id,
+                ballot.secret,
+                channel,
+                now,
+                paper_serial,
+                entered_by.pk if entered_by is not None else None,
+                receipt,
+            ],
+        )
+        row = cursor.fetchone()
+        if row is not None:
+            if ballot.secret:
+                cursor.execute(
+                    "INSERT INTO ballots_ballotboxentry (id, ballot_id, option_id)"
+                    " VALUES (gen_random_uuid(), %s, %s)",
+                    [ballot.pk, option_id],
+                )
+            if photo:
+                vote = Vote.objects.get(pk=row[0])
+                vote.photo.save(photo.name, photo, save=True)
+            return VoteOutcome(row[0], receipt, False, ballot.pk, option_id)
+    existing = Vote.objects.get(elector_id=elector_id)
+    if (
+        channel == choices.VoteChannel.ONLINE
+        and existing.channel == choices.VoteChannel.ONLINE
+        and ballot.allow_change
+        and not ballot.secret
+    ):
+        if existing.option_id == option_id:
+            return VoteOutcome(existing.pk, existing.receipt, False, ballot.pk, option_id)
+        existing.option_id = option_id
+        existing.changed_at = now
+        existing.change_count += 1
+        existing.save(update_fields=["option", "changed_at", "change_count"])  # audited by pghistory
+        return VoteOutcome(existing.pk, existing.receipt, True, ballot.pk, option_id)
+    if existing.channel != choices.VoteChannel.ONLINE and channel == choices.VoteChannel.ONLINE:
+        raise Conflict(
+            _first_vote_message(existing) + " " + _("A paper or meeting vote is final."), code="already_voted"
+        )
+    raise Conflict(_first_vote_message(existing), code="already_voted")
+
+
+def _check_option(option_id: int, ballot_id: int) -> None:
+    if not BallotOption.objects.filter(pk=option_id, ballot_id=ballot_id).exists():
+        raise DomainError(_("Choose one of this ballot's options."), field="option")
+
+
+def cast_online_vote(*, code: str, option_id: int, ballot_id: int | None = None) -> VoteOutcome:
+    """A resident votes with the code from their slip. Raises InvalidCode for an unknown code (callers
+    count it against the guessing limits), Conflict for a second vote or a closed ballot."""
+    option = BallotOption.objects.filter(pk=option_id).values_list("ballot_id", flat=True).first()
+    if option is None or (ballot_id is not None and option != ballot_id):
+        raise DomainError(_("Choose one of this ballot's options."), field="option")
+    ballot_id = option
+    code_hash = hash_code(ballot_id, code)
+    with transaction.atomic():
+        ballot = _lock_open_ballot(ballot_id)
+        elector_id = (
+            Elector.objects.filter(ballot_id=ballot_id, code_hash=code_hash)
+            .values_list("pk", flat=True)
+            .first()
+            if len(normalize_code(code)) == CODE_LENGTH
+            else None
+        )
+        if elector_id is None:
+            raise InvalidCode(_("This code is not valid for this ballot. Check the slip and try again."))
+        return _insert_vote(
+            ballot=ballot, elector_id=elector_id, option_id=option_id, channel=choices.VoteChannel.ONLINE
+        )
+
+
+class InvalidCode(DomainError):
+    code = "invalid_code"
+
+
+def record_staff_vote(
+    *,
+    user,
+    elector: Elector,
+    option: BallotOption,
+    channel: str = choices.VoteChannel.PAPER,
+    paper_serial: str = "",
+    photo=None,
+) -> VoteOutcome:
+    """Staff enter a paper ballot (serial required, photo optional) or a vote given at a meeting.
+    Final: it cannot be changed online afterwards."""
+    ballot = Ballot.objects.select_related("compound__division").get(pk=elector.ballot_id)
+    _require_vote_entry(user, ballot)
+    if channel not in (choices.VoteChannel.PAPER, choices.VoteChannel.MEETING):
+        raise DomainError(_("Staff enter paper or meeting votes."), field="channel")
+    paper_serial = (paper_serial or "").strip()[:40]
+    if channel == choices.VoteChannel.PAPER and not paper_serial:
+        raise DomainError(_("Enter the serial number printed on the paper ballot."), field="paper_serial")
+    if option.ballot_id != ballot.pk:
+        raise DomainError(_("Choose one of this ballot's options."), field="option")
+    try:
+        with transaction.atomic():
+            locked = _lock_open_ballot(ballot.pk)
+            return _insert_vote(
+                ballot=locked,
+                elector_id=elector.pk,
+                option_id=option.pk,
+                channel=channel,
+                paper_serial=paper_serial,
+                photo=photo,
+                entered_by=user,
+            )
+    except IntegrityError as exc:
+        if "vote_paper_serial_unique" in str(exc):
+            first = (
+                Vote.objects.filter(ballot=ballot, paper_serial=paper_serial)
+                .select_related("elector")
+                .first()
+            )
+            raise Conflict(
+                _("Paper ballot %(serial)s was already entered on %(when)s.")
+                % {"serial": paper_serial, "when": _when(first.cast_at) if first else "?"},
+                field="paper_serial",
+            ) from exc
+        raise
+
+
+# --- close, mix, tally --------------------------------------------------------------------------------
+
+
+def mix_ballot_box(ballot_id: int) -> int:
+    """Rewrite a secret ballot's box in one statement: fresh random keys, random physical order, and
+    every row carrying the same transaction id. Rows written in a vote's transaction could otherwise be
+    matched to its participation row by the system columns (xmin, ctid). Run at close and by beat while
+    open. Returns the number of entries."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH old AS (DELETE FROM ballots_ballotboxentry WHERE ballot_id = %s RETURNING option_id) "
+            "INSERT INTO ballots_ballotboxentry (id, ballot_id, option_id) "
+            "SELECT gen_random_uuid(), %s, option_id FROM old ORDER BY random()",
+            [ballot_id, ballot_id],
+        )
+        return cursor.rowcount
+
+
+def tally(ballot: Ballot) -> TallyResult:
+    """The exact, explained result (integers and fractions). Staff pages show it only when
+    `ballot.choices_visible`."""
+    return compute_tally(ballot)
+
+
+@transaction.atomic
+def close_ballot(ballot: Ballot, user=None, reason: str = "") -> Ballot:
+    """Close a ballot: on time (beat, user None) or early by staff with a recorded reason. Stores the
+    tally on the ballot and publishes the result as a notice."""
+    ballot = Ballot.objects.select_for_update().select_related("compound__division").get(pk=ballot.pk)
+    _require_edit(user, ballot.compound)
+    if ballot.status != choices.BallotStatus.OPEN:
+        raise Conflict(_("Only an open ballot can be closed."))
+    now = timezone.now()
+    early = now < ballot.closes_at
+    reason = (reason or "").strip()
+    if early and not reason:
+        raise DomainError(_("Say why the ballot closes before its closing time."), field="reason")
+    ballot.status = choices.BallotStatus.CLOSED
+    ballot.closed_at = now
+    ballot.closed_by = user
+    ballot.closed_early = early
+    ballot.close_reason = reason[:500]
+    if ballot.secret:
+        mix_ballot_box(ballot.pk)
+    result = compute_tally(ballot)
+    ballot.result = result.to_dict()
+    ballot.passed = result.passed
+    ballot.save(
+        update_fields=[
+            "status",
+            "closed_at",
+            "closed_by",
+            "closed_early",
+            "close_reason",
+            "result",
+            "passed",
+            "updated_at",
+        ]
+    )
+    publish_result(ballot, user or ballot.created_by, result)
+    return ballot
+
+
+def publish_result(ballot: Ballot, user, result: TallyResult | None = None):
+    """Publish the result as a notice (公示) through consultations.services.publish_notice, for the
+    ballot's rule-policy notice period. A failure to publish never undoes the close: it is logged
+    and can be retried from the ballot page."""
+    from consultations import choices as notice_choices
+    from consultations.services import publish_notice
+
+    result = result or compute_tally(ballot)
+    if user is None:
+        log.warning("ballot %s: nobody to publish the result as", ballot.pk)
+        return None
+    try:
+        with transaction.atomic():
+            notice = publish_notice(
+                project=ballot.project,
+                compound=ballot.compound,
+                title=_("Result: %(title)s") % {"title": ballot.title},
+                body=result.as_text(),
+                user=user,
+                period_days=ballot.notice_days,
+                kind=notice_choices.NoticeKind.RESULT,
+            )
+    except (DomainError, PermissionDenied) as exc:
+        log.warning("ballot %s: result not published: %s", ballot.pk, exc)
+        return None
+    if hasattr(Ballot, "result_notice"):
+        Ballot.objects.filter(pk=ballot.pk).update(result_notice=notice)
+        ballot.result_notice = notice
+    return notice
+
+
+# --- turnout ------------------------------------------------------------------------------------------
+
+
+def turnout(ballot: Ballot) -> dict:
+    """Live turnout for staff (never the choices): by building and unit, by headcount and area."""
+    from django.db.models import Count, Sum
+
+    rows = list(
+        Elector.objects.filter(ballot=ballot)
+        .values("building_name", "unit")
+        .annotate(
+            electors=Count("pk"),
+            voted=Count("vote"),
+            area=Sum("area"),
+            voted_area=Sum("area", filter=Q(vote__isnull=False)),
+        )
+        .order_by("building_name", "unit")
+    )
+    total = {
+        "electors": sum(r["electors"] for r in rows),
+        "voted": sum(r["voted"] for r in rows),
+        "area": sum((r["area"] or Decimal("0") for r in rows), Decimal("0")),
+        "voted_area": sum((r["voted_area"] or Decimal("0") for r in rows), Decimal("0")),
+    }
+    for r in [*rows, total]:
+        r["voted_area"] = r["voted_area"] or Decimal("0")
+        r["percent"] = round(r["voted"] * 100 / r["electors"]) if r["electors"] else 0
+        r["area_percent"] = round(r["voted_area"] * 100 / r["area"]) if r["area"] else 0
+    return {"rows": rows, "total": total}
+
+
+# --- periodic -----------------------------------------------------------------------------------------
+
+
+def open_and_close_due(now: datetime | None = None) -> dict:
+    """Open drafts whose time has come, close open ballots whose time is up, and mix open secret boxes."""
+    now = now or timezone.now()
+    opened = closed = 0
+    for ballot in Ballot.objects.filter(
+        status=choices.BallotStatus.DRAFT, opens_at__lte=now, closes_at__gt=now
+    ):
+        try:
+            open_ballot(ballot, None)
+            opened += 1
+        except DomainError as exc:
+            log.warning("ballot %s not opened: %s", ballot.pk, exc.message)
+    for ballot in Ballot.objects.filter(status=choices.BallotStatus.OPEN, closes_at__lte=now):
+        try:
+            close_ballot(ballot, None)
+            closed += 1
+        except DomainError as exc:
+            log.warning("ballot %s not closed: %s", ballot.pk, exc.message)
+    for ballot_id in Ballot.objects.filter(status=choices.BallotStatus.OPEN, secret=True).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            mix_ballot_box(ballot_id)
+    return {"opened": opened, "closed": closed}
+
+
+def receipt_lookup(receipt: str) -> Vote | None:
+    return (
+        Vote.objects.filter(receipt=normalize_code(receipt)[:RECEIPT_LENGTH])
+        .select_related("ballot", "option")
+        .first()
+    )
