@@ -1,12 +1,30 @@
-"""Page forms. BootstrapFormMixin gives every field Bootstrap's classes and marks invalid ones."""
+"""Page forms. BootstrapFormMixin gives every field Bootstrap's classes and marks invalid ones.
+
+Registry forms take the acting user: every foreign-key choice list is limited to what that user may edit,
+so nothing outside their scope can be chosen. Rules beyond one field come from communities.services
+(`*_problems`) and are shown as field errors before anything is saved.
+"""
+
+import copy
 
 from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import choices, services
+from .filters import CompoundFilter
+from .masking import mask_phone
+from .models import Building, Compound, Division, Household, Ownership, Person
 
 
 class BootstrapFormMixin:
+    """Bootstrap classes on every widget; fields with errors get `is-invalid` when the errors appear.
+    (Marking happens in add_error, not in __init__: reading `self.errors` in __init__ would validate
+    the form before a subclass has narrowed its choice querysets.)"""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -16,7 +34,240 @@ class BootstrapFormMixin:
                 css = ""
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
             if css:
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self._errors or {}:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                classes = attrs.get("class", "").split()
+                if "is-invalid" not in classes:
+                    attrs["class"] = " ".join([*classes, "is-invalid"])
+
+
+class DivisionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Division) -> str:
+        parent = getattr(obj, "parent", None)
+        return f"{parent.name} · {obj.name}" if parent is not None else obj.name
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Person) -> str:
+        return f"{obj.name} · {mask_phone(obj.phone)}" if obj.phone else obj.name
+
+
+class RuleCheckedForm(BootstrapFormMixin, forms.ModelForm):
+    """A ModelForm that asks the service layer which rules the edited record would break, and shows
+    them on the fields at fault (fields with errors then skip Django's generic constraint messages)."""
+
+    problems = None  # a services.*_problems function
+
+    def candidate(self):
+        obj = copy.copy(self.instance)
+        for name, value in self.cleaned_data.items():
+            if name in {f.name for f in self._meta.model._meta.fields}:
+                setattr(obj, name, value)
+        return obj
+
+    def clean(self):
+        cleaned = super().clean()
+        problems_fn = type(self).problems
+        if problems_fn is not None:
+            for field, message in problems_fn(self.candidate()).items():
+                if field in self.errors:
+                    continue
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+class CompoundForm(RuleCheckedForm):
+    problems = staticmethod(services.compound_problems)
+    division = DivisionChoiceField(queryset=Division.objects.none(), label=_("community"))
+
+    class Meta:
+        model = Compound
+        fields = [
+            "division",
+            "name",
+            "address",
+            "year_built",
+            "renovation_need",
+            "management_mode",
+            "has_owners_committee",
+            "latitude",
+            "longitude",
+            "note",
+        ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["division"].queryset = services.editable_communities(user).select_related("parent")
+        self.fields["year_built"].widget.attrs.update(inputmode="numeric")
+
+
+class BuildingForm(RuleCheckedForm):
+    problems = staticmethod(services.building_problems)
+
+    class Meta:
+        model = Building
+        fields = ["name", "unit_count", "floor_count", "year_built", "has_elevator"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("unit_count", "floor_count", "year_built"):
+            self.fields[name].widget.attrs.update(inputmode="numeric")
+
+
+class HouseholdForm(RuleCheckedForm):
+    problems = staticmethod(services.household_problems)
+
+    class Meta:
+        model = Household
+        fields = ["building", "unit", "floor", "room", "exclusive_area", "area_source", "is_vacant", "note"]
+
+    def __init__(self, *args, user, compound: Compound, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = Building.objects.editable_by(user).filter(compound=compound)
+        self.fields["building"].empty_label = None
+        self.fields["exclusive_area"].widget.attrs.update(inputmode="decimal", step="0.01", min="0.01")
+        self.fields["floor"].widget.attrs.update(inputmode="numeric")
+
+    def clean_exclusive_area(self):
+        area = self.cleaned_data.get("exclusive_area")
+        if area is not None and area <= 0:
+            raise forms.ValidationError(_("The area must be more than 0 m²."), code="area_positive")
+        return area
+
+
+class PersonForm(RuleCheckedForm):
+    problems = staticmethod(services.person_problems)
+    division = DivisionChoiceField(queryset=Division.objects.none(), label=_("registered in"))
+
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "phone",
+            "id_number",
+            "division",
+            "is_party_member",
+            "party_organization",
+            "employer",
+            "is_organization",
+            "is_developer",
+            "note",
+        ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["division"].queryset = (
+            Division.objects.editable_by(user)
+            .filter(level__in=[choices.DivisionLevel.COMMUNITY, choices.DivisionLevel.STREET])
+            .select_related("parent")
+        )
+        self.fields["phone"].widget.attrs.update(type="tel", inputmode="tel", autocomplete="off")
+        self.fields["id_number"].widget.attrs.update(autocomplete="off", spellcheck="false")
+        if self.instance.pk and not self.is_bound:
+            # never put full numbers into a page: editing keeps them unless a new value is typed
+            for name in ("phone", "id_number"):
+                if getattr(self.instance, name):
+                    self.initial[name] = ""
+        if self.instance.pk:
+            self.fields["phone"].help_text = _("Leave empty to keep the current number.")
+            self.fields["id_number"].help_text = _("Leave empty to keep the current number.")
+        self._kept = {}
+
+    def _keep_or_new(self, name):
+        value = (self.cleaned_data.get(name) or "").strip()
+        if not value and self.instance.pk:
+            return getattr(self.instance, name)
+        return value
+
+    def clean_phone(self):
+        from .validators import normalize_phone
+
+        return normalize_phone(self._keep_or_new("phone"))
+
+    def clean_id_number(self):
+        return self._keep_or_new("id_number").upper()
+
+
+class ResidentForm(PersonForm):
+    """A new person together with their relation to one household."""
+
+    kind = forms.ChoiceField(label=_("relation"), choices=choices.OwnershipKind.choices)
+    since = forms.DateField(label=_("since"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        link = Ownership(kind=cleaned.get("kind") or "", since=cleaned.get("since"))
+        link.person = self.candidate()
+        for field, message in services.ownership_problems(link).items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, message)
+        return cleaned
+
+
+class OwnershipForm(RuleCheckedForm):
+    problems = staticmethod(services.ownership_problems)
+    person = PersonChoiceField(queryset=Person.objects.none(), label=_("person"))
+
+    class Meta:
+        model = Ownership
+        fields = ["person", "kind", "since"]
+        widgets = {"since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, user, household: Household, **kwargs):
+        super().__init__(*args, **kwargs)
+        community = household.building.compound.division
+        near = Q(division__path__startswith=community.path) | Q(division_id=community.parent_id)
+        self.fields["person"].queryset = Person.objects.editable_by(user).filter(near)
+        if self.instance.pk:
+            self.fields["person"].disabled = True
+
+
+class RevealForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Why you need the full numbers; this is recorded."),
+    )
+
+
+class CompoundListFilter(CompoundFilter):
+    """The compound list's filter form: the community choices are only those in the user's scope."""
+
+    def __init__(self, data=None, queryset=None, *, user, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.user = user
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            communities = (
+                Division.objects.for_user(self.user)
+                .filter(level=choices.DivisionLevel.COMMUNITY)
+                .select_related("parent")
+                .order_by("path")
+            )
+            form.fields["community"] = forms.TypedChoiceField(
+                label=_("Community"),
+                required=False,
+                coerce=int,
+                choices=[("", _("All communities"))]
+                + [(d.pk, DivisionChoiceField.label_from_instance(None, d)) for d in communities],
+            )
+            form.fields["division"].widget = forms.HiddenInput()
+            form.fields["q"].widget.attrs.update(placeholder=_("Name or address"), type="search")
+            for name in ("year_built_min", "year_built_max"):
+                form.fields[name].widget.attrs.update(inputmode="numeric", placeholder="1990")
+            form.fields.pop("has_owners_committee", None)
+            for field in form.fields.values():
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs["class"] = css
+            self._form = form
+        return self._form
