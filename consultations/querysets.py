@@ -139,10 +139,11 @@ class NoticePolicyQuerySet(models.QuerySet):
 # --- visit status per household --------------------------------------------------------------------
 
 
-def household_visit_annotations(visit_model):
-    """Annotations for a Household queryset: visit count, last visit time, whether anyone answered,
-    and the latest answered attitude (a "not at home" never hides an earlier answer)."""
-    visits = visit_model.objects.filter(household_id=OuterRef("pk"))
+def household_visit_annotations(visit_model, ref: str = "pk"):
+    """Annotations for a Household queryset (or, with `ref="household_id"`, any row pointing at a
+    household): visit count, last visit time, whether anyone answered, and the latest answered
+    attitude (a "not at home" never hides an earlier answer)."""
+    visits = visit_model.objects.filter(household_id=OuterRef(ref))
     answered = visits.filter(attitude__in=choices.ANSWERED_ATTITUDES).order_by("-visited_at", "-pk")
     return {
         "visited": Exists(visits),
@@ -154,4 +155,46 @@ def household_visit_annotations(visit_model):
         "visit_count": Subquery(
             visits.order_by().values("household_id").annotate(c=Count("pk")).values("c")[:1]
         ),
+    }
+
+
+def prefetch_demands():
+    """Prefetch for WorkItem querysets: `work_item.demands.all` then costs no query per item
+    (used by templates/consultations/_work_item_demands.html)."""
+    from django.db.models import Prefetch
+
+    from .models import Opinion
+
+    return Prefetch(
+        "demands",
+        queryset=Opinion.objects.filter(status__in=choices.DEMAND_STATUSES).select_related(
+            "household__building", "compound"
+        ),
+    )
+
+
+def project_demand_figures(project) -> dict:
+    """How many of a project's work items come from residents' demands, and how many demands are
+    resolved (two queries)."""
+    from projects.models import WorkItem
+
+    from .models import Opinion
+
+    items = WorkItem.objects.filter(project=project).aggregate(
+        total=Count("pk", distinct=True),
+        from_demands=Count("pk", filter=Q(demands__isnull=False), distinct=True),
+    )
+    demands = Opinion.objects.filter(
+        Q(project=project) | Q(work_item__project=project), status__in=choices.DEMAND_STATUSES
+    ).aggregate(
+        total=Count("pk"),
+        resolved=Count("pk", filter=Q(status=choices.OpinionStatus.RESOLVED)),
+        planned=Count("pk", filter=Q(status=choices.OpinionStatus.PLANNED)),
+    )
+    return {
+        "work_items": items["total"],
+        "work_items_from_demands": items["from_demands"],
+        "demands": demands["total"],
+        "demands_planned": demands["planned"],
+        "demands_resolved": demands["resolved"],
     }

@@ -1,5 +1,17 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from . import views
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("visits", views.VisitViewSet, basename="visit")
+router.register("opinions", views.OpinionViewSet, basename="opinion")
+router.register("meetings", views.MeetingViewSet, basename="meeting")
+router.register("deliberations", views.DeliberationViewSet, basename="deliberation")
+router.register("notices", views.NoticeViewSet, basename="notice")
+router.register("objections", views.ObjectionViewSet, basename="objection")
+
+urlpatterns = [
+    path("coverage/", views.CoverageView.as_view(), name="coverage"),
+    *router.urls,
+]
