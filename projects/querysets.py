@@ -21,19 +21,25 @@ DIVISION_ROLES = tuple(r for r in Role.values if r != Role.CONTRACTOR)
 def project_q(user, prefix: str = "", roles=None) -> Q:
     """Filter on a project (or, with `prefix="project__"`, on rows of a project's child).
 
-    `roles=None` means read access: every role by division, contractors by their parties.
+    Read (`roles=None`): every role except contractors sees the projects run by a division in its
+    scope and those on a compound in its scope (a community secretary sees the street's project on
+    her compound); contractors see only the projects where they act for a party. Edit (`roles` given):
+    the projects run by a division the roles cover.
     """
     scope = get_scope(user)
     if scope.is_superuser:
         return Q()
+    id_lookup = f"{prefix[:-2]}_id__in" if prefix else "pk__in"  # "project__" -> "project_id__in"
     if roles is not None:
         return scope.q(f"{prefix}division__path", roles)
-    q = scope.q(f"{prefix}division__path", DIVISION_ROLES)
-    if scope.has_role(Role.CONTRACTOR):
-        from .models import ProjectParty
+    from .models import Project, ProjectParty
 
+    q = scope.q(f"{prefix}division__path", DIVISION_ROLES)
+    on_compounds = scope.q("compounds__division__path", DIVISION_ROLES)
+    if on_compounds != Q(pk__in=[]):
+        q |= Q(**{id_lookup: Project.objects.filter(on_compounds).values("pk")})
+    if scope.has_role(Role.CONTRACTOR):
         own = ProjectParty.objects.filter(users=user).values("project_id")
-        id_lookup = f"{prefix[:-2]}_id__in" if prefix else "pk__in"  # "project__" -> "project_id__in"
         q |= scope.q(f"{prefix}division__path", [Role.CONTRACTOR]) & Q(**{id_lookup: own})
     return q
 
@@ -151,15 +157,21 @@ class PartyBranchQuerySet(models.QuerySet):
 
 
 def branch_q(user, prefix: str = "", roles=None) -> Q:
+    """Like `project_q` for branches (which carry their own `division`; a joint branch may have no
+    project). Editors whose scope covers one of the branch's compounds may also edit it: the community
+    secretary usually leads the branch on a street's project."""
     scope = get_scope(user)
     if scope.is_superuser:
         return Q()
-    if roles is not None:
-        return scope.q(f"{prefix}division__path", roles)
-    q = scope.q(f"{prefix}division__path", DIVISION_ROLES)
-    if scope.has_role(Role.CONTRACTOR):
-        from .models import ProjectParty
+    from .models import PartyBranch, ProjectParty
 
+    id_lookup = f"{prefix[:-2]}_id__in" if prefix else "pk__in"
+    wanted = roles if roles is not None else DIVISION_ROLES
+    q = scope.q(f"{prefix}division__path", wanted)
+    on_compounds = scope.q("compounds__division__path", wanted)
+    if on_compounds != Q(pk__in=[]):
+        q |= Q(**{id_lookup: PartyBranch.objects.filter(on_compounds).values("pk")})
+    if roles is None and scope.has_role(Role.CONTRACTOR):
         own = ProjectParty.objects.filter(users=user).values("project_id")
         q |= scope.q(f"{prefix}division__path", [Role.CONTRACTOR]) & Q(**{f"{prefix}project_id__in": own})
     return q

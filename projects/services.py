@@ -271,7 +271,10 @@ def project_totals(project: Project) -> ProjectTotals:
     from django.db.models import Avg, F
 
     w = WorkItem.objects.filter(project=project).aggregate(
-        budget_sum=Sum("budget"), weighted=Sum(F("budget") * F("progress")), mean=Avg("progress"), n=Count("pk")
+        budget_sum=Sum("budget"),
+        weighted=Sum(F("budget") * F("progress")),
+        mean=Avg("progress"),
+        n=Count("pk"),
     )
     funding = funding_totals(FundingLine.objects.filter(project=project))
     return ProjectTotals(

@@ -293,7 +293,7 @@ def test_member_keeps_original_organisation(project_a, street_user, world):
 def test_bulk_assign_and_coverage_arithmetic(
     project_a, street_user, buildings_a, django_assert_max_num_queries
 ):
-    b1, b2, households = buildings_a
+    b1, _b2, households = buildings_a
     branch = pf.PartyBranchFactory(project=project_a)
     m1 = pf.BranchMemberFactory(branch=branch)
     m2 = pf.BranchMemberFactory(branch=branch)

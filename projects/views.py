@@ -1,0 +1,614 @@
+"""Pages: desktop pages for street staff, branch pages usable on phones, and the public project page."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communities.errors import DomainError
+from communities.scoping import get_scope
+
+from . import choices, forms, services
+from .filters import ProjectFilter
+from .models import (
+    BranchActivity,
+    BranchMember,
+    CatalogGroup,
+    CatalogItem,
+    CatalogScheme,
+    CommandoTeam,
+    FundingLine,
+    Milestone,
+    PartyBranch,
+    PartyGroup,
+    Programme,
+    Project,
+    ProjectParty,
+    UtilityWork,
+    WorkItem,
+)
+
+
+def _can_edit(obj, user) -> bool:
+    return type(obj).objects.editable_by(user).filter(pk=obj.pk).exists()
+
+
+def _require_edit(obj, user) -> None:
+    if not _can_edit(obj, user):
+        raise PermissionDenied(_("You may read this but not change it."))
+
+
+def _query_without_page(request) -> str:
+    q = request.GET.copy()
+    q.pop("page", None)
+    return q.urlencode()
+
+
+# --- programmes --------------------------------------------------------------------------------------
+
+
+@login_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = (
+        Programme.objects.for_user(request.user)
+        .select_related("district")
+        .annotate(
+            compound_count=Count("compounds", distinct=True), project_count=Count("projects", distinct=True)
+        )
+    )
+    can_create = get_scope(request.user).has_role("district_admin")
+    return render(
+        request, "projects/programme_list.html", {"programmes": programmes, "can_create": can_create}
+    )
+
+
+@login_required
+def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = get_object_or_404(Programme.objects.for_user(request.user).select_related("district"), pk=pk)
+    projects = (
+        Project.objects.for_user(request.user)
+        .filter(programme=programme)
+        .select_related("division")
+        .with_totals()
+    )
+    compounds = programme.compounds.select_related("division").annotate(
+        household_count=Count("buildings__households", distinct=True)
+    )
+    funding = services.funding_totals(FundingLine.objects.filter(project__in=projects.values("pk")))
+    return render(
+        request,
+        "projects/programme_detail.html",
+        {
+            "programme": programme,
+            "projects": projects,
+            "compounds": compounds,
+            "household_total": sum(c.household_count for c in compounds),
+            "funding": funding,
+            "can_edit": _can_edit(programme, request.user),
+        },
+    )
+
+
+@login_required
+def programme_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    instance = None
+    if pk:
+        instance = get_object_or_404(Programme.objects.for_user(request.user), pk=pk)
+        _require_edit(instance, request.user)
+    elif not get_scope(request.user).has_role("district_admin"):
+        raise PermissionDenied
+    form = forms.ProgrammeForm(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        programme = form.save()
+        messages.success(request, _("Programme saved."))
+        return redirect(programme)
+    title = _("Edit programme") if instance else _("New programme")
+    return render(
+        request,
+        "projects/form.html",
+        {"form": form, "title": title, "back": reverse("projects:programme_list")},
+    )
+
+
+# --- projects ----------------------------------------------------------------------------------------
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    qs = (
+        Project.objects.for_user(request.user)
+        .select_related("division", "programme")
+        .prefetch_related("compounds")
+        .with_totals()
+    )
+    filterset = ProjectFilter(request.GET or None, queryset=qs, request=request)
+    for field in filterset.form.fields.values():
+        field.widget.attrs["class"] = (
+            "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
+        )
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    scope = get_scope(request.user)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "query": _query_without_page(request),
+            "can_create": scope.has_role("district_admin", "street_staff", "community_secretary"),
+            "can_export": scope.is_staff_user or scope.has_role("viewer"),
+        },
+    )
+
+
+@login_required
+def project_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    instance = None
+    if pk:
+        instance = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+        _require_edit(instance, request.user)
+    elif not get_scope(request.user).has_role("district_admin", "street_staff", "community_secretary"):
+        raise PermissionDenied
+    form = forms.ProjectForm(
+        request.POST or None, request.FILES or None, instance=instance, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        compounds = data.pop("compounds")
+        division = data.pop("division")
+        if data.get("implementation_plan") is False:  # "clear" ticked
+            data["implementation_plan"] = ""
+        elif data.get("implementation_plan") is None:
+            data.pop("implementation_plan")
+        try:
+            if instance:
+                project = services.update_project(instance, user=request.user, compounds=compounds, **data)
+            else:
+                project = services.create_project(
+                    user=request.user, division=division, compounds=compounds, **data
+                )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Project saved."))
+            return redirect(project)
+    title = _("Edit project") if instance else _("New project")
+    back = instance.get_absolute_url() if instance else reverse("projects:project_list")
+    return render(
+        request, "projects/form.html", {"form": form, "title": title, "back": back, "multipart": True}
+    )
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(
+        Project.objects.for_user(request.user).select_related("division", "programme").with_totals(), pk=pk
+    )
+    zones = services.dig_zones(project.utility_works.select_related("party"))
+    conflicts = [c for z in zones for c in z.conflicts]
+    branches = project.branches.prefetch_related("members").annotate(
+        member_count=Count("members", distinct=True)
+    )
+    can_edit = _can_edit(project, request.user)
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "compounds": project.compounds.select_related("division").annotate(
+                household_count=Count("buildings__households", distinct=True)
+            ),
+            "work_items": project.work_items.select_related("catalog_item"),
+            "funding": services.funding_totals(project.funding_lines.all()),
+            "funding_lines": project.funding_lines.all(),
+            "parties": project.parties.prefetch_related("users"),
+            "milestones": project.milestones.all(),
+            "zones": zones,
+            "conflicts": conflicts,
+            "calendar": services.dig_calendar(zones),
+            "branches": branches,
+            "coverages": [(b, services.coverage(b)) for b in branches]
+            if get_scope(request.user).sees_residents
+            else [],
+            "changes": project.status_changes.select_related("by")[:20],
+            "next_steps": services.allowed_transitions(project) if can_edit else [],
+            "can_edit": can_edit,
+            "missing_five_ones": services.missing_five_ones(project),
+        },
+    )
+
+
+@login_required
+@require_POST
+def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+    form = forms.TransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.transition_project(
+                project, form.cleaned_data["to"], request.user, form.cleaned_data["note"]
+            )
+        except services.Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            project.refresh_from_db()
+            messages.success(request, _("Status: %(status)s") % {"status": project.get_status_display()})
+    return redirect(project)
+
+
+CHILD_KINDS = {
+    "work-items": (WorkItem, forms.WorkItemForm, _("work item")),
+    "funding": (FundingLine, forms.FundingLineForm, _("funding line")),
+    "parties": (ProjectParty, forms.ProjectPartyForm, _("party")),
+    "milestones": (Milestone, forms.MilestoneForm, _("milestone")),
+    "utility-works": (UtilityWork, forms.UtilityWorkForm, _("utility work")),
+}
+
+
+@login_required
+def project_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | None = None) -> HttpResponse:
+    """Add or edit one of a project's work items, funding lines, parties, milestones, utility works."""
+    if kind not in CHILD_KINDS:
+        from django.http import Http404
+
+        raise Http404
+    model, form_class, label = CHILD_KINDS[kind]
+    project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+    _require_edit(project, request.user)
+    instance = get_object_or_404(model.objects.filter(project=project), pk=item_pk) if item_pk else None
+    if request.method == "POST" and request.POST.get("delete") and instance is not None:
+        instance.delete()
+        messages.success(request, _("Deleted."))
+        return redirect(project)
+    form = form_class(request.POST or None, instance=instance, parent=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        obj.project = project
+        obj.save()
+        form.save_m2m()
+        messages.success(request, _("Saved."))
+        return redirect(project.get_absolute_url() + f"#{kind}")
+    title = (_("Edit %(what)s") if instance else _("Add %(what)s")) % {"what": label}
+    return render(
+        request,
+        "projects/form.html",
+        {
+            "form": form,
+            "title": title,
+            "subtitle": project.name,
+            "back": project.get_absolute_url(),
+            "can_delete": instance is not None,
+        },
+    )
+
+
+@login_required
+def work_items_from_catalog(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pick several items from the national catalog or Wuning's 三清四改五提升 groups at once."""
+    project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+    _require_edit(project, request.user)
+    form = forms.CatalogPickForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        created = services.add_work_items(project, request.user, form.cleaned_data["catalog_items"])
+        messages.success(
+            request, _("%(n)s work items added: fill in quantities and budgets.") % {"n": len(created)}
+        )
+        return redirect(project.get_absolute_url() + "#work-items")
+    items = list(CatalogItem.objects.filter(is_active=True))
+    by_category = [
+        (label, [i for i in items if i.category == value]) for value, label in choices.CatalogCategory.choices
+    ]
+    schemes = CatalogScheme.objects.prefetch_related(
+        Prefetch("groups", queryset=CatalogGroup.objects.prefetch_related("items"))
+    )
+    return render(
+        request,
+        "projects/catalog_pick.html",
+        {"project": project, "form": form, "by_category": by_category, "schemes": schemes},
+    )
+
+
+@login_required
+def catalog(request: HttpRequest) -> HttpResponse:
+    items = CatalogItem.objects.all()
+    by_category = [
+        (label, [i for i in items if i.category == value]) for value, label in choices.CatalogCategory.choices
+    ]
+    schemes = CatalogScheme.objects.prefetch_related(
+        Prefetch("groups", queryset=CatalogGroup.objects.prefetch_related("items"))
+    )
+    return render(request, "projects/catalog.html", {"by_category": by_category, "schemes": schemes})
+
+
+@login_required
+@require_POST
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    """Start the project ledger (台账) export as a background job; its page shows a progress bar."""
+    from communities.jobs import start_job
+
+    scope = get_scope(request.user)
+    if not (scope.is_staff_user or scope.has_role("viewer")):
+        raise PermissionDenied
+    params = {
+        k: request.POST.get(k)
+        for k in ("division", "year", "status", "category", "programme")
+        if request.POST.get(k)
+    }
+    job = start_job(
+        kind="project_ledger", handler="projects.exports.project_ledger", user=request.user, params=params
+    )
+    return redirect(job.get_absolute_url())
+
+
+# --- public page -------------------------------------------------------------------------------------
+
+
+def _public_project(pk: int) -> Project:
+    return get_object_or_404(Project.objects.select_related("division").with_totals(), pk=pk)
+
+
+def project_public(request: HttpRequest, pk: int) -> HttpResponse:
+    """What residents are entitled to see, without login: parties, budget by source, schedule,
+    progress and branch contacts. No personal data: no residents, no private phones, no ID numbers."""
+    project = _public_project(pk)
+    branches = project.branches.prefetch_related("members")
+    contacts = [
+        {"branch": b.name, "name": m.name, "role": m.get_role_display(), "contact": m.public_contact}
+        for b in branches
+        for m in b.members.all()
+        if m.role
+        in (choices.MemberRole.SECRETARY, choices.MemberRole.FIRST_SECRETARY, choices.MemberRole.COMMITTEE)
+    ]
+    return render(
+        request,
+        "projects/project_public.html",
+        {
+            "project": project,
+            "compounds": project.compounds.all(),
+            "parties": project.parties.all(),
+            "funding": services.funding_totals(project.funding_lines.all()),
+            "milestones": project.milestones.all(),
+            "work_items": project.work_items.all(),
+            "contacts": contacts,
+            "public_url": request.build_absolute_uri(project.get_public_url()),
+        },
+    )
+
+
+def project_qr(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A QR code to the public page, for the notice board (SVG to print, PNG to share)."""
+    import segno
+
+    project = _public_project(pk)
+    qr = segno.make(request.build_absolute_uri(project.get_public_url()), error="m")
+    out = io.BytesIO()
+    if fmt == "svg":
+        qr.save(out, kind="svg", scale=8, border=2)
+        content_type = "image/svg+xml"
+    else:
+        qr.save(out, kind="png", scale=10, border=2)
+        content_type = "image/png"
+    response = HttpResponse(out.getvalue(), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# --- branches ----------------------------------------------------------------------------------------
+
+
+@login_required
+def branch_list(request: HttpRequest) -> HttpResponse:
+    branches = (
+        PartyBranch.objects.for_user(request.user)
+        .select_related("project", "division")
+        .prefetch_related("members")
+        .annotate(
+            member_count=Count("members", distinct=True),
+            assigned_count=Count("assignments", distinct=True),
+        )
+        .order_by("-established_on", "name", "pk")
+    )
+    page = Paginator(branches, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/branch_list.html",
+        {
+            "page_obj": page,
+            "can_create": get_scope(request.user).has_role(
+                "district_admin", "street_staff", "community_secretary"
+            ),
+        },
+    )
+
+
+@login_required
+def branch_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    instance = None
+    if pk:
+        instance = get_object_or_404(PartyBranch.objects.for_user(request.user), pk=pk)
+        _require_edit(instance, request.user)
+    initial = {}
+    if request.GET.get("project"):
+        initial = {"project": request.GET["project"], "kind": choices.BranchKind.TEMPORARY}
+        p = Project.objects.for_user(request.user).filter(pk=request.GET["project"]).first()
+        if p:
+            initial["name"] = _("%(project)s temporary Party branch") % {"project": p.name}
+    form = forms.BranchForm(request.POST or None, instance=instance, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if instance:
+                branch = form.save(commit=False)
+                branch.save()
+                if branch.kind == choices.BranchKind.JOINT and data.get("compounds"):
+                    services._check_compounds(branch.division, data["compounds"])
+                    branch.compounds.set(data["compounds"])
+            else:
+                branch = services.setup_branch(
+                    user=request.user,
+                    kind=data["kind"],
+                    name=data["name"],
+                    project=data.get("project"),
+                    division=data.get("division"),
+                    compounds=data.get("compounds"),
+                    established_on=data.get("established_on"),
+                    note=data.get("note", ""),
+                )
+        except services.Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Branch saved."))
+            return redirect(branch)
+    title = _("Edit branch") if instance else _("Set up a Party branch")
+    back = instance.get_absolute_url() if instance else reverse("projects:branch_list")
+    return render(request, "projects/form.html", {"form": form, "title": title, "back": back})
+
+
+@login_required
+def branch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    branch = get_object_or_404(
+        PartyBranch.objects.for_user(request.user).select_related("project", "division"), pk=pk
+    )
+    scope = get_scope(request.user)
+    members = list(branch.members.order_by("role", "name"))
+    context = {
+        "branch": branch,
+        "members": members,
+        "secretary": next((m for m in members if m.role == choices.MemberRole.SECRETARY), None),
+        "first_secretary": next((m for m in members if m.role == choices.MemberRole.FIRST_SECRETARY), None),
+        "compounds": branch.compounds.all(),
+        "groups": branch.groups.select_related("building", "leader").prefetch_related("members"),
+        "teams": branch.teams.prefetch_related("members"),
+        "activities": branch.activities.prefetch_related("attendees")[:30],
+        "can_edit": _can_edit(branch, request.user),
+        "sees_residents": scope.sees_residents,
+    }
+    if scope.sees_residents:
+        context["coverage"] = services.coverage(branch)
+    return render(request, "projects/branch_detail.html", context)
+
+
+BRANCH_CHILD_KINDS = {
+    "members": (BranchMember, forms.BranchMemberForm, _("member")),
+    "groups": (PartyGroup, forms.PartyGroupForm, _("Party group")),
+    "teams": (CommandoTeam, forms.CommandoTeamForm, _("commando team or model post")),
+    "activities": (BranchActivity, forms.BranchActivityForm, _("branch activity")),
+}
+
+
+@login_required
+def branch_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | None = None) -> HttpResponse:
+    if kind not in BRANCH_CHILD_KINDS:
+        from django.http import Http404
+
+        raise Http404
+    model, form_class, label = BRANCH_CHILD_KINDS[kind]
+    branch = get_object_or_404(PartyBranch.objects.for_user(request.user), pk=pk)
+    _require_edit(branch, request.user)
+    instance = get_object_or_404(model.objects.filter(branch=branch), pk=item_pk) if item_pk else None
+    if request.method == "POST" and request.POST.get("delete") and instance is not None:
+        instance.delete()
+        messages.success(request, _("Deleted."))
+        return redirect(branch)
+    initial = {}
+    if kind == "activities" and request.GET.get("kind"):
+        initial = {"kind": request.GET["kind"], "theme_day_kind": request.GET.get("theme", "")}
+    form = form_class(
+        request.POST or None, instance=instance, parent=branch, user=request.user, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if kind == "members" and instance is None:
+                data = {k: v for k, v in form.cleaned_data.items() if k != "person"}
+                services.add_member(branch, request.user, person=form.cleaned_data.get("person"), **data)
+            else:
+                obj = form.save(commit=False)
+                obj.branch = branch
+                obj.save()
+                form.save_m2m()
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(branch.get_absolute_url() + f"#{kind}")
+    title = (_("Edit %(what)s") if instance else _("Add %(what)s")) % {"what": label}
+    return render(
+        request,
+        "projects/form.html",
+        {
+            "form": form,
+            "title": title,
+            "subtitle": branch.name,
+            "back": branch.get_absolute_url(),
+            "can_delete": instance is not None,
+            "persist": kind == "activities",
+        },
+    )
+
+
+def _branch_for_households(request, pk) -> PartyBranch:
+    branch = get_object_or_404(PartyBranch.objects.for_user(request.user), pk=pk)
+    if not get_scope(request.user).sees_residents:
+        raise PermissionDenied
+    return branch
+
+
+@login_required
+def branch_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign a whole building, or one unit of it, to a member in one step (分户包干)."""
+    branch = _branch_for_households(request, pk)
+    _require_edit(branch, request.user)
+    form = forms.BulkAssignForm(request.POST or None, branch=branch)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            r = services.bulk_assign(
+                branch,
+                d["member"],
+                request.user,
+                building=d["building"],
+                unit=d["unit"] or None,
+                reassign=d["reassign"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(assigned)s households assigned to %(member)s, %(moved)s moved, "
+                    "%(unchanged)s left as they were."
+                )
+                % {**r, "member": d["member"].name},
+            )
+            return redirect(reverse("projects:branch_assign", args=[branch.pk]))
+    return render(
+        request,
+        "projects/branch_assign.html",
+        {"branch": branch, "form": form, "coverage": services.coverage(branch)},
+    )
+
+
+@login_required
+def branch_unassigned(request: HttpRequest, pk: int) -> HttpResponse:
+    branch = _branch_for_households(request, pk)
+    page = Paginator(services.unassigned_households(branch), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/branch_unassigned.html",
+        {"branch": branch, "page_obj": page, "can_edit": _can_edit(branch, request.user)},
+    )
