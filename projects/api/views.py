@@ -180,8 +180,10 @@ class UtilityWorkViewSet(ScopedModelViewSet):
 
 
 class PartyBranchViewSet(ScopedModelViewSet):
-    queryset = PartyBranch.objects.prefetch_related("compounds", "members").annotate(
-        member_count=Count("members", distinct=True)
+    queryset = (
+        PartyBranch.objects.prefetch_related("compounds", "members")
+        .annotate(member_count=Count("members", distinct=True))
+        .order_by("-established_on", "name", "pk")
     )
     serializer_class = s.PartyBranchSerializer
     filterset_class = filters.PartyBranchFilter
@@ -215,7 +217,9 @@ class PartyBranchViewSet(ScopedModelViewSet):
 
 
 class BranchMemberViewSet(IdempotentCreateMixin, ScopedModelViewSet):
-    queryset = BranchMember.objects.annotate(household_count=Count("assignments"))
+    queryset = BranchMember.objects.annotate(household_count=Count("assignments")).order_by(
+        "branch", "role", "name", "pk"
+    )
     serializer_class = s.BranchMemberSerializer
     filterset_class = filters.BranchMemberFilter
     search_fields = ["name", "organization"]
