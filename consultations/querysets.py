@@ -121,7 +121,7 @@ class NoticeQuerySet(_ScopedByPath):
                 filter=Q(objections__status=choices.ObjectionStatus.PENDING),
                 distinct=True,
             ),
-        )
+        ).order_by("-starts_at", "-pk")
 
 
 class ObjectionQuerySet(_ScopedByPath):

@@ -47,7 +47,9 @@ def work_item_for(project, name="雨污分流"):
 def branch_for(compound, project=None):
     from projects.models import PartyBranch
 
-    branch = PartyBranch.objects.create(name=f"{compound.name}临时党支部", project=project, division=compound.division)
+    branch = PartyBranch.objects.create(
+        name=f"{compound.name}临时党支部", project=project, division=compound.division
+    )
     branch.compounds.add(compound)
     return branch
 
