@@ -615,10 +615,25 @@ def _check_option(option_id: int, ballot_id: int) -> None:
         raise DomainError(_("Choose one of this ballot's options."), field="option")
 
 
+_OPTION_BALLOT: dict[int, int] = {}
+
+
+def option_ballot_id(option_id: int) -> int | None:
+    """The ballot of an option (never changes, so it is remembered per process)."""
+    ballot_id = _OPTION_BALLOT.get(option_id)
+    if ballot_id is None:
+        ballot_id = BallotOption.objects.filter(pk=option_id).values_list("ballot_id", flat=True).first()
+        if ballot_id is not None:
+            if len(_OPTION_BALLOT) > 100_000:
+                _OPTION_BALLOT.clear()
+            _OPTION_BALLOT[option_id] = ballot_id
+    return ballot_id
+
+
 def cast_online_vote(*, code: str, option_id: int, ballot_id: int | None = None) -> VoteOutcome:
     """A resident votes with the code from their slip. Raises InvalidCode for an unknown code (callers
     count it against the guessing limits), Conflict for a second vote or a closed ballot."""
-    option = BallotOption.objects.filter(pk=option_id).values_list("ballot_id", flat=True).first()
+    option = option_ballot_id(option_id)
     if option is None or (ballot_id is not None and option != ballot_id):
         raise DomainError(_("Choose one of this ballot's options."), field="option")
     ballot_id = option

@@ -1,0 +1,302 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from communities.api.serializers import ScopedPrimaryKeyRelatedField
+from communities.models import Compound, Division
+
+from .. import choices
+from ..models import Ballot, BallotOption, Elector, RulePolicy, Vote
+
+
+class RulePolicySerializer(serializers.ModelSerializer):
+    division = ScopedPrimaryKeyRelatedField(queryset=Division.objects.all())
+
+    class Meta:
+        model = RulePolicy
+        fields = [
+            "id",
+            "division",
+            "name",
+            "effective_from",
+            "consent_threshold_num",
+            "consent_threshold_den",
+            "consent_base",
+            "satisfaction_threshold_num",
+            "satisfaction_threshold_den",
+            "satisfaction_base",
+            "choice_threshold_num",
+            "choice_threshold_den",
+            "choice_base",
+            "participation_num",
+            "participation_den",
+            "ordinary_pass_num",
+            "ordinary_pass_den",
+            "major_pass_num",
+            "major_pass_den",
+            "notice_days",
+            "note",
+        ]
+
+    def validate(self, attrs):
+        for prefix in ("consent_threshold", "satisfaction_threshold", "choice_threshold", "participation"):
+            self._share(attrs, f"{prefix}_num", f"{prefix}_den")
+        for prefix in ("ordinary_pass", "major_pass"):
+            self._share(attrs, f"{prefix}_num", f"{prefix}_den")
+        return attrs
+
+    def _share(self, attrs, num, den):
+        n = attrs.get(
+            num,
+            getattr(self.instance, num, None) if self.instance else RulePolicy._meta.get_field(num).default,
+        )
+        d = attrs.get(
+            den,
+            getattr(self.instance, den, None) if self.instance else RulePolicy._meta.get_field(den).default,
+        )
+        if d < 1 or n > d:
+            raise serializers.ValidationError(
+                {num: _("A share is a numerator no larger than its denominator (>= 1).")}
+            )
+
+
+class BallotOptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BallotOption
+        fields = ["id", "ballot", "position", "label", "counts_as_yes", "is_abstention"]
+
+
+class NestedOptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BallotOption
+        fields = ["id", "position", "label", "counts_as_yes", "is_abstention"]
+
+
+class BallotSerializer(serializers.ModelSerializer):
+    options = NestedOptionSerializer(many=True, read_only=True)
+    voted = serializers.IntegerField(read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    voting_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ballot
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "title",
+            "question",
+            "project",
+            "compound",
+            "scope_kind",
+            "scope_buildings",
+            "scope_units",
+            "occupied_households",
+            "opens_at",
+            "closes_at",
+            "secret",
+            "realtime_results",
+            "allow_change",
+            "status",
+            "status_display",
+            "rule_policy",
+            "rule_policy_label",
+            "rule",
+            "threshold_num",
+            "threshold_den",
+            "threshold_base",
+            "participation_num",
+            "participation_den",
+            "pass_num",
+            "pass_den",
+            "pass_inclusive",
+            "notice_days",
+            "opened_at",
+            "closed_at",
+            "closed_early",
+            "close_reason",
+            "electorate_size",
+            "eligible_area",
+            "voted",
+            "passed",
+            "result_notice",
+            "options",
+            "voting_url",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_voting_url(self, obj) -> str:
+        return obj.voting_url()
+
+
+class OptionInputSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=200)
+    counts_as_yes = serializers.BooleanField(default=False)
+    is_abstention = serializers.BooleanField(default=False)
+
+
+class UnitInputSerializer(serializers.Serializer):
+    building = serializers.IntegerField()
+    unit = serializers.CharField(max_length=10)
+
+
+class BallotCreateSerializer(serializers.Serializer):
+    """Input for services.create_ballot; the compound must be one the caller may edit."""
+
+    kind = serializers.ChoiceField(choices=choices.BallotKind.choices)
+    title = serializers.CharField(max_length=200)
+    question = serializers.CharField(required=False, allow_blank=True, default="")
+    compound = ScopedPrimaryKeyRelatedField(queryset=Compound.objects.all())
+    project = serializers.IntegerField(required=False, allow_null=True)
+    rule_policy = serializers.IntegerField(required=False, allow_null=True)
+    rule = serializers.ChoiceField(choices=choices.Rule.choices, required=False, allow_null=True)
+    scope_buildings = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    scope_units = UnitInputSerializer(many=True, required=False, default=list)
+    occupied_households = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+    options = OptionInputSerializer(many=True, required=False, default=list)
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    secret = serializers.BooleanField(default=False)
+    realtime_results = serializers.BooleanField(default=False)
+    allow_change = serializers.BooleanField(default=False)
+
+    def service_kwargs(self, user) -> dict:
+        from communities.models import Building, Household
+        from projects.models import Project
+
+        data = dict(self.validated_data)
+        compound = data["compound"]
+        project = None
+        if data.get("project"):
+            project = Project.objects.for_user(user).filter(pk=data["project"]).first()
+            if project is None:
+                raise serializers.ValidationError({"project": _("Choose a project you can see.")})
+        policy = None
+        if data.get("rule_policy"):
+            policy = RulePolicy.objects.for_user(user).filter(pk=data["rule_policy"]).first()
+            if policy is None:
+                raise serializers.ValidationError({"rule_policy": _("Choose a rule policy you can see.")})
+        buildings = list(Building.objects.filter(compound=compound, pk__in=data["scope_buildings"]))
+        if len(buildings) != len(set(data["scope_buildings"])):
+            raise serializers.ValidationError(
+                {"scope_buildings": _("A building in the scope is not in this compound.")}
+            )
+        occupied = list(
+            Household.objects.filter(building__compound=compound, pk__in=data["occupied_households"])
+        )
+        if len(occupied) != len(set(data["occupied_households"])):
+            raise serializers.ValidationError(
+                {"occupied_households": _("A household is not in this compound.")}
+            )
+        return {
+            "kind": data["kind"],
+            "title": data["title"],
+            "question": data["question"],
+            "compound": compound,
+            "project": project,
+            "rule_policy": policy,
+            "rule": data.get("rule") or None,
+            "scope_buildings": buildings,
+            "scope_units": [dict(u) for u in data["scope_units"]],
+            "occupied_households": occupied,
+            "options": [dict(o) for o in data["options"]],
+            "opens_at": data["opens_at"],
+            "closes_at": data["closes_at"],
+            "secret": data["secret"],
+            "realtime_results": data["realtime_results"],
+            "allow_change": data["allow_change"],
+        }
+
+
+class CloseSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ElectorSerializer(serializers.ModelSerializer):
+    voted = serializers.SerializerMethodField()
+    has_code = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Elector
+        fields = [
+            "id",
+            "ballot",
+            "label",
+            "building_name",
+            "unit",
+            "room",
+            "household_ids",
+            "part_count",
+            "area",
+            "area_source",
+            "is_developer",
+            "has_veto",
+            "has_code",
+            "code_version",
+            "code_issued_at",
+            "voted",
+        ]
+
+    def get_voted(self, obj) -> bool:
+        return hasattr(obj, "vote") and obj.vote is not None
+
+    def get_has_code(self, obj) -> bool:
+        return bool(obj.code_hash)
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    """A vote as staff see it: the choice only once the ballot shows choices (never for secret ballots)."""
+
+    option = serializers.SerializerMethodField()
+    elector_label = serializers.CharField(source="elector.label", read_only=True)
+
+    class Meta:
+        model = Vote
+        fields = [
+            "id",
+            "ballot",
+            "elector",
+            "elector_label",
+            "option",
+            "channel",
+            "cast_at",
+            "changed_at",
+            "change_count",
+            "paper_serial",
+            "photo",
+            "entered_by",
+        ]
+        read_only_fields = fields
+
+    def get_option(self, obj) -> int | None:
+        if obj.secret or not obj.ballot.choices_visible:
+            return None
+        return obj.option_id
+
+
+class StaffVoteInputSerializer(serializers.Serializer):
+    elector = serializers.IntegerField()
+    option = serializers.IntegerField()
+    channel = serializers.ChoiceField(
+        choices=[choices.VoteChannel.PAPER, choices.VoteChannel.MEETING], default=choices.VoteChannel.PAPER
+    )
+    paper_serial = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    photo = serializers.FileField(required=False, allow_null=True)
+
+
+class PublicVoteSerializer(serializers.Serializer):
+    """Documentation of the public vote body (the view parses it by hand to stay lean)."""
+
+    code = serializers.CharField(max_length=20)
+    option = serializers.IntegerField()
+
+
+class PublicVoteResultSerializer(serializers.Serializer):
+    receipt = serializers.CharField()
+    changed = serializers.BooleanField()
+    ballot = serializers.IntegerField()

@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from communities.api.base import IdempotentCreateMixin, ScopedModelViewSet, ScopedReadOnlyViewSet
+from communities.errors import DomainError
+from communities.permissions import ScopedWritePermission
+
+from .. import filters, services, throttling
+from ..models import Ballot, BallotOption, Elector, RulePolicy, Vote
+from ..permissions import RulePolicyPermission, VoteEntryPermission
+from . import serializers as s
+
+
+class RulePolicyViewSet(ScopedModelViewSet):
+    queryset = RulePolicy.objects.select_related("division")
+    serializer_class = s.RulePolicySerializer
+    permission_classes = [RulePolicyPermission]
+    filterset_class = filters.RulePolicyFilter
+    search_fields = ["name"]
+    ordering_fields = ["effective_from", "name"]
+
+
+class CodesSerializer(serializers.Serializer):
+    reissue = serializers.BooleanField(default=False)
+
+
+class BallotViewSet(
+    mixins.CreateModelMixin, mixins.DestroyModelMixin, ScopedReadOnlyViewSet, viewsets.GenericViewSet
+):
+    """Ballots. Create goes through the service (rule copied from the policy); open/close/tally are
+    actions. Choices stay hidden until close unless the ballot has real-time results."""
+
+    queryset = (
+        Ballot.objects.select_related("compound", "project")
+        .prefetch_related("options", "scope_buildings", "occupied_households")
+        .annotate(voted=Count("votes", distinct=True))
+    )
+    serializer_class = s.BallotSerializer
+    filterset_class = filters.BallotFilter
+    search_fields = ["title", "compound__name"]
+    ordering_fields = ["opens_at", "closes_at", "created_at", "title"]
+
+    permission_classes = [ScopedWritePermission]
+
+    def _annotated(self, ballot: Ballot) -> Ballot:
+        return self.get_queryset().get(pk=ballot.pk)
+
+    @extend_schema(request=s.BallotCreateSerializer, responses={201: s.BallotSerializer})
+    def create(self, request, *args, **kwargs):
+        data = s.BallotCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        ballot = services.create_ballot(user=request.user, **data.service_kwargs(request.user))
+        return Response(self.get_serializer(self._annotated(ballot)).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        if instance.status != "draft":
+            raise DomainError(
+                "Only a draft ballot can be deleted; an opened ballot is a record.", code="conflict"
+            )
+        instance.delete()
+
+    @extend_schema(request=None, responses={200: s.BallotSerializer})
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        ballot = self.get_object()
+        services.open_ballot(ballot, request.user)
+        return Response(self.get_serializer(self._annotated(ballot)).data)
+
+    @extend_schema(request=s.CloseSerializer, responses={200: s.BallotSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        ballot = self.get_object()
+        body = s.CloseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.close_ballot(ballot, request.user, reason=body.validated_data["reason"])
+        return Response(self.get_serializer(self._annotated(ballot)).data)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def tally(self, request, pk=None):
+        """The exact, explained result: each ratio with numerator, denominator and which condition passed."""
+        ballot = self.get_object()
+        if not ballot.choices_visible:
+            raise DomainError(
+                "Choices stay hidden until the ballot closes (this ballot has no real-time results).",
+                code="hidden",
+            )
+        if ballot.is_closed and ballot.result:
+            return Response(ballot.result)
+        return Response(services.tally(ballot).to_dict())
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def turnout(self, request, pk=None):
+        ballot = self.get_object()
+        data = services.turnout(ballot)
+        for row in [*data["rows"], data["total"]]:
+            row["area"], row["voted_area"] = str(row["area"] or 0), str(row["voted_area"])
+        return Response(data)
+
+    @extend_schema(request=CodesSerializer, responses={200: dict})
+    @action(detail=True, methods=["post"], url_path="issue-codes")
+    def issue_codes(self, request, pk=None):
+        """Plain codes for printing slips elsewhere (shown once: only their hash is kept). `reissue`
+        gives new codes to every elector who has not voted (the old ones stop working)."""
+        ballot = self.get_object()
+        self.check_object_permissions(request, ballot)
+        body = CodesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = None
+        if body.validated_data["reissue"]:
+            ids = list(ballot.electors.filter(vote__isnull=True).values_list("pk", flat=True))
+        issued = services.issue_codes(
+            ballot, request.user, elector_ids=ids, reissue=body.validated_data["reissue"]
+        )
+        return Response(
+            {
+                "codes": [
+                    {"elector": i.elector_id, "code": i.display, "url": ballot.voting_url(i.code)}
+                    for i in issued
+                ]
+            }
+        )
+
+
+class BallotOptionViewSet(ScopedReadOnlyViewSet):
+    queryset = BallotOption.objects.all()
+    serializer_class = s.BallotOptionSerializer
+    filterset_class = filters.BallotOptionFilter
+
+    def get_queryset(self):
+        return BallotOption.objects.filter(ballot__in=Ballot.objects.for_user(self.request.user))
+
+
+class ElectorViewSet(ScopedReadOnlyViewSet):
+    queryset = Elector.objects.select_related("vote")
+    serializer_class = s.ElectorSerializer
+    filterset_class = filters.ElectorFilter
+    search_fields = ["label"]
+    ordering_fields = ["building_name", "unit", "room", "area"]
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["post"], url_path="reissue-code")
+    def reissue_code(self, request, pk=None):
+        """A lost slip: a new code for this elector; the old one stops working at once."""
+        elector = self.get_object()
+        if not Elector.objects.editable_by(request.user).filter(pk=elector.pk).exists():
+            raise PermissionDenied("You may read this but not change it.")
+        issued = services.reissue_code(elector, request.user)
+        return Response(
+            {"elector": elector.pk, "code": issued.display, "url": elector.ballot.voting_url(issued.code)}
+        )
+
+
+class _ServiceCreate:
+    """create() through services.record_staff_vote (IdempotentCreateMixin wraps it)."""
+
+    def create(self, request, *args, **kwargs):
+        body = s.StaffVoteInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        elector = get_object_or_404(
+            Elector.objects.for_user(request.user).select_related("ballot"), pk=data["elector"]
+        )
+        option = BallotOption.objects.filter(pk=data["option"], ballot_id=elector.ballot_id).first()
+        if option is None:
+            raise DomainError("Choose one of this ballot's options.", field="option")
+        outcome = services.record_staff_vote(
+            user=request.user,
+            elector=elector,
+            option=option,
+            channel=data["channel"],
+            paper_serial=data["paper_serial"],
+            photo=data.get("photo"),
+        )
+        vote = Vote.objects.select_related("ballot", "elector").get(pk=outcome.vote_id)
+        return Response(s.VoteSerializer(vote, context=self.get_serializer_context()).data, status=201)
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.StaffVoteInputSerializer, responses={201: s.VoteSerializer})
+)
+class VoteViewSet(IdempotentCreateMixin, _ServiceCreate, ScopedReadOnlyViewSet):
+    """Votes as staff see them (choices hidden until close), and staff entry of paper/meeting votes
+    (POST; send an Idempotency-Key from phones)."""
+
+    queryset = Vote.objects.select_related("ballot", "elector")
+    serializer_class = s.VoteSerializer
+    permission_classes = [VoteEntryPermission]
+    filterset_class = filters.VoteFilter
+    ordering_fields = ["cast_at"]
+
+    def get_serializer_class(self):
+        return s.StaffVoteInputSerializer if self.action == "create" else s.VoteSerializer
+
+
+class PublicVoteView(APIView):
+    """POST /api/v1/vote/ {"code": "ABCD-2345", "option": 12}: a resident's vote, no account.
+
+    Wrong codes are counted per client address and per ballot; past the limit the answer is 429.
+    Kept lean for bursts: no authentication, one lookup of the option's ballot, one locked ballot row,
+    one elector lookup by hash, one INSERT ... ON CONFLICT."""
+
+    authentication_classes = ()
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = ()
+
+    @extend_schema(
+        request=s.PublicVoteSerializer,
+        responses={201: s.PublicVoteResultSerializer, 200: s.PublicVoteResultSerializer},
+    )
+    def post(self, request):
+        data = request.data if isinstance(request.data, dict) else {}
+        code = str(data.get("code", ""))[:32]
+        try:
+            option_id = int(data.get("option"))
+        except (TypeError, ValueError):
+            return Response({"detail": "Choose an option.", "code": "invalid", "field": "option"}, status=400)
+        ballot_id = services.option_ballot_id(option_id)
+        address = throttling.client_address(request)
+        if throttling.is_throttled(address, ballot_id):
+            return Response(
+                {"detail": "Too many wrong codes. Wait a few minutes and try again.", "code": "throttled"},
+                status=429,
+            )
+        try:
+            outcome = services.cast_online_vote(code=code, option_id=option_id)
+        except services.InvalidCode as exc:
+            throttling.record_failure(address, ballot_id)
+            return Response({"detail": exc.message, "code": exc.code}, status=400)
+        return Response(
+            {"receipt": outcome.receipt, "changed": outcome.changed, "ballot": outcome.ballot_id},
+            status=200 if outcome.changed else 201,
+        )

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from communities.forms import BootstrapFormMixin
+from communities.models import Household
+
+from . import choices
+from .models import Ballot, BallotOption, Elector, RulePolicy
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class BallotForm(BootstrapFormMixin, forms.Form):
+    """Create a ballot for one compound (chosen first: ?compound=<id>), so scope lists stay short."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=choices.BallotKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    project = forms.ModelChoiceField(label=_("Project"), queryset=None, required=False)
+    rule_policy = forms.ModelChoiceField(
+        label=_("Rule policy"),
+        queryset=RulePolicy.objects.none(),
+        required=False,
+        help_text=_("Empty: the policy in force for this compound's division (else the defaults)."),
+    )
+    rule = forms.ChoiceField(
+        label=_("Rule"),
+        choices=[("", _("The kind's usual rule")), *choices.Rule.choices],
+        required=False,
+    )
+    scope_buildings = forms.MultipleChoiceField(
+        label=_("Only these buildings"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    scope_units = forms.MultipleChoiceField(
+        label=_("Only these stairwell units"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    occupied_households = forms.ModelMultipleChoiceField(
+        label=_("Elevator: households whose part it occupies"),
+        queryset=Household.objects.none(),
+        required=False,
+        help_text=_("Their owners must consent in any case."),
+    )
+    options = forms.CharField(
+        label=_("Options"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "One per line. Empty: 同意 / 不同意 / 弃权 (satisfaction: 满意 / 基本满意 / 不满意). "
+            "同意, 满意 and 基本满意 count as yes; 弃权 is an abstention."
+        ),
+    )
+    opens_at = forms.DateTimeField(label=_("Opens at"), widget=DateTimeLocalInput())
+    closes_at = forms.DateTimeField(label=_("Closes at"), widget=DateTimeLocalInput())
+    secret = forms.BooleanField(label=_("Secret ballot"), required=False)
+    realtime_results = forms.BooleanField(label=_("Show results while open"), required=False)
+    allow_change = forms.BooleanField(label=_("Online choice may be changed until close"), required=False)
+
+    def __init__(self, *args, compound, user, **kwargs):
+        from projects.models import Project
+
+        from .querysets import RulePolicyQuerySet  # noqa: F401  (documented queryset)
+
+        super().__init__(*args, **kwargs)
+        self.compound = compound
+        self.fields["project"].queryset = Project.objects.for_user(user).filter(compounds=compound)
+        self.fields["rule_policy"].queryset = RulePolicy.objects.for_user(user).filter(
+            division_id__in=[int(p) for p in compound.division.path.strip("/").split("/") if p]
+        )
+        buildings = list(compound.buildings.order_by("name"))
+        self.buildings = {str(b.pk): b for b in buildings}
+        self.fields["scope_buildings"].choices = [(str(b.pk), b.name) for b in buildings]
+        self.fields["scope_units"].choices = [
+            (f"{b.pk}:{u}", f"{b.name} {u}单元") for b in buildings for u in range(1, b.unit_count + 1)
+        ]
+        self.fields["occupied_households"].queryset = Household.objects.filter(
+            building__compound=compound
+        ).select_related("building")
+        self.fields["occupied_households"].label_from_instance = lambda h: h.label
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        units = []
+        for value in data["scope_units"]:
+            building_id, unit = value.split(":", 1)
+            units.append({"building": int(building_id), "unit": unit})
+        return {
+            "kind": data["kind"],
+            "title": data["title"],
+            "question": data["question"],
+            "project": data["project"],
+            "compound": self.compound,
+            "rule_policy": data["rule_policy"],
+            "rule": data["rule"] or None,
+            "scope_buildings": [self.buildings[i] for i in data["scope_buildings"]],
+            "scope_units": units,
+            "occupied_households": list(data["occupied_households"]),
+            "options": [line for line in data["options"].splitlines() if line.strip()],
+            "opens_at": data["opens_at"],
+            "closes_at": data["closes_at"],
+            "secret": data["secret"],
+            "realtime_results": data["realtime_results"],
+            "allow_change": data["allow_change"],
+        }
+
+
+class CloseForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for closing early"),
+        max_length=500,
+        required=False,
+        help_text=_("Required before the closing time."),
+    )
+
+
+class StaffVoteForm(BootstrapFormMixin, forms.Form):
+    """A paper ballot or a meeting vote in as few fields as possible."""
+
+    elector = forms.ModelChoiceField(label=_("Household / owner"), queryset=Elector.objects.none())
+    option = forms.ModelChoiceField(
+        label=_("Choice"), queryset=BallotOption.objects.none(), widget=forms.RadioSelect
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[
+            (choices.VoteChannel.PAPER, _("Paper ballot")),
+            (choices.VoteChannel.MEETING, _("At a meeting")),
+        ],
+        initial=choices.VoteChannel.PAPER,
+    )
+    paper_serial = forms.CharField(label=_("Paper serial"), max_length=40, required=False)
+    photo = forms.FileField(label=_("Photo of the signed form"), required=False)
+
+    def __init__(self, *args, ballot: Ballot, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["elector"].queryset = ballot.electors.filter(vote__isnull=True)
+        self.fields["option"].queryset = ballot.options.all()
+        self.fields["option"].empty_label = None
+
+
+class RulePolicyForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = RulePolicy
+        fields = [
+            "division",
+            "name",
+            "effective_from",
+            "consent_threshold_num",
+            "consent_threshold_den",
+            "consent_base",
+            "satisfaction_threshold_num",
+            "satisfaction_threshold_den",
+            "satisfaction_base",
+            "choice_threshold_num",
+            "choice_threshold_den",
+            "choice_base",
+            "participation_num",
+            "participation_den",
+            "ordinary_pass_num",
+            "ordinary_pass_den",
+            "major_pass_num",
+            "major_pass_den",
+            "notice_days",
+            "note",
+        ]
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, user, **kwargs):
+        from communities.models import Division
+
+        from .querysets import POLICY_EDITOR_ROLES
+
+        super().__init__(*args, **kwargs)
+        from communities.scoping import get_scope
+
+        self.fields["division"].queryset = Division.objects.filter(
+            get_scope(user).q("path", POLICY_EDITOR_ROLES)
+        )

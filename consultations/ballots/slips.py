@@ -1,0 +1,85 @@
+"""Printable A4 slips (building, unit, room, code, QR code to the voting page), made as a background job.
+
+The plain codes exist only in the slips file (the database keeps their hash), so the file is offered to
+the person who printed it (BackgroundJob pages are the creator's own)."""
+
+from __future__ import annotations
+
+import segno
+from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from communities.access import record
+from communities.jobs import JobFailed
+
+from .models import Ballot, Elector
+from .services import IssuedCode, format_code, issue_codes
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code (no external request; prints sharp)."""
+    return segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", light="#fff")
+
+
+def slip_rows(ballot: Ballot, issued: list[IssuedCode], progress=None) -> list[dict]:
+    electors = Elector.objects.in_bulk([i.elector_id for i in issued])
+    rows = []
+    for n, item in enumerate(issued, start=1):
+        e = electors[item.elector_id]
+        url = ballot.voting_url(item.code)
+        rows.append(
+            {
+                "label": e.label,
+                "building": e.building_name,
+                "unit": e.unit,
+                "room": e.room,
+                "area": e.area if ballot.is_owners_decision else None,
+                "code": format_code(item.code),
+                "url": url,
+                "qr": qr_svg(url),
+                "base_url": ballot.voting_url(),
+            }
+        )
+        if progress is not None and n % 25 == 0:
+            progress(n, len(issued))
+    return rows
+
+
+def render_slips(job, progress) -> None:
+    """Job handler: params {"ballot_id": id, "reissue": bool}."""
+    ballot = (
+        Ballot.objects.select_related("compound__division").filter(pk=job.params.get("ballot_id")).first()
+    )
+    if ballot is None:
+        raise JobFailed("No such ballot.")
+    if not Ballot.objects.editable_by(job.created_by).filter(pk=ballot.pk).exists():
+        raise JobFailed("You may not print slips for this ballot.")
+    electors = ballot.electors.all()
+    if job.params.get("reissue"):
+        electors = electors.filter(vote__isnull=True)
+        ids = list(electors.values_list("pk", flat=True))
+        issued = issue_codes(ballot, job.created_by, elector_ids=ids, reissue=True)
+    else:
+        issued = issue_codes(ballot, job.created_by)
+    progress(0, max(len(issued), 1), force=True)
+    if not issued:
+        job.message = (
+            "Every elector already has a code; choose 'new codes' to reprint (old slips stop working)."
+        )
+        return
+    with translation.override("zh-hans"):
+        rows = slip_rows(ballot, issued, progress)
+        html = render_to_string("ballots/slips.html", {"ballot": ballot, "slips": rows})
+    job.result_file.save(f"ballot-{ballot.pk}-slips.html", ContentFile(html.encode()), save=False)
+    job.result = {"slips": len(rows), "ballot": ballot.pk}
+    job.message = f"{len(rows)} slips"
+    record(
+        user=job.created_by,
+        action="export",
+        object_type="ballot_slips",
+        object_ids=[ballot.pk],
+        fields="codes",
+        reason="print voting slips",
+    )
+    progress(len(rows), len(rows), force=True)

@@ -1,0 +1,411 @@
+"""Pages: staff (list, create, detail with turnout, electors, paper votes, slips, close, result) and the
+residents' voting pages (no login, no JavaScript needed, large type)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities.errors import Conflict, DomainError
+from communities.jobs import start_job
+from communities.models import Compound
+from communities.scoping import get_scope
+
+from . import choices, services, throttling
+from .filters import BallotFilter
+from .forms import BallotForm, CloseForm, RulePolicyForm, StaffVoteForm
+from .models import Ballot, BallotOption, Elector, RulePolicy, Vote
+from .querysets import POLICY_EDITOR_ROLES
+
+
+def _visible(request, pk: int) -> Ballot:
+    return get_object_or_404(
+        Ballot.objects.for_user(request.user).select_related("compound__division", "project"), pk=pk
+    )
+
+
+def _editable(request, pk: int) -> Ballot:
+    ballot = _visible(request, pk)
+    if not Ballot.objects.editable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied(_("You may read this but not change it."))
+    return ballot
+
+
+# --- staff pages ----------------------------------------------------------------------------------------
+
+
+@login_required
+def ballot_list(request: HttpRequest) -> HttpResponse:
+    qs = (
+        Ballot.objects.for_user(request.user)
+        .select_related("compound", "project")
+        .annotate(voted=Count("votes", distinct=True))
+    )
+    filterset = BallotFilter(request.GET, queryset=qs)
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    compounds = Compound.objects.editable_by(request.user).order_by("name")[:500]
+    return render(
+        request,
+        "ballots/ballot_list.html",
+        {
+            "page_obj": page,
+            "filter": filterset,
+            "compounds": compounds,
+            "can_create": get_scope(request.user).is_staff_user,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ballot_create(request: HttpRequest) -> HttpResponse:
+    compound_id = request.GET.get("compound") or request.POST.get("compound")
+    if not compound_id:
+        compounds = Compound.objects.editable_by(request.user).order_by("name")
+        return render(request, "ballots/ballot_pick_compound.html", {"compounds": compounds})
+    compound = get_object_or_404(
+        Compound.objects.for_user(request.user).select_related("division"), pk=compound_id
+    )
+    if not Compound.objects.editable_by(request.user).filter(pk=compound.pk).exists():
+        raise PermissionDenied(_("You may not run ballots here."))
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    form = BallotForm(
+        request.POST or None,
+        compound=compound,
+        user=request.user,
+        initial={"opens_at": now, "closes_at": now + timezone.timedelta(days=7)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            ballot = services.create_ballot(user=request.user, **form.service_kwargs())
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Ballot created as a draft. Open it when it is ready."))
+            return redirect(ballot)
+    return render(request, "ballots/ballot_form.html", {"form": form, "compound": compound})
+
+
+@login_required
+def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ballot = _visible(request, pk)
+    can_edit = Ballot.objects.editable_by(request.user).filter(pk=pk).exists()
+    can_enter = Ballot.objects.votes_enterable_by(request.user).filter(pk=pk).exists()
+    context = {
+        "ballot": ballot,
+        "options": list(ballot.options.all()),
+        "can_edit": can_edit,
+        "can_enter": can_enter and ballot.is_open,
+        "close_form": CloseForm(),
+        "vote_form": StaffVoteForm(ballot=ballot) if can_enter and ballot.is_open else None,
+        "turnout": services.turnout(ballot) if ballot.status != choices.BallotStatus.DRAFT else None,
+        "result": (ballot.result if ballot.is_closed else None)
+        or (services.tally(ballot).to_dict() if ballot.choices_visible and ballot.is_open else None),
+        "scope_buildings": list(ballot.scope_buildings.all()),
+        "occupied": list(ballot.occupied_households.select_related("building")),
+        "codes_missing": ballot.electors.filter(code_hash="").count() if ballot.is_open else 0,
+    }
+    return render(request, "ballots/ballot_detail.html", context)
+
+
+@login_required
+@require_POST
+def ballot_open(request: HttpRequest, pk: int) -> HttpResponse:
+    ballot = _editable(request, pk)
+    try:
+        services.open_ballot(ballot, request.user)
+        messages.success(request, _("The ballot is open; its electorate is frozen. Print the slips next."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(ballot)
+
+
+@login_required
+@require_POST
+def ballot_close(request: HttpRequest, pk: int) -> HttpResponse:
+    ballot = _editable(request, pk)
+    form = CloseForm(request.POST)
+    form.is_valid()
+    try:
+        services.close_ballot(ballot, request.user, reason=form.cleaned_data.get("reason", ""))
+        messages.success(request, _("The ballot is closed and its result published."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(ballot)
+
+
+@login_required
+@require_POST
+def vote_enter(request: HttpRequest, pk: int) -> HttpResponse:
+    ballot = _visible(request, pk)
+    if not Ballot.objects.votes_enterable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied(_("You may not enter votes for this ballot."))
+    form = StaffVoteForm(request.POST, request.FILES, ballot=ballot)
+    if form.is_valid():
+        try:
+            services.record_staff_vote(
+                user=request.user,
+                elector=form.cleaned_data["elector"],
+                option=form.cleaned_data["option"],
+                channel=form.cleaned_data["channel"],
+                paper_serial=form.cleaned_data["paper_serial"],
+                photo=form.cleaned_data["photo"],
+            )
+            messages.success(
+                request, _("Vote of %(who)s recorded.") % {"who": form.cleaned_data["elector"].label}
+            )
+            return redirect(reverse("ballots:ballot_detail", args=[pk]) + "#enter")
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render(request, "ballots/vote_enter.html", {"ballot": ballot, "vote_form": form}, status=400)
+
+
+@login_required
+def elector_list(request: HttpRequest, pk: int) -> HttpResponse:
+    ballot = _visible(request, pk)
+    qs = ballot.electors.select_related("vote").order_by("building_name", "unit", "room", "pk")
+    if request.GET.get("q"):
+        qs = qs.filter(Q(label__icontains=request.GET["q"]))
+    if request.GET.get("voted") in ("0", "1"):
+        qs = qs.filter(vote__isnull=request.GET["voted"] == "0")
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    can_edit = Ballot.objects.editable_by(request.user).filter(pk=pk).exists()
+    return render(
+        request, "ballots/elector_list.html", {"ballot": ballot, "page_obj": page, "can_edit": can_edit}
+    )
+
+
+@login_required
+@require_POST
+def elector_reissue(request: HttpRequest, pk: int, elector_pk: int) -> HttpResponse:
+    """A lost slip: issue a new code (the old one stops working) and show one printable slip."""
+    ballot = _editable(request, pk)
+    elector = get_object_or_404(ballot.electors.all(), pk=elector_pk)
+    try:
+        issued = services.reissue_code(elector, request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("ballots:elector_list", pk=pk)
+    from .slips import slip_rows
+
+    return render(
+        request,
+        "ballots/slip_single.html",
+        {"ballot": ballot, "slips": slip_rows(ballot, [issued])},
+    )
+
+
+@login_required
+@require_POST
+def slips_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """Print slips in the background: codes for electors who have none (or, on request, new codes for
+    everyone who has not voted -- the old slips stop working)."""
+    ballot = _editable(request, pk)
+    if not ballot.is_open:
+        messages.error(
+            request, _("Slips are printed once the ballot is open (the electorate is frozen then).")
+        )
+        return redirect(ballot)
+    job = start_job(
+        kind="ballot_slips",
+        handler="consultations.ballots.slips.render_slips",
+        user=request.user,
+        params={"ballot_id": ballot.pk, "reissue": request.POST.get("reissue") == "1"},
+    )
+    return redirect(job.get_absolute_url())
+
+
+@login_required
+def policy_list(request: HttpRequest) -> HttpResponse:
+    policies = RulePolicy.objects.for_user(request.user).select_related("division")
+    can_edit = get_scope(request.user).has_role(*POLICY_EDITOR_ROLES)
+    return render(request, "ballots/policy_list.html", {"policies": policies, "can_edit": can_edit})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if not get_scope(request.user).has_role(*POLICY_EDITOR_ROLES):
+        raise PermissionDenied(_("Only district administrators edit rule policies."))
+    instance = None
+    if pk is not None:
+        instance = get_object_or_404(RulePolicy.objects.for_user(request.user), pk=pk)
+        if not RulePolicy.objects.editable_by(request.user).filter(pk=pk).exists():
+            raise PermissionDenied(_("You may read this but not change it."))
+    form = RulePolicyForm(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Rule policy saved. Ballots created from now on use it."))
+        return redirect("ballots:policy_list")
+    return render(request, "ballots/policy_form.html", {"form": form, "policy": instance})
+
+
+# --- residents' pages (no login) ------------------------------------------------------------------------
+
+
+def _ballot_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _throttled(request, ballot_id) -> HttpResponse:
+    return render(
+        request,
+        "ballots/public_throttled.html",
+        {"minutes": throttling.WINDOW_SECONDS // 60},
+        status=429,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def vote_start(request: HttpRequest) -> HttpResponse:
+    """Enter (or scan) a code. A QR code carries ?b=<ballot>&code=<code> and lands on the question."""
+    data = request.POST if request.method == "POST" else request.GET
+    ballot_id = _ballot_id(data.get("b"))
+    raw = data.get("code", "")
+    if not raw:
+        return render(request, "ballots/public_start.html", {"ballot_id": ballot_id})
+    address = throttling.client_address(request)
+    if throttling.is_throttled(address, ballot_id):
+        return _throttled(request, ballot_id)
+    elector = services.find_elector(raw, ballot_id)
+    if elector is None:
+        throttling.record_failure(address, ballot_id)
+        return render(
+            request,
+            "ballots/public_start.html",
+            {
+                "ballot_id": ballot_id,
+                "error": _("This code is not valid. Check the slip and try again."),
+                "code": raw,
+            },
+            status=400,
+        )
+    return _ballot_page(request, elector, services.normalize_code(raw))
+
+
+def _ballot_page(request, elector: Elector, code: str, error: str = "", status: int = 200) -> HttpResponse:
+    ballot = elector.ballot
+    vote = Vote.objects.filter(elector=elector).select_related("option").first()
+    can_change = (
+        vote is not None
+        and ballot.allow_change
+        and not ballot.secret
+        and vote.channel == choices.VoteChannel.ONLINE
+        and ballot.is_open
+    )
+    return render(
+        request,
+        "ballots/public_ballot.html",
+        {
+            "ballot": ballot,
+            "elector": elector,
+            "options": list(ballot.options.all()),
+            "code": code,
+            "vote": vote,
+            "can_vote": ballot.is_open and timezone.now() < ballot.closes_at and (vote is None or can_change),
+            "can_change": can_change,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _elector_from_post(request):
+    """(elector, code, throttled_response) for the confirm and cast steps."""
+    ballot_id = _ballot_id(request.POST.get("b"))
+    address = throttling.client_address(request)
+    if throttling.is_throttled(address, ballot_id):
+        return None, "", _throttled(request, ballot_id)
+    code = services.normalize_code(request.POST.get("code"))
+    elector = services.find_elector(code, ballot_id)
+    if elector is None:
+        throttling.record_failure(address, ballot_id)
+        response = render(
+            request,
+            "ballots/public_start.html",
+            {"ballot_id": ballot_id, "error": _("This code is not valid. Check the slip and try again.")},
+            status=400,
+        )
+        return None, "", response
+    return elector, code, None
+
+
+@never_cache
+@require_POST
+def vote_confirm(request: HttpRequest) -> HttpResponse:
+    elector, code, response = _elector_from_post(request)
+    if response is not None:
+        return response
+    option = BallotOption.objects.filter(
+        ballot_id=elector.ballot_id, pk=_ballot_id(request.POST.get("option"))
+    ).first()
+    if option is None:
+        return _ballot_page(
+            request, elector, code, error=_("Choose one option, then press Next."), status=400
+        )
+    return render(
+        request,
+        "ballots/public_confirm.html",
+        {"ballot": elector.ballot, "elector": elector, "option": option, "code": code},
+    )
+
+
+@never_cache
+@require_POST
+def vote_cast(request: HttpRequest) -> HttpResponse:
+    elector, code, response = _elector_from_post(request)
+    if response is not None:
+        return response
+    option_id = _ballot_id(request.POST.get("option"))
+    try:
+        outcome = services.cast_online_vote(code=code, option_id=option_id or 0, ballot_id=elector.ballot_id)
+    except Conflict as exc:
+        return _ballot_page(request, elector, code, error=exc.message, status=409)
+    except DomainError as exc:
+        return _ballot_page(request, elector, code, error=exc.message, status=400)
+    return render(
+        request,
+        "ballots/public_receipt.html",
+        {
+            "ballot": elector.ballot,
+            "receipt": outcome.receipt,
+            "changed": outcome.changed,
+            "just_voted": True,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def receipt_check(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else request.GET
+    raw = data.get("receipt", "")
+    context: dict = {"receipt_input": raw}
+    status = 200
+    if raw:
+        address = throttling.client_address(request)
+        if throttling.is_throttled(address):
+            return _throttled(request, None)
+        vote = services.receipt_lookup(raw)
+        if vote is None:
+            throttling.record_failure(address)
+            context["error"] = _("No vote has this receipt code.")
+            status = 404
+        else:
+            context["vote"] = vote
+            context["show_choice"] = not vote.secret
+    return render(request, "ballots/public_receipt_check.html", context, status=status)
