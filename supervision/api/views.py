@@ -35,13 +35,20 @@ class _Base(ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     permission_classes = [ServiceDecidesWrites]
     parser_classes = PARSERS
 
+    def create(self, request, *args, **kwargs):
+        """Validate with the serializer, write with the service, answer with the read shape."""
+        return self._respond(self.perform_service_create(request), status.HTTP_201_CREATED)
+
+    def perform_service_create(self, request):
+        raise NotImplementedError
+
     def _respond(self, obj, code=status.HTTP_200_OK, serializer_class=None):
         obj = self.get_queryset().get(pk=obj.pk)
         cls = serializer_class or self.get_serializer_class()
         return Response(cls(obj, context=self.get_serializer_context()).data, status=code)
 
 
-class SupervisionTeamViewSet(mixins.CreateModelMixin, _Base):
+class SupervisionTeamViewSet(_Base):
     queryset = SupervisionTeam.objects.select_related("project").prefetch_related(
         Prefetch("members", queryset=SupervisionTeamMember.objects.select_related("person", "branch_member"))
     )
@@ -49,7 +56,7 @@ class SupervisionTeamViewSet(mixins.CreateModelMixin, _Base):
     filterset_class = filters.SupervisionTeamFilter
     search_fields = ["name", "project__name"]
 
-    def create(self, request, *args, **kwargs):
+    def perform_service_create(self, request):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         team = services.create_team(
@@ -58,7 +65,7 @@ class SupervisionTeamViewSet(mixins.CreateModelMixin, _Base):
             name=ser.validated_data.get("name", ""),
             note=ser.validated_data.get("note", ""),
         )
-        return self._respond(team, status.HTTP_201_CREATED)
+        return team
 
     @extend_schema(request=s.TeamMemberWriteSerializer, responses=s.SupervisionTeamSerializer)
     @action(detail=True, methods=["post"], url_path="members")
@@ -70,7 +77,7 @@ class SupervisionTeamViewSet(mixins.CreateModelMixin, _Base):
         return self._respond(team, status.HTTP_201_CREATED)
 
 
-class InspectionViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, _Base):
+class InspectionViewSet(IdempotentCreateMixin, _Base):
     """Inspections from a phone. Send `Idempotency-Key` so a retry on a bad network never duplicates."""
 
     queryset = Inspection.objects.select_related(
@@ -89,7 +96,7 @@ class InspectionViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, _Base):
         # team_member.name reads the branch member too
         return qs.select_related("team_member__branch_member")
 
-    def create(self, request, *args, **kwargs):
+    def perform_service_create(self, request):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
@@ -104,16 +111,16 @@ class InspectionViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, _Base):
             photos=data.get("upload", []),
             orders=[services.OrderSpec(**o) for o in data.get("orders", [])],
         )
-        return self._respond(inspection, status.HTTP_201_CREATED)
+        return inspection
 
 
-class ProgressReportViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, _Base):
+class ProgressReportViewSet(IdempotentCreateMixin, _Base):
     queryset = ProgressReport.objects.select_related("work_item", "party").prefetch_related("photos")
     serializer_class = s.ProgressReportSerializer
     filterset_class = filters.ProgressReportFilter
     ordering_fields = ["reported_on", "percent"]
 
-    def create(self, request, *args, **kwargs):
+    def perform_service_create(self, request):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
@@ -126,10 +133,10 @@ class ProgressReportViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, _Bas
             party=data.get("party"),
             photos=data.get("upload", []),
         )
-        return self._respond(report, status.HTTP_201_CREATED)
+        return report
 
 
-class RectificationViewSet(mixins.CreateModelMixin, _Base):
+class RectificationViewSet(_Base):
     """Rectification orders. Contractors see only their own party's orders (others: 404)."""
 
     queryset = Rectification.objects.select_related("project", "responsible_party").prefetch_related(
@@ -140,7 +147,7 @@ class RectificationViewSet(mixins.CreateModelMixin, _Base):
     search_fields = ["description", "project__name", "responsible_party__name"]
     ordering_fields = ["deadline", "created_at", "severity", "status"]
 
-    def create(self, request, *args, **kwargs):
+    def perform_service_create(self, request):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
@@ -158,7 +165,7 @@ class RectificationViewSet(mixins.CreateModelMixin, _Base):
             inspection=data.get("inspection"),
             acceptance_round=data.get("acceptance_round"),
         )
-        return self._respond(order, status.HTTP_201_CREATED)
+        return order
 
     @extend_schema(request=None, responses=s.RectificationSerializer)
     @action(detail=True, methods=["post"])
@@ -215,7 +222,7 @@ class RectificationViewSet(mixins.CreateModelMixin, _Base):
         )
 
 
-class AcceptanceRoundViewSet(mixins.CreateModelMixin, _Base):
+class AcceptanceRoundViewSet(_Base):
     """Acceptance rounds: schedule (POST), then panel-verdict, open-survey, close, file, handover."""
 
     queryset = AcceptanceRound.objects.select_related("project").prefetch_related(
@@ -226,7 +233,7 @@ class AcceptanceRoundViewSet(mixins.CreateModelMixin, _Base):
     filterset_class = filters.AcceptanceRoundFilter
     ordering_fields = ["number", "scheduled_on"]
 
-    def create(self, request, *args, **kwargs):
+    def perform_service_create(self, request):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
@@ -236,7 +243,7 @@ class AcceptanceRoundViewSet(mixins.CreateModelMixin, _Base):
             scheduled_on=data["scheduled_on"],
             panel=[dict(p) for p in data.get("panel", [])],
         )
-        return self._respond(acceptance, status.HTTP_201_CREATED)
+        return acceptance
 
     @extend_schema(request=s.PanelVerdictSerializer, responses=s.AcceptanceRoundSerializer)
     @action(detail=True, methods=["post"], url_path="panel-verdict")
@@ -304,7 +311,7 @@ class DisputeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Base):
     ordering_fields = ["raised_on", "status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def create(self, request, *args, **kwargs):
+    def perform_service_create(self, request):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
@@ -316,7 +323,7 @@ class DisputeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Base):
             compound=data.get("compound"),
             mediator=data.get("mediator"),
         )
-        return self._respond(dispute, status.HTTP_201_CREATED)
+        return dispute
 
     def partial_update(self, request, *args, **kwargs):
         dispute = self.get_object()
@@ -334,7 +341,7 @@ class DisputeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Base):
         return self._respond(dispute)
 
 
-class PhotoViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, _Base):
+class PhotoViewSet(IdempotentCreateMixin, _Base):
     """Photos (multipart upload): JPEG, PNG or WebP up to 8 MB, resized to at most 1600 px."""
 
     queryset = Photo.objects.all()
@@ -342,7 +349,7 @@ class PhotoViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, _Base):
     filterset_class = filters.PhotoFilter
     ordering_fields = ["taken_on", "created_at"]
 
-    def create(self, request, *args, **kwargs):
+    def perform_service_create(self, request):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
@@ -358,4 +365,4 @@ class PhotoViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, _Base):
             is_public=data.get("is_public"),
             taken_on=data.get("taken_on"),
         )
-        return self._respond(photo, status.HTTP_201_CREATED)
+        return photo

@@ -1,0 +1,486 @@
+"""Supervision pages. Reads start from scoped querysets (outside scope: 404); writes call services and
+show their refusals next to the form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communities.errors import DomainError
+from communities.jobs import start_job
+
+from . import filters, forms, services
+from . import permissions as perms
+from .choices import OPEN_RECTIFICATION_STATUSES, RoundStatus
+from .models import AcceptanceRound, Dispute, Inspection, PanelMember, Photo, Rectification
+
+
+def _project(request, pk):
+    from projects.models import Project
+
+    return get_object_or_404(Project.objects.for_user(request.user).select_related("division"), pk=pk)
+
+
+def _fail(request, form, exc: DomainError):
+    if form is not None and exc.field and exc.field in form.fields:
+        form.add_error(exc.field, exc.message)
+    elif form is not None:
+        form.add_error(None, exc.message)
+    else:
+        messages.error(request, exc.message)
+
+
+# --- overview -----------------------------------------------------------------------------------------
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """The street's overview: projects with their open and overdue orders, schedule and disputes."""
+    from projects.models import Project
+
+    today = timezone.localdate()
+    open_q = Q(rectifications__status__in=OPEN_RECTIFICATION_STATUSES)
+    projects = (
+        Project.objects.for_user(request.user)
+        .select_related("division")
+        .with_totals()
+        .annotate(
+            open_orders=Count("rectifications", filter=open_q, distinct=True),
+            overdue_orders=Count(
+                "rectifications", filter=open_q & Q(rectifications__deadline__lt=today), distinct=True
+            ),
+            open_disputes=Count(
+                "disputes", filter=~Q(disputes__status__in=["resolved", "unresolved"]), distinct=True
+            ),
+            dispute_count=Count("disputes", distinct=True),
+        )
+        .order_by("-overdue_orders", "name")
+    )
+    page = Paginator(projects, 50).get_page(request.GET.get("page"))
+    rows = [(p, services.schedule_status(p, today)) for p in page]
+    overdue = (
+        Rectification.objects.for_user(request.user)
+        .overdue(today)
+        .select_related("project", "responsible_party")
+        .order_by("deadline")[:50]
+    )
+    disputes_by_community = (
+        Dispute.objects.for_user(request.user)
+        .values("compound__division__name")
+        .annotate(total=Count("pk"), open=Count("pk", filter=~Q(status__in=["resolved", "unresolved"])))
+        .order_by("compound__division__name")
+    )
+    return render(
+        request,
+        "supervision/overview.html",
+        {
+            "rows": rows,
+            "page_obj": page,
+            "overdue": overdue,
+            "today": today,
+            "disputes_by_community": disputes_by_community,
+        },
+    )
+
+
+# --- inspections --------------------------------------------------------------------------------------
+
+
+@login_required
+def inspection_list(request: HttpRequest) -> HttpResponse:
+    qs = (
+        Inspection.objects.for_user(request.user)
+        .select_related("project", "work_item")
+        .annotate(photo_count=Count("photos"))
+    )
+    f = filters.InspectionFilter(request.GET, queryset=qs)
+    page = Paginator(f.qs, 30).get_page(request.GET.get("page"))
+    return render(request, "supervision/inspection_list.html", {"filter": f, "page_obj": page})
+
+
+@login_required
+def inspection_new(request: HttpRequest, project_pk: int) -> HttpResponse:
+    project = _project(request, project_pk)
+    if not perms.can_inspect(request.user, project):
+        raise _forbidden()
+    form = forms.InspectionForm(request.POST or None, request.FILES or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        orders = []
+        if data.get("order_description"):
+            orders.append(
+                services.OrderSpec(
+                    description=data["order_description"],
+                    responsible_party=data["order_party"],
+                    deadline=data["order_deadline"],
+                    severity=data["order_severity"],
+                    work_item=data.get("work_item"),
+                )
+            )
+        try:
+            inspection = services.record_inspection(
+                user=request.user,
+                project=project,
+                work_item=data.get("work_item"),
+                findings=data["findings"],
+                result=data["result"],
+                photos=data["photos"],
+                orders=orders,
+            )
+        except DomainError as exc:
+            _fail(request, form, exc)
+        else:
+            messages.success(request, _("Inspection recorded."))
+            return redirect(inspection.get_absolute_url() + "?saved=1")
+    return render(request, "supervision/inspection_form.html", {"form": form, "project": project})
+
+
+def _forbidden():
+    from django.core.exceptions import PermissionDenied
+
+    return PermissionDenied(_("You may read this but not change it."))
+
+
+@login_required
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    inspection = get_object_or_404(
+        Inspection.objects.for_user(request.user)
+        .select_related("project", "work_item", "team_member__person", "team_member__branch_member")
+        .prefetch_related("photos"),
+        pk=pk,
+    )
+    orders = (
+        Rectification.objects.for_user(request.user)
+        .filter(inspection=inspection)
+        .select_related("responsible_party")
+    )
+    return render(request, "supervision/inspection_detail.html", {"inspection": inspection, "orders": orders})
+
+
+# --- progress -----------------------------------------------------------------------------------------
+
+
+@login_required
+def progress_new(request: HttpRequest, project_pk: int) -> HttpResponse:
+    project = _project(request, project_pk)
+    if not perms.can_report_progress(request.user, project):
+        raise _forbidden()
+    form = forms.ProgressForm(request.POST or None, request.FILES or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.report_progress(
+                user=request.user,
+                work_item=data["work_item"],
+                percent=data["percent"],
+                reported_on=data["reported_on"],
+                note=data["note"],
+                photos=data["photos"],
+            )
+        except DomainError as exc:
+            _fail(request, form, exc)
+        else:
+            messages.success(request, _("Progress reported."))
+            return redirect("supervision:project", project.pk)
+    return render(request, "supervision/progress_form.html", {"form": form, "project": project})
+
+
+# --- rectifications -----------------------------------------------------------------------------------
+
+
+@login_required
+def rectification_list(request: HttpRequest) -> HttpResponse:
+    qs = Rectification.objects.for_user(request.user).select_related("project", "responsible_party")
+    f = filters.RectificationFilter(request.GET, queryset=qs)
+    page = Paginator(f.qs, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/rectification_list.html",
+        {"filter": f, "page_obj": page, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = get_object_or_404(
+        Rectification.objects.for_user(request.user)
+        .select_related(
+            "project__division", "responsible_party", "inspection", "acceptance_round", "work_item"
+        )
+        .prefetch_related("photos", "reminders"),
+        pk=pk,
+    )
+    submit_form = forms.SubmitForm()
+    reject_form = forms.RejectForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "start":
+                services.start_rectification(user=request.user, order=order)
+            elif action == "submit":
+                submit_form = forms.SubmitForm(request.POST, request.FILES)
+                if not submit_form.is_valid():
+                    raise _Invalid
+                services.submit_rectification(
+                    user=request.user,
+                    order=order,
+                    response=submit_form.cleaned_data["response"],
+                    photos=submit_form.cleaned_data["photos"],
+                )
+            elif action == "verify":
+                services.verify_rectification(user=request.user, order=order)
+            elif action == "reject":
+                reject_form = forms.RejectForm(request.POST)
+                if not reject_form.is_valid():
+                    raise _Invalid
+                services.reject_rectification(
+                    user=request.user, order=order, reason=reject_form.cleaned_data["reason"]
+                )
+            else:
+                raise Http404
+        except _Invalid:
+            pass
+        except DomainError as exc:
+            _fail(
+                request,
+                submit_form if action == "submit" else reject_form if action == "reject" else None,
+                exc,
+            )
+        else:
+            messages.success(request, _("Rectification order updated."))
+            return redirect(order.get_absolute_url())
+    order.refresh_from_db()
+    context = {
+        "order": order,
+        "submit_form": submit_form,
+        "reject_form": reject_form,
+        "can_work": perms.can_work_on_order(request.user, order),
+        "can_verify": perms.can_verify_order(request.user, order),
+        "history": Rectification.pgh_event_model.objects.filter(pgh_obj_id=order.pk)
+        .select_related("pgh_context")
+        .order_by("pgh_id"),
+    }
+    return render(request, "supervision/rectification_detail.html", context)
+
+
+class _Invalid(Exception):
+    pass
+
+
+@login_required
+@require_POST
+def rectification_export(request: HttpRequest) -> HttpResponse:
+    params = {k: request.POST.get(k) for k in ("project", "status", "overdue") if request.POST.get(k)}
+    job = start_job(
+        kind="rectification_ledger",
+        handler="supervision.exports.rectification_ledger",
+        user=request.user,
+        params=params,
+    )
+    return redirect(job.get_absolute_url())
+
+
+# --- project: supervision & acceptance ------------------------------------------------------------------
+
+
+@login_required
+def project_supervision(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything supervision knows about one project, with the acceptance history and actions."""
+    project = _project(request, pk)
+    schedule_form = forms.ScheduleRoundForm(request.POST or None)
+    if request.method == "POST" and schedule_form.is_valid():
+        try:
+            acceptance = services.schedule_round(
+                user=request.user, project=project, scheduled_on=schedule_form.cleaned_data["scheduled_on"]
+            )
+        except DomainError as exc:
+            _fail(request, schedule_form, exc)
+        else:
+            messages.success(request, _("Acceptance round %(n)s scheduled.") % {"n": acceptance.number})
+            return redirect(acceptance.get_absolute_url())
+    return render(
+        request,
+        "supervision/project.html",
+        {
+            "project": project,
+            "schedule_form": schedule_form,
+            "can_run_acceptance": perms.can_run_acceptance(request.user, project),
+            "can_inspect": perms.can_inspect(request.user, project),
+            "can_report": perms.can_report_progress(request.user, project),
+            "can_dispute": perms.can_record_dispute(request.user, project),
+        },
+    )
+
+
+@login_required
+def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    acceptance = get_object_or_404(
+        AcceptanceRound.objects.for_user(request.user)
+        .select_related("project__division", "ballot")
+        .prefetch_related(
+            Prefetch("panel", queryset=PanelMember.objects.order_by("role", "pk")),
+            Prefetch("rectifications", queryset=Rectification.objects.select_related("responsible_party")),
+        ),
+        pk=pk,
+    )
+    project = acceptance.project
+    can_run = perms.can_run_acceptance(request.user, project)
+    verdict_form = forms.PanelVerdictForm()
+    seat_form = forms.PanelSeatForm(prefix="seat")
+    order_form = forms.OrderForm(project=project, prefix="order")
+    filing_form = forms.FilingForm(prefix="filing")
+    handover_form = forms.HandoverForm(prefix="handover")
+    if request.method == "POST":
+        if not can_run:
+            raise _forbidden()
+        action = request.POST.get("action")
+        form = None
+        try:
+            if action == "seat":
+                form = seat_form = forms.PanelSeatForm(request.POST, prefix="seat")
+                if not form.is_valid():
+                    raise _Invalid
+                if acceptance.status != RoundStatus.SCHEDULED:
+                    raise DomainError(_("The panel can change only before its verdict."))
+                PanelMember.objects.create(round=acceptance, **form.cleaned_data)
+            elif action == "verdict":
+                form = verdict_form = forms.PanelVerdictForm(request.POST)
+                if not form.is_valid():
+                    raise _Invalid
+                services.record_panel_verdict(user=request.user, acceptance=acceptance, **form.cleaned_data)
+            elif action == "open":
+                services.open_satisfaction_survey(user=request.user, acceptance=acceptance)
+            elif action == "close":
+                services.close_round(user=request.user, acceptance=acceptance)
+            elif action == "order":
+                form = order_form = forms.OrderForm(request.POST, project=project, prefix="order")
+                if not form.is_valid():
+                    raise _Invalid
+                services.raise_rectification(
+                    user=request.user,
+                    project=project,
+                    acceptance_round=acceptance,
+                    spec=services.OrderSpec(**form.cleaned_data),
+                )
+            elif action == "file":
+                form = filing_form = forms.FilingForm(request.POST, prefix="filing")
+                if not form.is_valid():
+                    raise _Invalid
+                services.file_acceptance(user=request.user, acceptance=acceptance, **form.cleaned_data)
+            elif action == "handover":
+                form = handover_form = forms.HandoverForm(request.POST, prefix="handover")
+                if not form.is_valid():
+                    raise _Invalid
+                services.hand_over(user=request.user, acceptance=acceptance, **form.cleaned_data)
+            else:
+                raise Http404
+        except _Invalid:
+            pass
+        except DomainError as exc:
+            _fail(request, form, exc)
+        else:
+            messages.success(request, _("Acceptance round updated."))
+            return redirect(acceptance.get_absolute_url())
+    turnout = None
+    if acceptance.ballot_id and acceptance.status == RoundStatus.VOTING:
+        from consultations.ballots.services import turnout as ballot_turnout
+
+        turnout = ballot_turnout(acceptance.ballot)
+    return render(
+        request,
+        "supervision/acceptance_detail.html",
+        {
+            "acceptance": acceptance,
+            "project": project,
+            "can_run": can_run,
+            "verdict_form": verdict_form,
+            "seat_form": seat_form,
+            "order_form": order_form,
+            "filing_form": filing_form,
+            "handover_form": handover_form,
+            "turnout": turnout,
+        },
+    )
+
+
+# --- disputes -----------------------------------------------------------------------------------------
+
+
+@login_required
+def dispute_list(request: HttpRequest) -> HttpResponse:
+    qs = Dispute.objects.for_user(request.user).select_related("project", "compound", "mediator")
+    f = filters.DisputeFilter(request.GET, queryset=qs)
+    page = Paginator(f.qs, 30).get_page(request.GET.get("page"))
+    counts = f.qs.order_by().values("project__name").annotate(total=Count("pk")).order_by("-total")[:20]
+    return render(request, "supervision/dispute_list.html", {"filter": f, "page_obj": page, "counts": counts})
+
+
+@login_required
+def dispute_new(request: HttpRequest, project_pk: int) -> HttpResponse:
+    project = _project(request, project_pk)
+    form = forms.DisputeForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_dispute(user=request.user, project=project, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(request, form, exc)
+        else:
+            messages.success(request, _("Dispute recorded."))
+            return redirect("supervision:dispute_list")
+    return render(request, "supervision/dispute_form.html", {"form": form, "project": project})
+
+
+@login_required
+def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dispute = get_object_or_404(
+        Dispute.objects.for_user(request.user).select_related("project__division", "mediator", "compound"),
+        pk=pk,
+    )
+    form = forms.DisputeUpdateForm(
+        request.POST or None, initial={"status": dispute.status, "resolution": dispute.resolution}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_dispute(user=request.user, dispute=dispute, **form.cleaned_data)
+        except DomainError as exc:
+            _fail(request, form, exc)
+        else:
+            messages.success(request, _("Dispute updated."))
+            return redirect("supervision:dispute_detail", dispute.pk)
+    return render(request, "supervision/dispute_detail.html", {"dispute": dispute, "form": form})
+
+
+# --- photos -------------------------------------------------------------------------------------------
+
+
+def _photo_response(photo: Photo) -> FileResponse:
+    try:
+        handle = photo.image.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+def photo_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A photo, for those who can see its project (contractors: evidence of their own orders too)."""
+    return _photo_response(get_object_or_404(Photo.objects.for_user(request.user), pk=pk))
+
+
+def photo_public(request: HttpRequest, pk: int) -> HttpResponse:
+    """Public before/during/after photos of the works (no login; marked public, no people's data)."""
+    photo = get_object_or_404(
+        Photo.objects.filter(is_public=True, kind__in=["before", "during", "after"]), pk=pk
+    )
+    response = _photo_response(photo)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
