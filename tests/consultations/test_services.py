@@ -234,7 +234,7 @@ def test_deliberation_steps_go_in_order_with_evidence(world, secretary_a):
         user=secretary_a, procedure=procedure, title="增设停车位", compound=world.compound_a
     )
     steps = list(d.steps.order_by("order"))
-    assert [s.name for s in steps][0] == "征求居民意见" and len(steps) == 6
+    assert steps[0].name == "征求居民意见" and len(steps) == 6
     with pytest.raises(Conflict):
         services.complete_step(steps[1], user=secretary_a, note="x")
     services.complete_step(steps[0], user=secretary_a, note="敲门征集 80 条意见")
