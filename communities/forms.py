@@ -66,6 +66,9 @@ class RuleCheckedForm(BootstrapFormMixin, forms.ModelForm):
 
     def candidate(self):
         obj = copy.copy(self.instance)
+        # a private relation cache, so trying values never touches the form's own instance
+        obj._state = copy.copy(self.instance._state)
+        obj._state.fields_cache = dict(self.instance._state.fields_cache)
         for name, value in self.cleaned_data.items():
             if name in {f.name for f in self._meta.model._meta.fields}:
                 setattr(obj, name, value)
