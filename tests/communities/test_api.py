@@ -480,3 +480,65 @@ def test_list_query_count_is_constant(
     MEASURED[resource + query] = tuple(counts)
     print(f"\nqueries {resource}{query}: 5 rows -> {counts[0]}, 60 rows -> {counts[1]}")
     assert counts[0] == counts[1], f"{resource}: {counts}"
+
+
+# --- permission defaults ------------------------------------------------------------------------------
+
+# Views that are public on purpose; anything else letting anonymous callers in is a mistake.
+PUBLIC_API_VIEWS = {
+    "communities.api.auth.ObtainTokenView",  # exchanging a password for a token
+    "consultations.ballots.api.views.PublicVoteView",  # residents vote with a code, no account
+}
+
+
+def _api_views(patterns=None, prefix=""):
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            yield from _api_views(p.url_patterns, route)
+        elif isinstance(p, URLPattern) and route.startswith("api/v1/"):
+            cls = getattr(p.callback, "cls", None)
+            if cls is not None:
+                yield route, cls
+
+
+def test_api_is_authenticated_by_default(settings):
+    from rest_framework.permissions import AllowAny
+
+    assert settings.REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] == [
+        "rest_framework.permissions.IsAuthenticated"
+    ]
+    assert settings.REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"]
+    public = set()
+    for route, cls in _api_views():
+        perms = list(cls.permission_classes)
+        assert perms, f"{route}: no permission classes"
+        if any(p is AllowAny for p in perms):
+            public.add(f"{cls.__module__}.{cls.__qualname__}")
+    assert public <= PUBLIC_API_VIEWS, f"unexpected public API views: {public - PUBLIC_API_VIEWS}"
+    assert "communities.api.auth.ObtainTokenView" in public
+
+
+def test_production_renders_json_only():
+    import subprocess
+    import sys
+
+    from django.conf import settings as dj
+
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES']))"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("TESTING", "DEBUG")}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=dj.BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == '["rest_framework.renderers.JSONRenderer"]'
