@@ -5,7 +5,13 @@ from .models import Ballot, BallotOption, Elector, RulePolicy, Vote
 
 @admin.register(RulePolicy)
 class RulePolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "division", "effective_from", "consent_threshold_num", "satisfaction_threshold_num"]
+    list_display = [
+        "name",
+        "division",
+        "effective_from",
+        "consent_threshold_num",
+        "satisfaction_threshold_num",
+    ]
     list_select_related = ["division"]
     raw_id_fields = ["division"]
 

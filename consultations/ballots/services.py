@@ -730,14 +730,14 @@ def tally(ballot: Ballot) -> TallyResult:
 
 
 @transaction.atomic
-def close_ballot(ballot: Ballot, user=None, reason: str = "") -> Ballot:
+def close_ballot(ballot: Ballot, user=None, reason: str = "", *, now: datetime | None = None) -> Ballot:
     """Close a ballot: on time (beat, user None) or early by staff with a recorded reason. Stores the
     tally on the ballot and publishes the result as a notice."""
     ballot = Ballot.objects.select_for_update().select_related("compound__division").get(pk=ballot.pk)
     _require_edit(user, ballot.compound)
     if ballot.status != choices.BallotStatus.OPEN:
         raise Conflict(_("Only an open ballot can be closed."))
-    now = timezone.now()
+    now = now or timezone.now()
     early = now < ballot.closes_at
     reason = (reason or "").strip()
     if early and not reason:
@@ -847,7 +847,7 @@ def open_and_close_due(now: datetime | None = None) -> dict:
             log.warning("ballot %s not opened: %s", ballot.pk, exc.message)
     for ballot in Ballot.objects.filter(status=choices.BallotStatus.OPEN, closes_at__lte=now):
         try:
-            close_ballot(ballot, None)
+            close_ballot(ballot, None, now=now)
             closed += 1
         except DomainError as exc:
             log.warning("ballot %s not closed: %s", ballot.pk, exc.message)
