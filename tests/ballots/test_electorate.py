@@ -136,7 +136,7 @@ def test_secret_owners_decision_refused(world, street_user):
     from communities.errors import DomainError
 
     make_households(world.compound_a)
-    with pytest.raises(DomainError, match="art. 278"):
+    with pytest.raises(DomainError, match=r"art\. 278"):
         make_ballot(street_user, world.compound_a, kind="owners_major", secret=True, opened=False)
 
 

@@ -62,7 +62,7 @@ def test_paper_vote_is_final_and_locks_online(ballot, street_user, grid_worker_a
     )
     with pytest.raises(Conflict, match="final"):
         services.cast_online_vote(code=code, option_id=option(ballot, "不同意").pk)
-    with pytest.raises(Conflict, match="No.0001"):
+    with pytest.raises(Conflict, match=r"No\.0001"):
         services.record_staff_vote(
             user=street_user, elector=elector, option=option(ballot, "不同意"), paper_serial="X2"
         )
