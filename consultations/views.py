@@ -435,6 +435,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         Meeting.objects.for_user(request.user)
         .select_related("compound", "project")
         .annotate(photo_count=Count("photos", distinct=True), opinion_count=Count("opinions", distinct=True))
+        .order_by("-held_at", "-pk")
     )
     filterset = MeetingFilter(request.GET or None, queryset=qs)
     page, query = _page(request, filterset.qs)
