@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -33,6 +34,9 @@ def exception_handler(exc, context):
             {"detail": _("This clashes with a record that already exists."), "code": "conflict"},
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, Http404):
+        # the same words whether the row is missing or outside the caller's scope
+        exc = exceptions.NotFound(_("Not found."))
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "message_dict"):
             exc = exceptions.ValidationError(exc.message_dict)

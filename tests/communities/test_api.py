@@ -120,7 +120,7 @@ def test_token_endpoint_locks_after_five_failures(street_user, settings):
     # the right password no longer helps
     response = obtain_token(client, "street_a")
     assert response.status_code == 429
-    assert "locked" in response.json()["detail"]
+    assert response.json()["code"] == "locked_out" and "15" in response.json()["detail"]
     assert not AuthToken.objects.filter(user=street_user).exists()
     from axes.models import AccessAttempt
 
@@ -542,3 +542,13 @@ def test_production_renders_json_only():
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == '["rest_framework.renderers.JSONRenderer"]'
+
+
+def test_errors_speak_chinese_by_default_and_english_on_request(world, street_user, api_as):
+    client = api_as(street_user)
+    assert client.get("/api/v1/compounds/999999/").json()["detail"] == "未找到。"
+    english = client.get("/api/v1/compounds/999999/", HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+    assert english == "Not found."
+    response = client.delete(f"/api/v1/divisions/{world.community_a.pk}/")
+    assert response.status_code == 409
+    assert "不能删除" in response.json()["detail"]
