@@ -597,6 +597,20 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 BATCH = 2000
 
 
+def quiet_trigger_checks() -> None:
+    """Give pgtrigger's per-row "should this trigger be ignored?" check a value to read.
+
+    Unset, the check raises and catches an error inside a PL/pgSQL exception block on every row, and
+    those aborted subtransactions make each later statement of the same transaction slower (measured:
+    three 10,000-row inserts took 0.8, 1.4, 2.0 s; with the setting present, 0.7 s each). An empty list
+    ignores nothing: every history trigger still fires. Local to the current transaction.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+
+
 def write_plan(compound: Compound, plan: Plan, result: ImportResult) -> None:
     """Write a validated plan; the caller holds the transaction. A fixed number of statements per
     batch of rows, whatever the file size."""
@@ -821,6 +835,7 @@ def import_file(
         progress(data_rows, total, force=True)
     result.rows = len(plan.rows)
     with transaction.atomic(), pghistory.context(**(context or {"source": "roster_import"})):
+        quiet_trigger_checks()
         locked = Compound.objects.select_for_update().get(pk=compound.pk)
         write_plan(locked, plan, result)
     result.seconds["write"] = round(time.perf_counter() - t2, 3)

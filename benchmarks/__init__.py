@@ -1,0 +1,20 @@
+"""Benchmarks run by `make bench` (`python -m benchmarks [name ...]`).
+
+Each benchmark is a module in this package listed in BENCHMARKS, exposing `run() -> None` that prints
+its figures. They run against the configured database (DATABASE_URL, or the embedded PostgreSQL), on
+scratch data they create and remove themselves.
+"""
+
+# name -> module (relative to this package); add new benchmarks here
+BENCHMARKS: dict[str, str] = {
+    "roster_import": "benchmarks.roster_import",
+}
+
+
+def setup_django() -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
