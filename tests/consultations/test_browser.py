@@ -1,0 +1,49 @@
+import pytest
+
+from tests import factories as f
+from tests.conftest import login, screenshot
+from tests.consultations import factories as cf
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_log_a_visit_with_an_opinion_on_a_phone_and_see_coverage_change(browser_page, world, grid_worker_a):
+    building = f.BuildingFactory(compound=world.compound_a, name="2栋", unit_count=1)
+    households = [
+        f.HouseholdFactory(building=building, unit="1", floor=fl, room=f"{fl}01") for fl in (1, 2, 3)
+    ]
+    branch = cf.branch_for(world.compound_a)
+    me = cf.member(branch, user=grid_worker_a, name="网格员小李")
+    for h in households:
+        cf.assign(branch, h, me)
+
+    page = browser_page(360, 740)
+    login(page, "grid_a")
+    coverage_url = page.base + f"/consultations/coverage/?compound={world.compound_a.pk}"
+    page.goto(coverage_url)
+    assert page.locator("#cv-visited").inner_text().strip() == "0/3"
+
+    page.goto(page.base + "/consultations/")
+    assert "我的包联户" in page.content()
+    screenshot(page, "consultations-my-households")
+    page.get_by_role("link", name="走访", exact=True).first.click()
+    page.wait_for_load_state()
+    # the building -> unit -> room picker is drawn and already points at the chosen household
+    assert page.locator("#cv-building").input_value() == "2栋"
+    assert page.locator("#cv-room").input_value() == str(households[0].pk)
+    page.get_by_text("支持", exact=True).click()
+    page.select_option("#id_op-0-category", "parking")
+    page.fill("#id_op-0-content", "晚上停车难，希望划车位")
+    screenshot(page, "consultations-visit-form")
+    page.get_by_role("button", name="保存走访").click()
+    page.wait_for_load_state()
+    assert "走访已保存" in page.content() or "已保存" in page.locator("[data-clear-draft]").inner_text()
+    screenshot(page, "consultations-visit-saved")
+
+    page.goto(coverage_url)
+    assert page.locator("#cv-visited").inner_text().strip() == "1/3"
+    assert page.locator("#cv-opinions").inner_text().strip() == "1"
+    screenshot(page, "consultations-coverage")
+    page.goto(page.base + f"/consultations/coverage/buildings/{building.pk}/")
+    assert page.locator("td.cv-support").count() == 1
+    screenshot(page, "consultations-building-grid")
