@@ -121,7 +121,7 @@ def test_transition_action(api_as, street_user, project_a):
         f"/api/v1/projects/{project_a.pk}/transition/", {"to": "under_construction"}, format="json"
     )
     assert r.status_code == 409
-    assert "not approved" in r.data["detail"]
+    assert "方案尚未批复" in r.data["detail"]  # the refusal says why, in Chinese by default
     r = client.post(
         f"/api/v1/projects/{project_a.pk}/transition/",
         {"to": "consulting", "note": "开始征求意见"},

@@ -15,6 +15,15 @@ from . import factories as pf
 D = datetime.date
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English here (the UI default is Chinese; see test_views)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def _ready_for_approval(project):
     project.responsible_leader = "县委常委 张三"
     project.lead_department = "县住建局"
