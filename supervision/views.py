@@ -99,6 +99,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         Inspection.objects.for_user(request.user)
         .select_related("project", "work_item")
         .annotate(photo_count=Count("photos"))
+        .order_by("-inspected_on", "-pk")
     )
     f = filters.InspectionFilter(request.GET, queryset=qs)
     page = Paginator(f.qs, 30).get_page(request.GET.get("page"))

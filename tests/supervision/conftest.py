@@ -55,3 +55,13 @@ def site(world, contractor, other_contractor) -> Site:
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def english_service_messages():
+    """Service refusals are matched in English here; pages and the API still answer in Chinese
+    (LocaleMiddleware activates the request's language)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

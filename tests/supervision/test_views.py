@@ -1,0 +1,97 @@
+"""Pages: render for each role, 404 outside scope, contractors see only their own orders."""
+
+import pytest
+from django.test import Client
+
+from supervision import services
+from supervision.models import Inspection
+from tests.supervision.factories import RectificationFactory, image_upload
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_overview_and_pages_render_in_chinese(site, street_user, django_assert_max_num_queries):
+    RectificationFactory(responsible_party=site.builder)
+    client = _client(street_user)
+    for url in (
+        "/supervision/",
+        "/supervision/rectifications/",
+        "/supervision/inspections/",
+        "/supervision/disputes/",
+        f"/supervision/projects/{site.project.pk}/",
+        f"/supervision/projects/{site.project.pk}/inspections/new/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "整改" in client.get("/supervision/").content.decode()
+
+
+def test_overview_constant_queries(site, street_user, django_assert_max_num_queries):
+    client = _client(street_user)
+    for _ in range(2):
+        RectificationFactory(responsible_party=site.builder)
+    with django_assert_max_num_queries(20) as small:
+        client.get("/supervision/")
+    for _ in range(8):
+        RectificationFactory(responsible_party=site.other_builder)
+    with django_assert_max_num_queries(20) as big:
+        client.get("/supervision/")
+    assert len(big.captured_queries) == len(small.captured_queries)
+
+
+def test_contractor_pages_show_only_own_orders(site, contractor, other_contractor):
+    mine = RectificationFactory(responsible_party=site.builder, description="我的整改单")
+    theirs = RectificationFactory(responsible_party=site.other_builder, description="别人的整改单")
+    client = _client(contractor)
+    listing = client.get("/supervision/rectifications/").content.decode()
+    assert "我的整改单" in listing and "别人的整改单" not in listing
+    assert client.get(f"/supervision/rectifications/{theirs.pk}/").status_code == 404
+    assert client.post(f"/supervision/rectifications/{theirs.pk}/", {"action": "start"}).status_code == 404
+    response = client.post(f"/supervision/rectifications/{mine.pk}/", {"action": "start"})
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert mine.status == "in_progress"
+
+
+def test_outside_scope_is_404_and_secretary_of_other_community_cannot_inspect(site, secretary_b):
+    client = _client(secretary_b)
+    assert client.get(f"/supervision/projects/{site.project.pk}/").status_code == 404
+    assert client.get(f"/supervision/projects/{site.project.pk}/inspections/new/").status_code == 404
+
+
+def test_inspection_form_reports_bad_photo_and_keeps_nothing(site, street_user):
+    client = _client(street_user)
+    response = client.post(
+        f"/supervision/projects/{site.project.pk}/inspections/new/",
+        {"result": "pass", "findings": "ok", "photos": [image_upload("x.gif", "GIF", (20, 20))]},
+    )
+    assert response.status_code == 200
+    assert "JPEG" in response.content.decode()
+    assert not Inspection.objects.exists()
+
+
+def test_photos_served_by_scope_and_public_only_when_marked(site, street_user, secretary_b):
+    inside = services.add_photo(user=street_user, project=site.project, upload=image_upload(), kind="during")
+    public = services.add_photo(user=street_user, project=site.project, upload=image_upload(), kind="after")
+    assert public.is_public and not inside.is_public
+    assert _client(street_user).get(f"/supervision/photos/{inside.pk}/").status_code == 200
+    assert _client(secretary_b).get(f"/supervision/photos/{inside.pk}/").status_code == 404
+    anonymous = Client()
+    assert anonymous.get(f"/supervision/public/photos/{public.pk}/").status_code == 200
+    assert anonymous.get(f"/supervision/public/photos/{inside.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_export_job_builds_the_ledger(site, street_user):
+    from communities.models import BackgroundJob
+
+    RectificationFactory(responsible_party=site.builder)
+    client = _client(street_user)
+    response = client.post("/supervision/rectifications/export/")
+    assert response.status_code == 302
+    job = BackgroundJob.objects.get(kind="rectification_ledger")
+    assert response.url == job.get_absolute_url()
