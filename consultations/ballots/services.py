@@ -806,17 +806,25 @@ def turnout(ballot: Ballot) -> dict:
     """Live turnout for staff (never the choices): by building and unit, by headcount and area."""
     from django.db.models import Count, Sum
 
-    rows = list(
-        Elector.objects.filter(ballot=ballot)
+    rows = [
+        {
+            "building_name": r["building_name"],
+            "unit": r["unit"],
+            "electors": r["n"],
+            "voted": r["n_voted"],
+            "area": r["area_sum"] or Decimal("0"),
+            "voted_area": r["voted_area_sum"] or Decimal("0"),
+        }
+        for r in Elector.objects.filter(ballot=ballot)
         .values("building_name", "unit")
         .annotate(
-            electors=Count("pk"),
-            voted=Count("vote"),
-            area=Sum("area"),
-            voted_area=Sum("area", filter=Q(vote__isnull=False)),
+            n=Count("pk"),
+            n_voted=Count("vote"),
+            area_sum=Sum("area"),
+            voted_area_sum=Sum("area", filter=Q(vote__isnull=False)),
         )
         .order_by("building_name", "unit")
-    )
+    ]
     total = {
         "electors": sum(r["electors"] for r in rows),
         "voted": sum(r["voted"] for r in rows),
