@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -46,12 +47,12 @@ class OpinionCategory(models.TextChoices):
 
 
 class OpinionStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    ACCEPTED = "accepted", _("Accepted into the demand list")
-    PLANNED = "planned", _("Planned (in a work item)")
-    RESOLVED = "resolved", _("Resolved")
-    DECLINED = "declined", _("Declined")
-    MERGED = "merged", _("Merged into another")
+    RECEIVED = "received", pgettext_lazy("opinion status", "Received")
+    ACCEPTED = "accepted", pgettext_lazy("opinion status", "Accepted into the demand list")
+    PLANNED = "planned", pgettext_lazy("opinion status", "Planned (in a work item)")
+    RESOLVED = "resolved", pgettext_lazy("opinion status", "Resolved")
+    DECLINED = "declined", pgettext_lazy("opinion status", "Declined")
+    MERGED = "merged", pgettext_lazy("opinion status", "Merged into another")
 
 
 # from -> allowed next statuses. Declined, merged and resolved are final.
@@ -103,8 +104,8 @@ class DeliberationStatus(models.TextChoices):
 
 
 class NoticeStatus(models.TextChoices):
-    PUBLISHED = "published", _("Published")
-    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", pgettext_lazy("notice status", "Published")
+    CLOSED = "closed", pgettext_lazy("notice status", "Closed")
 
 
 class NoticeKind(models.TextChoices):

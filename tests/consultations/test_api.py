@@ -119,7 +119,7 @@ def test_opinion_transition_api(api_as, secretary_a, grid_worker_a, data_a):
     url = f"/api/v1/opinions/{opinion.pk}/transition/"
     assert api_as(grid_worker_a).post(url, {"to": "accepted"}, format="json").status_code == 403
     r = api_as(secretary_a).post(url, {"to": "resolved"}, format="json")
-    assert r.status_code == 409 and "cannot become" in r.json()["detail"]
+    assert r.status_code == 409 and "不能改为" in r.json()["detail"]
     r = api_as(secretary_a).post(url, {"to": "accepted"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "accepted"
     r = api_as(secretary_a).post(url, {"to": "declined"}, format="json")

@@ -51,7 +51,7 @@ def test_illegal_moves_are_refused_with_a_reason(world, secretary_a, opinion_a, 
         services.transition_opinion(opinion_a, step, user=secretary_a, reason="不在改造范围")
     with pytest.raises(Conflict) as exc:
         services.transition_opinion(opinion_a, to, user=secretary_a)
-    assert "cannot become" in exc.value.message
+    assert "不能改为" in exc.value.message
     assert Opinion.objects.get(pk=opinion_a.pk).status == (path[-1] if path else S.RECEIVED)
 
 
@@ -199,7 +199,7 @@ def test_notice_cannot_close_with_an_unhandled_objection(world, secretary_a):
     Notice.objects.filter(pk=notice.pk).update(starts_at=timezone.now() - timedelta(days=2))
     with pytest.raises(Conflict) as exc:
         services.close_notice(notice, user=secretary_a)
-    assert "not handled" in exc.value.message
+    assert "未处理" in exc.value.message
     with pytest.raises(DomainError):
         services.handle_objection(objection, user=secretary_a, status="explained", handling=" ")
     services.handle_objection(
