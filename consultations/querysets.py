@@ -56,9 +56,11 @@ class VisitQuerySet(_ScopedByPath):
         )
 
     def with_related(self):
-        return self.select_related(
-            "household__building", "compound", "visitor", "member", "project"
-        ).annotate(opinion_count=Count("opinions")).order_by("-visited_at", "-pk")
+        return (
+            self.select_related("household__building", "compound", "visitor", "member", "project")
+            .annotate(opinion_count=Count("opinions"))
+            .order_by("-visited_at", "-pk")
+        )
 
 
 class OpinionQuerySet(_ScopedByPath):
