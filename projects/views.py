@@ -132,9 +132,19 @@ def project_list(request: HttpRequest) -> HttpResponse:
         .with_totals()
     )
     filterset = ProjectFilter(request.GET or None, queryset=qs, request=request)
+    from django import forms as djforms
+
+    from communities.models import Division
+
+    divisions = Division.objects.for_user(request.user).exclude(level="community").order_by("path")[:200]
+    filterset.form.fields["division"].widget = djforms.Select(
+        choices=[("", "---------")] + [(d.pk, d.name) for d in divisions]
+    )
     for field in filterset.form.fields.values():
         field.widget.attrs["class"] = (
-            "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
+            "form-select form-select-sm"
+            if isinstance(field.widget, djforms.Select)
+            else "form-control form-control-sm"
         )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     scope = get_scope(request.user)
