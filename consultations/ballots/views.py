@@ -355,7 +355,7 @@ def vote_confirm(request: HttpRequest) -> HttpResponse:
     ).first()
     if option is None:
         return _ballot_page(
-            request, elector, code, error=_("Choose one option, then press Next."), status=400
+            request, elector, code, error=_("Choose one option, then press Next step."), status=400
         )
     return render(
         request,
