@@ -1,6 +1,10 @@
 """A registry spread over four communities in two districts, for the API tests."""
 
+import uuid
 from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
 
 from communities.choices import DivisionLevel
 from tests import factories as f
@@ -48,3 +52,17 @@ def make_places(world) -> dict[str, Place]:
         "c": make_place(world.community_c, world.compound_c),
         "x": make_place(community_x, compound_x),
     }
+
+
+@pytest.fixture
+def local_cache(settings):
+    """A private in-memory cache, so throttles start fresh; never cache.clear() on CI's shared Redis
+    (that would flush the database another xdist worker's Celery queue lives in)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"api-tests-{uuid.uuid4().hex}",
+        }
+    }
+    cache.clear()
+    yield cache

@@ -5,7 +5,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,16 +13,10 @@ from rest_framework.test import APIClient
 
 from communities import models
 from tests import factories as f
-from tests.communities.api_world import make_places
+from tests.communities.api_world import local_cache, make_places  # noqa: F401  (fixture)
 
 PASSWORD = "pass-Renovation-2026"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()  # throttles and axes state must not leak between tests
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("local_cache")  # throttles start fresh in every test
 
 
 def obtain_token(client, username, password=PASSWORD):

@@ -5,7 +5,6 @@ writes pointing a foreign key outside the editing scope are a 400 and change not
 """
 
 import pytest
-from django.core.cache import cache
 
 from communities import models
 from tests.communities.api_world import make_places
@@ -130,7 +129,6 @@ def snapshot(obj) -> dict:
 @pytest.mark.parametrize("resource", RESOURCES)
 @pytest.mark.parametrize("role", ROLES)
 def test_permission_matrix(request, world, role, resource, api_as):
-    cache.clear()
     user = None if role == "anonymous" else request.getfixturevalue(role)
     places = make_places(world)
     inside, outside = (places[k] for k in PLACES[role])
