@@ -60,8 +60,8 @@ class Column:
 
     @property
     def label(self) -> str:
-        """The column's name in the active language (for error reports)."""
-        return _(self.en)
+        """The column's name as the template shows it in the active language (for error reports)."""
+        return self.zh if (translation.get_language() or "").startswith("zh") else _(self.en)
 
 
 COLUMNS: tuple[Column, ...] = (

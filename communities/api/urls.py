@@ -12,3 +12,8 @@ router.register("ownerships", views.OwnershipViewSet)
 router.register("jobs", views.BackgroundJobViewSet)
 
 urlpatterns = router.urls
+
+# roster import and export (communities.api.roster)
+from communities.api.roster import urlpatterns as roster_urlpatterns  # noqa: E402
+
+urlpatterns += roster_urlpatterns

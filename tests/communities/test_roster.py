@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from communities import roster
@@ -212,8 +213,8 @@ def test_bad_file_changes_nothing_and_reports_each_row(world, secretary_a):
         (14, "floor"),
     }
     by_row = {e["row"]: e for e in job.errors}
-    assert by_row[8]["message"]
-    assert by_row[7]["column"] == "联系电话" or by_row[7]["column"]  # the column's label
+    assert "校验" in by_row[8]["message"]  # Chinese messages (the job ran in zh-hans)
+    assert by_row[9]["column"] == "与房屋关系"  # the template's own column name
     assert "3" in job.message or job.message
 
 
@@ -387,3 +388,181 @@ def test_export_refused_outside_scope_and_for_contractor(world, secretary_b, con
     job = run_export(contractor, world.compound_a)
     assert job.status == JobStatus.FAILED
     assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
+
+
+# --- pages --------------------------------------------------------------------------------------------
+
+
+def test_template_download_page(client, secretary_a):
+    client.force_login(secretary_a)
+    response = client.get(reverse("communities:roster_template"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    assert sheet_rows(response.content)[0][0] == "楼栋*"
+
+
+def test_import_page_in_chinese_lists_only_editable_compounds(client, secretary_a, world):
+    client.force_login(secretary_a)
+    response = client.get(reverse("communities:roster_import"))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "导入花名册" in text and "下载花名册模板" in text
+    assert list(response.context["form"].fields["compound"].queryset) == [world.compound_a]
+
+
+def test_import_page_scoping(client, world, secretary_a, viewer, street_user):
+    url = reverse("communities:roster_import")
+    client.force_login(secretary_a)
+    assert client.get(url, {"compound": world.compound_b.pk}).status_code == 404
+    assert client.get(url, {"compound": world.compound_a.pk}).status_code == 200
+    client.force_login(street_user)
+    assert client.get(url, {"compound": world.compound_c.pk}).status_code == 404
+    client.force_login(viewer)
+    assert client.get(url).status_code == 403
+
+
+def test_import_through_the_page_runs_the_job(client, world, secretary_a, django_capture_on_commit_callbacks):
+    client.force_login(secretary_a)
+    upload = SimpleUploadedFile("roster.xlsx", xlsx_bytes(GOOD))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("communities:roster_import"), {"compound": world.compound_a.pk, "file": upload}
+        )
+    job = BackgroundJob.objects.get(created_by=secretary_a)
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    assert counts(world.compound_a) == (2, 6, 5, 6)
+    page = client.get(job.get_absolute_url())
+    assert page.status_code == 200
+
+
+def test_import_page_refuses_another_communitys_compound(client, world, secretary_a):
+    client.force_login(secretary_a)
+    upload = SimpleUploadedFile("roster.xlsx", xlsx_bytes(GOOD))
+    response = client.post(
+        reverse("communities:roster_import"), {"compound": world.compound_b.pk, "file": upload}
+    )
+    assert response.status_code == 200 and response.context["form"].errors["compound"]
+    assert not BackgroundJob.objects.exists()
+    assert counts(world.compound_b) == (0, 0, 0, 0)
+
+
+def test_import_page_refuses_other_file_types(client, world, secretary_a):
+    client.force_login(secretary_a)
+    upload = SimpleUploadedFile("roster.pdf", b"%PDF-1.4")
+    response = client.post(
+        reverse("communities:roster_import"), {"compound": world.compound_a.pk, "file": upload}
+    )
+    assert response.status_code == 200 and response.context["form"].errors["file"]
+
+
+def test_export_page_scoping(
+    client, world, secretary_a, secretary_b, contractor, django_capture_on_commit_callbacks
+):
+    url = reverse("communities:roster_export", args=[world.compound_a.pk])
+    client.force_login(secretary_b)
+    assert client.post(url).status_code == 404
+    client.force_login(contractor)
+    assert client.post(url).status_code == 403
+    client.force_login(secretary_a)
+    assert client.get(url).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    job = BackgroundJob.objects.get(created_by=secretary_a, kind="roster_export")
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.result_file
+    download = client.get(reverse("communities:job_download", args=[job.pk]))
+    assert download.status_code == 200
+
+
+def test_job_page_visible_only_to_its_creator(client, world, secretary_a, secretary_b, street_user):
+    job = run_import(secretary_a, world.compound_a, xlsx_bytes(GOOD))
+    for other in (secretary_b, street_user):
+        client.force_login(other)
+        assert client.get(job.get_absolute_url()).status_code == 404
+    client.force_login(secretary_a)
+    assert client.get(job.get_absolute_url()).status_code == 200
+
+
+def test_failed_import_page_lists_the_errors(client, world, secretary_a):
+    job = run_import(secretary_a, world.compound_a, xlsx_bytes(GOOD[:1] + BAD))
+    client.force_login(secretary_a)
+    text = client.get(job.get_absolute_url()).content.decode()
+    assert "job-errors" in text and "面积最多保留两位小数" in text
+
+
+def test_roster_actions_partial_renders(rf, world, secretary_a):
+    from django.template.loader import render_to_string
+
+    from communities.scoping import get_scope
+
+    request = rf.get("/")
+    request.user = secretary_a
+    html = render_to_string(
+        "communities/_roster_actions.html",
+        {"compound": world.compound_a, "scope": get_scope(secretary_a)},
+        request=request,
+    )
+    assert reverse("communities:roster_export", args=[world.compound_a.pk]) in html
+    assert f"?compound={world.compound_a.pk}" in html
+
+
+# --- API ----------------------------------------------------------------------------------------------
+
+
+def api_import(api_as, user, compound, data=None, name="roster.xlsx"):
+    upload = SimpleUploadedFile(name, data or xlsx_bytes(GOOD))
+    return api_as(user).post(
+        "/api/v1/roster-imports/", {"compound": compound.pk, "file": upload}, format="multipart"
+    )
+
+
+def test_api_import_accepted_and_pollable(api_as, world, secretary_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_import(api_as, secretary_a, world.compound_a)
+    assert response.status_code == 202, response.data
+    job_id = response.data["id"]
+    assert response["Location"] == f"/api/v1/jobs/{job_id}/"
+    polled = api_as(secretary_a).get(f"/api/v1/jobs/{job_id}/")
+    assert polled.status_code == 200
+    assert polled.data["status"] == "succeeded" and polled.data["percent"] == 100
+    assert counts(world.compound_a) == (2, 6, 5, 6)
+
+
+def test_api_import_bad_file_reports_errors(api_as, world, secretary_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_import(api_as, secretary_a, world.compound_a, xlsx_bytes(GOOD[:1] + BAD))
+    polled = api_as(secretary_a).get(f"/api/v1/jobs/{response.data['id']}/").data
+    assert polled["status"] == "failed"
+    assert {"row", "column", "field", "message"} <= set(polled["errors"][0])
+    assert counts(world.compound_a) == (0, 0, 0, 0)
+
+
+def test_api_import_scoping(api_as, world, secretary_a, viewer, contractor):
+    assert api_import(api_as, secretary_a, world.compound_b).status_code == 404
+    assert api_import(api_as, secretary_a, world.compound_c).status_code == 404
+    assert api_import(api_as, viewer, world.compound_a).status_code == 403
+    assert api_import(api_as, contractor, world.compound_a).status_code == 403
+    assert api_import(api_as, None, world.compound_a).status_code in (401, 403)
+    assert not BackgroundJob.objects.exists()
+
+
+def test_api_export_masked_for_viewer_and_jobs_private(
+    api_as, world, secretary_a, viewer, contractor, django_capture_on_commit_callbacks
+):
+    run_import(secretary_a, world.compound_a, xlsx_bytes(GOOD))
+    assert (
+        api_as(contractor).post("/api/v1/roster-exports/", {"compound": world.compound_a.pk}).status_code
+        == 403
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(viewer).post("/api/v1/roster-exports/", {"compound": world.compound_a.pk})
+    assert response.status_code == 202
+    job = BackgroundJob.objects.get(pk=response.data["id"])
+    assert job.status == JobStatus.SUCCEEDED and job.result["unmasked"] is False
+    assert all("*" in r[9] for r in exported(job)[2:] if r[9])
+    assert api_as(secretary_a).get(f"/api/v1/jobs/{job.pk}/").status_code == 404
+    assert api_as(viewer).get(f"/api/v1/jobs/{job.pk}/").data["download_url"]
