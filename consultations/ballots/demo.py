@@ -1,0 +1,202 @@
+"""Demo ballots from the seed reports, made through the services (as users would), with votes so the
+results show: a renovation consent (95%) at Liuzhai's 中华园小区, the elevator at Wuning's 民居巷血防站
+unit 2 (art. 278 major, with the owner whose part it occupies), an acceptance satisfaction survey at
+南阳路174号院 (secret), an owners' decision under art. 278 (ordinary) at 中华园小区, and an open plan
+choice at 天秀家园 to try voting with. Places are looked up by name; a missing one is skipped."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from communities.models import Compound
+
+from . import choices, services
+from .models import Ballot
+
+
+def _compound(name: str):
+    return Compound.objects.filter(name=name).select_related("division").first()
+
+
+def _project(name: str):
+    from projects.models import Project
+
+    return Project.objects.filter(name=name).first()
+
+
+def _user(username: str):
+    return get_user_model().objects.filter(username=username).first()
+
+
+def _vote_all(
+    ballot: Ballot, user, plan: list[str | None], *, paper_every: int = 0, rng: random.Random, issuer=None
+) -> None:
+    """plan[i] is the option label for the i-th elector (None: does not vote). Every `paper_every`-th
+    vote is entered by staff from a paper form, the rest are cast online with the slip's code."""
+    issued = services.issue_codes(ballot, issuer or ballot.created_by)
+    options = {o.label: o for o in ballot.options.all()}
+    electors = {e.pk: e for e in ballot.electors.all()}
+    for n, (item, label) in enumerate(zip(issued, plan, strict=False), start=1):
+        if label is None:
+            continue
+        if paper_every and n % paper_every == 0:
+            services.record_staff_vote(
+                user=user,
+                elector=electors[item.elector_id],
+                option=options[label],
+                paper_serial=f"{ballot.pk}-{n:04d}",
+            )
+        else:
+            services.cast_online_vote(code=item.code, option_id=options[label].pk)
+
+
+def _plan(total: int, counts: list[tuple[str | None, int]], rng: random.Random) -> list[str | None]:
+    plan: list[str | None] = []
+    for label, count in counts:
+        plan += [label] * count
+    plan += [None] * max(0, total - len(plan))
+    rng.shuffle(plan)
+    return plan[:total]
+
+
+def load(stdout) -> None:
+    if Ballot.objects.filter(title__startswith="中华园小区综合改造意愿").exists():
+        stdout.write("ballots: demo already loaded")
+        return
+    rng = random.Random(2026)
+    now = timezone.now()
+    made = 0
+    liuzhai_street, liuzhai_grid = _user("liuzhai_street"), _user("liuzhai_grid")
+    street = _user("street")
+
+    zhonghua = _compound("中华园小区")
+    if zhonghua is not None and liuzhai_street is not None:
+        # 1. renovation consent at 95% of all households
+        ballot = services.create_ballot(
+            user=liuzhai_street,
+            kind=choices.BallotKind.RENOVATION_CONSENT,
+            title="中华园小区综合改造意愿征询",
+            question="是否同意中华园小区实施老旧小区综合改造（改造方案见社区公示）？",
+            compound=zhonghua,
+            project=_project("中华园小区综合改造"),
+            options=None,
+            opens_at=now - timedelta(minutes=5),
+            closes_at=now + timedelta(days=14),
+        )
+        ballot = services.open_ballot(ballot, liuzhai_street)
+        n = ballot.electorate_size
+        yes = n - max(2, n // 40) - max(1, n // 100)
+        plan = _plan(n, [("同意", yes), ("不同意", max(2, n // 40) - 1), ("弃权", 1)], rng)
+        _vote_all(ballot, liuzhai_grid or liuzhai_street, plan, paper_every=7, rng=rng)
+        services.close_ballot(ballot, liuzhai_street, reason="入户征询全部完成，经居民议事会同意提前统计")
+        made += 1
+
+        # 4. owners' decision, ordinary matter (art. 278): hiring a property service company
+        ballot = services.create_ballot(
+            user=liuzhai_street,
+            kind=choices.BallotKind.OWNERS_ORDINARY,
+            title="中华园小区业主大会：选聘正美物业提供物业服务",
+            question="业主委员会提议选聘正美物业为本小区提供物业服务，是否同意？",
+            compound=zhonghua,
+            options=None,
+            opens_at=now - timedelta(minutes=5),
+            closes_at=now + timedelta(days=14),
+        )
+        ballot = services.open_ballot(ballot, liuzhai_street)
+        n = ballot.electorate_size
+        took_part = n * 4 // 5
+        plan = _plan(
+            n, [("同意", took_part * 3 // 4), ("不同意", took_part // 5), ("弃权", took_part // 20)], rng
+        )
+        _vote_all(ballot, liuzhai_grid or liuzhai_street, plan, paper_every=3, rng=rng)
+        services.close_ballot(ballot, liuzhai_street, reason="业主大会表决期满前全部书面票已收回")
+        made += 1
+    else:
+        stdout.write("ballots: 中华园小区 not found, consent and owners' decision skipped")
+
+    minju = _compound("民居巷血防站")
+    if minju is not None and street is not None:
+        building = minju.buildings.filter(name="1栋").first()
+        if building is not None:
+            unit2 = building.households.filter(unit="2").order_by("floor", "room")
+            occupied = list(unit2.filter(floor=1)[:1])
+            ballot = services.create_ballot(
+                user=street,
+                kind=choices.BallotKind.ELEVATOR_RETROFIT,
+                title="民居巷血防站1栋2单元加装电梯",
+                question="是否同意在1栋2单元加装电梯（费用按楼层分摊，方案见公示）？",
+                compound=minju,
+                project=_project("民居巷血防站2单元加装电梯"),
+                scope_units=[{"building": building.pk, "unit": "2"}],
+                occupied_households=occupied,
+                options=None,
+                opens_at=now - timedelta(minutes=5),
+                closes_at=now + timedelta(days=10),
+            )
+            ballot = services.open_ballot(ballot, street)
+            electors = list(ballot.electors.order_by("building_name", "unit", "room", "pk"))
+            issued = {i.elector_id: i.code for i in services.issue_codes(ballot, street)}
+            options = {o.label: o for o in ballot.options.all()}
+            for k, e in enumerate(electors):
+                label = "不同意" if (k == len(electors) - 1 and not e.has_veto) else "同意"
+                if e.has_veto:
+                    services.record_staff_vote(
+                        user=street, elector=e, option=options["同意"], channel="meeting"
+                    )  # signed at the owners' meeting
+                else:
+                    services.cast_online_vote(code=issued[e.pk], option_id=options[label].pk)
+            services.close_ballot(ballot, street, reason="本单元业主已全部表决，协商一致")
+            made += 1
+    else:
+        stdout.write("ballots: 民居巷血防站 not found, elevator ballot skipped")
+
+    nanyang = _compound("南阳路174号院")
+    if nanyang is not None and liuzhai_street is not None:
+        # 3. acceptance satisfaction (secret): satisfied + basically satisfied reach 90% of answers
+        ballot = services.create_ballot(
+            user=liuzhai_street,
+            kind=choices.BallotKind.ACCEPTANCE_SATISFACTION,
+            title="南阳路174号院“煤改气”及管网改造竣工满意度测评",
+            question="您对本次天然气入户及管网改造的施工质量和效果是否满意？",
+            compound=nanyang,
+            secret=True,
+            options=None,
+            opens_at=now - timedelta(minutes=5),
+            closes_at=now + timedelta(days=7),
+        )
+        ballot = services.open_ballot(ballot, liuzhai_street)
+        n = ballot.electorate_size
+        answered = n - n // 20
+        plan = _plan(
+            n, [("满意", answered * 7 // 10), ("基本满意", answered // 4), ("不满意", answered // 20)], rng
+        )
+        _vote_all(ballot, liuzhai_grid or liuzhai_street, plan, paper_every=5, rng=rng)
+        services.close_ballot(ballot, liuzhai_street, reason="测评问卷全部收回")
+        made += 1
+    else:
+        stdout.write("ballots: 南阳路174号院 not found, satisfaction ballot skipped")
+
+    tianxiu = _compound("天秀家园")
+    if tianxiu is not None and liuzhai_street is not None:
+        ballot = services.create_ballot(
+            user=liuzhai_street,
+            kind=choices.BallotKind.PLAN_CHOICE,
+            title="天秀家园停车位改造方案选择",
+            question="院内停车改造有两个方案，请选择您支持的方案。",
+            compound=tianxiu,
+            options=["方案一：划线停车并增设充电桩", "方案二：拆除违建后建设立体车棚", "弃权"],
+            opens_at=now - timedelta(minutes=5),
+            closes_at=now + timedelta(days=5),
+        )
+        ballot = services.open_ballot(ballot, liuzhai_street)
+        n = ballot.electorate_size
+        plan = _plan(
+            n, [("方案一：划线停车并增设充电桩", n // 3), ("方案二：拆除违建后建设立体车棚", n // 5)], rng
+        )
+        _vote_all(ballot, liuzhai_grid or liuzhai_street, plan, paper_every=6, rng=rng)
+        made += 1  # left open: live turnout, codes can be reissued and printed
+    stdout.write(f"ballots: {made} demo ballots")
