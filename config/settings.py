@@ -119,11 +119,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery -----------------------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")
+
+
+def _cache_redis_url(url: str) -> str:
+    """The cache lives in the next Redis database after the broker's (redis://h:6379/5 -> /6):
+    `cache.clear()` is a FLUSHDB and must never wipe queued tasks. REDIS_CACHE_URL overrides."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": envstr("REDIS_CACHE_URL") or _cache_redis_url(REDIS_URL),
             "OPTIONS": {
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,

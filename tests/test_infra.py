@@ -380,3 +380,14 @@ def test_swagger_ui_renders_in_chromium_with_no_outside_request(browser_page):
     outside = {u for u in requests if not u.startswith(("data:", "blob:")) and urlsplit(u).netloc != local}
     assert outside == set()
     assert [p for p in problems if "Content Security Policy" in p or "Refused" in p] == []
+
+
+def test_cache_never_shares_the_brokers_redis_database():
+    """cache.clear() is a FLUSHDB: it must not be able to wipe queued tasks."""
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps([s.CACHES['default']['LOCATION'], s.CELERY_BROKER_URL]))"
+    )
+    cache_url, broker_url = last_json(run_django(code, REDIS_URL="redis://127.0.0.1:6379/5"))
+    assert broker_url == "redis://127.0.0.1:6379/5"
+    assert cache_url == "redis://127.0.0.1:6379/6"
