@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TeamMemberRole(models.TextChoices):
@@ -38,10 +39,10 @@ class RectificationSource(models.TextChoices):
 
 
 class RectificationStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    SUBMITTED = "submitted", _("Submitted for verification")
-    VERIFIED = "verified", _("Verified")
+    OPEN = "open", pgettext_lazy("rectification", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("rectification", "In progress")
+    SUBMITTED = "submitted", pgettext_lazy("rectification", "Submitted for verification")
+    VERIFIED = "verified", pgettext_lazy("rectification", "Verified")
 
 
 # from -> allowed next statuses; "rejected" is submitted -> in_progress with a reason.
@@ -59,10 +60,10 @@ OPEN_RECTIFICATION_STATUSES = (
 
 
 class RoundStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    VOTING = "voting", _("Satisfaction survey running")
-    PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    SCHEDULED = "scheduled", pgettext_lazy("acceptance round", "Scheduled")
+    VOTING = "voting", pgettext_lazy("acceptance round", "Satisfaction survey running")
+    PASSED = "passed", pgettext_lazy("acceptance round", "Passed")
+    FAILED = "failed", pgettext_lazy("acceptance round", "Failed")
 
 
 class PanelRole(models.TextChoices):
@@ -86,7 +87,7 @@ class HandoverTo(models.TextChoices):
 
 
 class DisputeStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    MEDIATING = "mediating", _("Being mediated")
-    RESOLVED = "resolved", _("Resolved")
-    UNRESOLVED = "unresolved", _("Not resolved")
+    OPEN = "open", pgettext_lazy("dispute", "Open")
+    MEDIATING = "mediating", pgettext_lazy("dispute", "Being mediated")
+    RESOLVED = "resolved", pgettext_lazy("dispute", "Resolved")
+    UNRESOLVED = "unresolved", pgettext_lazy("dispute", "Not resolved")

@@ -7,6 +7,7 @@ import io
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from communities import access
@@ -45,7 +46,7 @@ def rectification_ledger(job, progress) -> None:
             _("No."),
             _("project"),
             _("run by"),
-            _("source"),
+            pgettext("rectification", "source"),
             _("work item"),
             _("what must be fixed"),
             _("severity"),

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.forms import BootstrapFormMixin
 
@@ -105,7 +106,7 @@ class PanelVerdictForm(BootstrapFormMixin, forms.Form):
 class PanelSeatForm(BootstrapFormMixin, forms.Form):
     role = forms.ChoiceField(choices=choices.PanelRole.choices, label=_("represents"))
     name = forms.CharField(max_length=100, label=_("name"))
-    organization = forms.CharField(max_length=200, required=False, label=_("unit"))
+    organization = forms.CharField(max_length=200, required=False, label=pgettext_lazy("panel", "unit"))
     verdict = forms.ChoiceField(
         choices=[("", "—"), *choices.Verdict.choices], required=False, label=_("opinion")
     )

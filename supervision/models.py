@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.models import history
 
@@ -341,7 +342,7 @@ class PanelMember(models.Model):
     )
     role = models.CharField(_("represents"), max_length=12, choices=choices.PanelRole.choices)
     name = models.CharField(_("name"), max_length=100)
-    organization = models.CharField(_("unit"), max_length=200, blank=True)
+    organization = models.CharField(pgettext_lazy("panel", "unit"), max_length=200, blank=True)
     verdict = models.CharField(_("opinion"), max_length=10, choices=choices.Verdict.choices, blank=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
 
@@ -366,7 +367,9 @@ class Rectification(models.Model):
         on_delete=models.CASCADE,
         related_name="rectifications",
     )
-    source = models.CharField(_("source"), max_length=12, choices=choices.RectificationSource.choices)
+    source = models.CharField(
+        pgettext_lazy("rectification", "source"), max_length=12, choices=choices.RectificationSource.choices
+    )
     inspection = models.ForeignKey(
         Inspection,
         verbose_name=_("inspection"),

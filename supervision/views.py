@@ -312,7 +312,11 @@ def project_supervision(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "schedule_form": schedule_form,
-            "can_run_acceptance": perms.can_run_acceptance(request.user, project),
+            "can_run_acceptance": perms.can_run_acceptance(request.user, project)
+            and project.status in ("under_construction", "rework")
+            and not AcceptanceRound.objects.filter(
+                project=project, status__in=["scheduled", "voting"]
+            ).exists(),
             "can_inspect": perms.can_inspect(request.user, project),
             "can_report": perms.can_report_progress(request.user, project),
             "can_dispute": perms.can_record_dispute(request.user, project),
