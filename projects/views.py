@@ -218,7 +218,10 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "compounds": project.compounds.select_related("division").annotate(
                 household_count=Count("buildings__households", distinct=True)
             ),
-            "work_items": project.work_items.select_related("catalog_item"),
+            # `demands` is the reverse relation from consultations.Opinion (shown by its partial)
+            "work_items": project.work_items.select_related("catalog_item").prefetch_related(
+                "demands__household__building", "demands__compound"
+            ),
             "funding": services.funding_totals(project.funding_lines.all()),
             "funding_lines": project.funding_lines.all(),
             "parties": project.parties.prefetch_related("users"),
