@@ -8,6 +8,7 @@ scratch data they create and remove themselves.
 # name -> module (relative to this package); add new benchmarks here
 BENCHMARKS: dict[str, str] = {
     "roster_import": "benchmarks.roster_import",
+    "vote_burst": "benchmarks.vote_burst",
 }
 
 

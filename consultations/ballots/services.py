@@ -532,17 +532,18 @@ def _lock_open_ballot(ballot_id: int) -> Ballot:
             [ballot_id],
         )
         row = cursor.fetchone()
+    return _check_open(ballot_id, row)
+
+
+def _check_open(ballot_id: int, row) -> Ballot:
     if row is None:
         raise DomainError(_("No such ballot."), code="not_found")
-    ballot = Ballot(pk=ballot_id, status=row[0], secret=row[1], allow_change=row[2], closes_at=row[3])
-    if row[0] == choices.BallotStatus.DRAFT:
+    status, secret, allow_change, closes_at = row[:4]
+    if status == choices.BallotStatus.DRAFT:
         raise Conflict(_("Voting has not opened yet."), code="not_open")
-    if row[0] == choices.BallotStatus.CLOSED or timezone.now() >= row[3]:
-        raise Conflict(
-            _("Voting closed on %(when)s.") % {"when": _when(row[3])},
-            code="closed",
-        )
-    return ballot
+    if status == choices.BallotStatus.CLOSED or timezone.now() >= closes_at:
+        raise Conflict(_("Voting closed on %(when)s.") % {"when": _when(closes_at)}, code="closed")
+    return Ballot(pk=ballot_id, status=status, secret=secret, allow_change=allow_change, closes_at=closes_at)
 
 
 def _insert_vote(
@@ -637,16 +638,20 @@ def cast_online_vote(*, code: str, option_id: int, ballot_id: int | None = None)
     if option is None or (ballot_id is not None and option != ballot_id):
         raise DomainError(_("Choose one of this ballot's options."), field="option")
     ballot_id = option
-    code_hash = hash_code(ballot_id, code)
+    code_hash = hash_code(ballot_id, code) if len(normalize_code(code)) == CODE_LENGTH else ""
     with transaction.atomic():
-        ballot = _lock_open_ballot(ballot_id)
-        elector_id = (
-            Elector.objects.filter(ballot_id=ballot_id, code_hash=code_hash)
-            .values_list("pk", flat=True)
-            .first()
-            if len(normalize_code(code)) == CODE_LENGTH
-            else None
-        )
+        # one round trip: the ballot row under FOR KEY SHARE (see _lock_open_ballot) and the elector
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT b.status, b.secret, b.allow_change, b.closes_at, e.id FROM ballots_ballot b"
+                " LEFT JOIN ballots_elector e"
+                " ON e.ballot_id = b.id AND e.code_hash = %s AND e.code_hash <> ''"
+                " WHERE b.id = %s FOR KEY SHARE OF b",
+                [code_hash, ballot_id],
+            )
+            row = cursor.fetchone()
+        ballot = _check_open(ballot_id, row)
+        elector_id = row[4]
         if elector_id is None:
             raise InvalidCode(_("This code is not valid for this ballot. Check the slip and try again."))
         return _insert_vote(
