@@ -19,7 +19,7 @@ import csv
 import io
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -104,6 +105,23 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+
+# what to write in each column (shown on the import page)
+COLUMN_HINTS = {
+    "building": gettext_noop("e.g. 1栋 or 3号楼"),
+    "unit": gettext_noop("Stairwell number, e.g. 1"),
+    "floor": gettext_noop("A whole number; basement floors are negative"),
+    "room": gettext_noop("Unique within the unit, e.g. 501"),
+    "exclusive_area": gettext_noop("Square metres, at most 2 decimals"),
+    "area_source": gettext_noop("登记, 测绘 or 合同"),
+    "is_vacant": gettext_noop("是 or 否"),
+    "name": gettext_noop("Leave blank to register the flat only"),
+    "phone": gettext_noop("11-digit mobile, or a landline with area code"),
+    "id_number": gettext_noop("18 characters with a valid check digit"),
+    "relation": gettext_noop("业主, 共有人, 租户, 家庭成员 or 开发商"),
+    "is_party_member": gettext_noop("是 or 否"),
+    "party_organization": gettext_noop("Where the member's Party membership is registered"),
+}
 
 AREA_SOURCES = {
     "登记": AreaSource.REGISTER,
@@ -589,11 +607,6 @@ class ImportResult:
         return dict(self.__dict__)
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 BATCH = 2000
 
 
@@ -684,8 +697,10 @@ def write_plan(compound: Compound, plan: Plan, result: ImportResult) -> None:
     person_rows = [r for r in plan.rows if r.has_person]
     ids = sorted({r.id_number for r in person_rows if r.id_number})
     by_id: dict[str, Person] = {}
-    for chunk in _chunks(ids, 5000):
-        for p in Person.objects.filter(id_number__in=chunk):
+    if ids:
+        # one array parameter instead of tens of thousands of IN (...) placeholders
+        wanted = RawSQL("SELECT unnest(%s::varchar[])", [ids])
+        for p in Person.objects.filter(id_number__in=wanted):
             by_id[p.id_number] = p
     current = list(
         Ownership.objects.filter(household__building__compound=compound).values_list(
@@ -694,7 +709,16 @@ def write_plan(compound: Compound, plan: Plan, result: ImportResult) -> None:
     )
     ownerships = {(person_id, household_id): (pk, kind) for pk, person_id, household_id, kind in current}
     linked_ids = {person_id for _pk, person_id, _h, _k in current}
-    linked = {p.pk: p for p in Person.objects.filter(pk__in=linked_ids, id_number="")} if linked_ids else {}
+    linked = (
+        {
+            p.pk: p
+            for p in Person.objects.filter(
+                id_number="", ownerships__household__building__compound=compound
+            ).distinct()
+        }
+        if linked_ids
+        else {}
+    )
     by_household_name: dict[tuple[int, str], Person] = {}
     for _pk, person_id, household_id, _kind in current:
         p = linked.get(person_id)

@@ -90,7 +90,11 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "communities/roster_import.html",
-        {"form": form, "recent": recent, "columns": roster.COLUMNS},
+        {
+            "form": form,
+            "recent": recent,
+            "columns": [(c, roster.COLUMN_HINTS.get(c.key, "")) for c in roster.COLUMNS],
+        },
     )
 
 
