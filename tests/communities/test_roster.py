@@ -503,11 +503,17 @@ def test_roster_actions_partial_renders(rf, world, secretary_a):
     request.user = secretary_a
     html = render_to_string(
         "communities/_roster_actions.html",
-        {"compound": world.compound_a, "scope": get_scope(secretary_a)},
+        {"compound": world.compound_a, "scope": get_scope(secretary_a), "can_edit": True},
         request=request,
     )
     assert reverse("communities:roster_export", args=[world.compound_a.pk]) in html
     assert f"?compound={world.compound_a.pk}" in html
+    html = render_to_string(
+        "communities/_roster_actions.html",
+        {"compound": world.compound_a, "scope": get_scope(secretary_a), "can_edit": False},
+        request=request,
+    )
+    assert "?compound=" not in html and "roster/export" in html
 
 
 # --- API ----------------------------------------------------------------------------------------------
