@@ -535,32 +535,71 @@ def _load_users(divisions: dict[str, object]) -> None:
 
 
 def reset(stdout) -> None:
-    """Delete the demo data: the demo provinces' subtrees (compounds first, so other apps' rows that
-    hang off them cascade), their people, and the demo users. A user with entries in the append-only
-    access log is kept, deactivated, since the log cannot lose its subject."""
+    """Delete the demo data: other apps' demo data first (their `demo.reset`, when they have one), then
+    the demo provinces' subtrees (compounds first, so rows of other apps that hang off them go too, also
+    through protecting foreign keys), their people, and the demo users. A user with entries in the
+    append-only access log is kept, deactivated, since the log cannot lose its subject."""
+    import importlib
+
     import pghistory
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
+    from .management.commands.load_demo import DEMO_MODULES
     from .models import AccessLog, Compound, Division, Person
     from .roster import quiet_trigger_checks
 
     with transaction.atomic(), pghistory.context(source="demo reset"):
         quiet_trigger_checks()
+        for name in reversed(DEMO_MODULES):
+            if name == __name__:
+                continue
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name == name:
+                    continue
+                raise
+            if hasattr(module, "reset"):
+                module.reset(stdout=stdout)
         roots = list(Division.objects.filter(parent__isnull=True, name__in=DEMO_PROVINCES))
         for root in roots:
-            Compound.objects.filter(division__path__startswith=root.path).delete()
-            Person.objects.filter(division__path__startswith=root.path).delete()
+            _delete_through_protection(Compound.objects.filter(division__path__startswith=root.path))
+            _delete_through_protection(Person.objects.filter(division__path__startswith=root.path))
             for division in Division.objects.filter(path__startswith=root.path).order_by("-path"):
-                division.delete()
+                _delete_through_protection(Division.objects.filter(pk=division.pk))
         User = get_user_model()
         logged = set(
             AccessLog.objects.filter(user__username__in=DEMO_USERNAMES).values_list("user_id", flat=True)
         )
         users = User.objects.filter(username__in=DEMO_USERNAMES)
         users.filter(pk__in=logged).update(is_active=False)
-        users.exclude(pk__in=logged).delete()
+        _delete_through_protection(users.exclude(pk__in=logged))
     stdout.write(f"demo data removed ({len(roots)} provinces)")
+
+
+def _delete_through_protection(queryset, depth: int = 0) -> None:
+    """Delete, first deleting whatever PROTECT/RESTRICT foreign keys keep alive (demo data only)."""
+    from collections import defaultdict
+
+    from django.db import transaction
+    from django.db.models import ProtectedError, RestrictedError
+
+    for _attempt in range(20):
+        try:
+            with transaction.atomic():
+                queryset.delete()
+            return
+        except (ProtectedError, RestrictedError) as exc:
+            if depth > 8:
+                raise
+            blocking = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+            by_model: dict[type, set] = defaultdict(set)
+            for obj in blocking:
+                by_model[type(obj)].add(obj.pk)
+            for model, pks in by_model.items():
+                _delete_through_protection(model._default_manager.filter(pk__in=pks), depth + 1)
+    queryset.delete()
 
 
 def print_logins(stdout) -> None:
