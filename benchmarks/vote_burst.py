@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 TARGET_RATIO = 0.5
+SERVER_LOG = "/tmp/vote_burst_gunicorn.log"  # the server's output (a 409 is logged per duplicate)
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -160,7 +161,8 @@ def start_server(port: int, workers: int, worker_class: str) -> subprocess.Popen
     ]
     if worker_class == "gthread":
         cmd += ["--threads", "4"]
-    proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True)
+    log = open(SERVER_LOG, "w")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True, stdout=log, stderr=log)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -297,6 +299,7 @@ def run() -> None:
     bare_lat = [t for _s, t in bare1 + bare2]
     ratio = vote_rate / bare_rate
     print(f"responses: {dict(sorted(statuses.items()))} (201 = vote recorded, 409 = duplicate refused)")
+    print(f"server log: {SERVER_LOG}")
     print(
         f"votes:       {vote_rate:8.0f} req/s   p50 {percentile(latencies, 50) * 1000:6.1f} ms   "
         f"p99 {percentile(latencies, 99) * 1000:6.1f} ms"

@@ -639,23 +639,45 @@ def cast_online_vote(*, code: str, option_id: int, ballot_id: int | None = None)
         raise DomainError(_("Choose one of this ballot's options."), field="option")
     ballot_id = option
     code_hash = hash_code(ballot_id, code) if len(normalize_code(code)) == CODE_LENGTH else ""
+    receipt = new_code(RECEIPT_LENGTH)
+    # The common case in ONE statement (atomic on its own): lock the ballot row (FOR KEY SHARE, see
+    # _lock_open_ballot), find the elector by hash, insert the vote unless the elector has one (the
+    # UNIQUE elector column decides races), and for a secret ballot drop the choice in the box.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH b AS (SELECT id, status, secret, allow_change, closes_at FROM ballots_ballot"
+            "  WHERE id = %(ballot)s FOR KEY SHARE),"
+            " e AS (SELECT id FROM ballots_elector WHERE ballot_id = %(ballot)s AND code_hash = %(hash)s"
+            "  AND code_hash <> ''),"
+            " ins AS (INSERT INTO ballots_vote (ballot_id, elector_id, option_id, secret, channel, cast_at,"
+            "  change_count, paper_serial, photo, entered_by_id, receipt)"
+            "  SELECT b.id, e.id, CASE WHEN b.secret THEN NULL ELSE %(option)s END, b.secret, 'online',"
+            "  %(now)s, 0, '', '', NULL, %(receipt)s FROM b, e"
+            "  WHERE b.status = 'open' AND b.closes_at > %(now)s"
+            "  ON CONFLICT (elector_id) DO NOTHING RETURNING id, secret),"
+            " box AS (INSERT INTO ballots_ballotboxentry (id, ballot_id, option_id)"
+            "  SELECT gen_random_uuid(), %(ballot)s, %(option)s FROM ins WHERE ins.secret)"
+            " SELECT b.status, b.secret, b.allow_change, b.closes_at, e.id, (SELECT id FROM ins)"
+            " FROM b LEFT JOIN e ON true",
+            {
+                "ballot": ballot_id,
+                "hash": code_hash,
+                "option": option_id,
+                "now": timezone.now(),
+                "receipt": receipt,
+            },
+        )
+        row = cursor.fetchone()
+    if row is not None and row[5] is not None:
+        return VoteOutcome(row[5], receipt, False, ballot_id, option_id)
+    ballot = _check_open(ballot_id, row)
+    if row[4] is None:
+        raise InvalidCode(_("This code is not valid for this ballot. Check the slip and try again."))
+    # the elector has a vote already: refuse with when/how, or change an online choice (audited)
     with transaction.atomic():
-        # one round trip: the ballot row under FOR KEY SHARE (see _lock_open_ballot) and the elector
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT b.status, b.secret, b.allow_change, b.closes_at, e.id FROM ballots_ballot b"
-                " LEFT JOIN ballots_elector e"
-                " ON e.ballot_id = b.id AND e.code_hash = %s AND e.code_hash <> ''"
-                " WHERE b.id = %s FOR KEY SHARE OF b",
-                [code_hash, ballot_id],
-            )
-            row = cursor.fetchone()
-        ballot = _check_open(ballot_id, row)
-        elector_id = row[4]
-        if elector_id is None:
-            raise InvalidCode(_("This code is not valid for this ballot. Check the slip and try again."))
+        ballot = _lock_open_ballot(ballot_id)
         return _insert_vote(
-            ballot=ballot, elector_id=elector_id, option_id=option_id, channel=choices.VoteChannel.ONLINE
+            ballot=ballot, elector_id=row[4], option_id=option_id, channel=choices.VoteChannel.ONLINE
         )
 
 

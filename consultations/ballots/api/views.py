@@ -6,6 +6,9 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -202,6 +205,20 @@ class VoteViewSet(IdempotentCreateMixin, _ServiceCreate, ScopedReadOnlyViewSet):
         return s.StaffVoteInputSerializer if self.action == "create" else s.VoteSerializer
 
 
+class FirstRenderer(BaseContentNegotiation):
+    """The public vote endpoint answers JSON only: skip content negotiation on the hot path."""
+
+    def select_parser(self, request, parsers):
+        content_type = request.content_type or ""
+        for parser in parsers:
+            if content_type.startswith(parser.media_type):
+                return parser
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class PublicVoteView(APIView):
     """POST /api/v1/vote/ {"code": "ABCD-2345", "option": 12}: a resident's vote, no account.
 
@@ -212,6 +229,9 @@ class PublicVoteView(APIView):
     authentication_classes = ()
     permission_classes = [permissions.AllowAny]
     throttle_classes = ()
+    parser_classes = [JSONParser, FormParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = FirstRenderer
 
     @extend_schema(
         request=s.PublicVoteSerializer,
