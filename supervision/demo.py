@@ -39,7 +39,17 @@ def _project_for(compound, name: str, status: str, stdout):
     from projects.choices import PartyRole
     from projects.models import Project, ProjectParty, WorkItem
 
-    project = Project.objects.filter(compounds=compound).order_by("pk").first()
+    from projects.choices import ProjectStatus
+
+    # a project that can still be supervised and accepted (not, e.g., a finished elevator retrofit)
+    project = (
+        Project.objects.filter(
+            compounds=compound,
+            status__in=[ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.ACCEPTANCE, ProjectStatus.REWORK],
+        )
+        .order_by("pk")
+        .first()
+    )
     if project is None:
         street = compound.division.parent or compound.division
         project = Project.objects.create(
