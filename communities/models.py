@@ -381,6 +381,19 @@ class RoleAssignment(models.Model):
 # --- shared infrastructure ---------------------------------------------------------------------------
 
 
+# Names of the kinds of background job, for pages (the handlers live in their own apps).
+JOB_KIND_LABELS = {
+    "roster_import": _("Roster import"),
+    "roster_export": _("Roster export"),
+    "project_ledger": _("Project ledger export"),
+    "visit_ledger": _("Visit ledger export"),
+    "demand_list": _("Demand list export"),
+    "ballot_slips": _("Voting slips"),
+    "rectification_ledger": _("Rectification ledger export"),
+    "ping": _("Test job"),
+}
+
+
 class BackgroundJob(models.Model):
     """A long piece of work (import, export, printing) run by Celery, with progress for the page."""
 
@@ -411,6 +424,10 @@ class BackgroundJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(JOB_KIND_LABELS.get(self.kind, self.kind))
 
     @property
     def percent(self) -> int:

@@ -113,6 +113,10 @@ DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=0)}
 DATABASES["default"]["CONN_MAX_AGE"] = envint("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint("DB_CONNECT_TIMEOUT", 5)
+# Give pgtrigger's per-row "is this trigger ignored?" check a value to read. Unset, every audited row
+# raises and catches an error in a subtransaction, which slows later statements of bulk writes
+# (measured 0.8 -> 2.0 s per 10,000 rows). An empty list ignores nothing: history triggers still fire.
+DATABASES["default"]["OPTIONS"]["options"] = "-c pgtrigger.ignore={}"
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...)")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -36,10 +36,8 @@ def _photo(color, name="photo.jpg"):
 
 def _project_for(compound, name: str, status: str, stdout):
     """The projects demo's project on this compound, or a small one made here."""
-    from projects.choices import PartyRole
+    from projects.choices import PartyRole, ProjectStatus
     from projects.models import Project, ProjectParty, WorkItem
-
-    from projects.choices import ProjectStatus
 
     # a project that can still be supervised and accepted (not, e.g., a finished elevator retrofit)
     project = (

@@ -162,6 +162,7 @@ def unmask_requested(request) -> bool:
 class BackgroundJobSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     percent = serializers.IntegerField(read_only=True)
+    kind_label = serializers.CharField(read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -169,6 +170,7 @@ class BackgroundJobSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "kind",
+            "kind_label",
             "status",
             "status_display",
             "total",
@@ -187,4 +189,4 @@ class BackgroundJobSerializer(serializers.ModelSerializer):
     def get_download_url(self, job) -> str | None:
         from django.urls import reverse
 
-        return reverse("communities:job_download", args=[job.pk]) if job.result_file else None
+        return reverse("backgroundjob-download", args=[job.pk]) if job.result_file else None

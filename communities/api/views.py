@@ -1,5 +1,6 @@
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -147,6 +148,30 @@ class BackgroundJobViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         qs = super().get_queryset()
         return qs if self.request.user.is_superuser else qs.filter(created_by=self.request.user)
+
+    @extend_schema(request=None, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The job's result file (an export), for API clients; recorded in the access log."""
+        import os
+
+        from django.http import FileResponse, Http404
+
+        job = self.get_object()
+        if not job.result_file:
+            raise Http404
+        access.record(
+            user=request.user,
+            action=AccessLog.Action.EXPORT,
+            object_type="job",
+            object_ids=[job.pk],
+            fields=job.kind,
+            reason="api download",
+            request=request,
+        )
+        return FileResponse(
+            job.result_file.open("rb"), as_attachment=True, filename=os.path.basename(job.result_file.name)
+        )
 
     @extend_schema(request=None, responses={202: BackgroundJobSerializer})
     @action(detail=False, methods=["post"])

@@ -572,3 +572,10 @@ def test_api_export_masked_for_viewer_and_jobs_private(
     assert all("*" in r[9] for r in exported(job)[2:] if r[9])
     assert api_as(secretary_a).get(f"/api/v1/jobs/{job.pk}/").status_code == 404
     assert api_as(viewer).get(f"/api/v1/jobs/{job.pk}/").data["download_url"]
+    # API clients download the file with their token; someone else's job is a 404
+    url = api_as(viewer).get(f"/api/v1/jobs/{job.pk}/").data["download_url"]
+    download = api_as(viewer).get(url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content)[:2] == b"PK"  # an .xlsx (zip)
+    assert api_as(secretary_a).get(url).status_code == 404
+    assert AccessLog.objects.filter(action=AccessLog.Action.EXPORT, reason="api download").count() == 1
