@@ -39,14 +39,14 @@ def _project_for(compound, name: str, status: str, stdout):
     from projects.choices import PartyRole, ProjectStatus
     from projects.models import Project, ProjectParty, WorkItem
 
-    # a project that can still be supervised and accepted (not, e.g., a finished elevator retrofit)
+    # a project whose acceptance story was already told (a second run), else one that can still be
+    # supervised and accepted (not, e.g., a finished elevator retrofit)
+    candidates = Project.objects.filter(compounds=compound).order_by("pk")
     project = (
-        Project.objects.filter(
-            compounds=compound,
-            status__in=[ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.ACCEPTANCE, ProjectStatus.REWORK],
-        )
-        .order_by("pk")
-        .first()
+        candidates.filter(acceptance_rounds__isnull=False).distinct().first()
+        or candidates.filter(
+            status__in=[ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.ACCEPTANCE, ProjectStatus.REWORK]
+        ).first()
     )
     if project is None:
         street = compound.division.parent or compound.division

@@ -48,19 +48,18 @@ class AcceptanceRoundQuerySet(_child("project__")):
 
 
 def order_q(user, prefix: str = "") -> Q:
-    """Read access to rectification orders: by division for every role but contractors, who see the
-    orders of their own parties only."""
-    from projects.querysets import DIVISION_ROLES
+    """Read access to rectification orders: the project's read scope (projects.querysets.project_q)
+    for every role but contractors, who see the orders addressed to their own parties only."""
+    from projects.querysets import DIVISION_ROLES, project_q
 
     scope = get_scope(user)
     if scope.is_superuser:
         return Q()
-    q = scope.q(f"{prefix}project__division__path", DIVISION_ROLES)
-    if scope.has_role(Role.CONTRACTOR):
-        q |= scope.q(f"{prefix}project__division__path", [Role.CONTRACTOR]) & Q(
+    if scope.has_role(Role.CONTRACTOR) and not scope.has_role(*DIVISION_ROLES):
+        return scope.q(f"{prefix}project__division__path", [Role.CONTRACTOR]) & Q(
             **{f"{prefix}responsible_party__users": user}
         )
-    return q
+    return project_q(user, f"{prefix}project__")
 
 
 class RectificationQuerySet(models.QuerySet):

@@ -80,11 +80,11 @@ def test_contractor_sees_only_own_orders_over_api(site, contractor, other_contra
     assert api_as(street_user).get("/api/v1/rectifications/").json()["count"] == 2
 
 
-# The project is run by street A: community-level roles of community A do not reach a street-run
-# project (projects.querysets decides that), street B's and community B's never do.
+# The project is run by street A on compound A: orders follow the project's read scope
+# (projects.querysets.project_q), so community A's secretary sees them too; community B's never does.
 @pytest.mark.parametrize(
     "who,expected",
-    [("district_admin", 2), ("viewer", 2), ("street_user", 2), ("secretary_a", 0), ("secretary_b", 0)],
+    [("district_admin", 2), ("viewer", 2), ("street_user", 2), ("secretary_a", 2), ("secretary_b", 0)],
 )
 def test_order_scoping_by_role(site, request, api_as, who, expected):
     RectificationFactory(responsible_party=site.builder)
