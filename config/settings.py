@@ -42,6 +42,13 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Our apps first: for an English msgid translated by several catalogs, the first app listed wins,
+    # and ours must beat third-party ones (e.g. "Key" is 键 in DRF's catalog, 重点 in ours).
+    "communities",
+    "projects",
+    "consultations",
+    "consultations.ballots",
+    "supervision",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,11 +67,6 @@ INSTALLED_APPS = [
     "pghistory",
     "axes",
     "csp",
-    "communities",
-    "projects",
-    "consultations",
-    "consultations.ballots",
-    "supervision",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """Demo data for supervision, after the registry, projects and ballots demos.
 
-- 民居巷血防站: failed its first acceptance round at ~86% satisfaction, the unsatisfied points were
+- 古艾巷街区: failed its first acceptance round at ~86% satisfaction, the unsatisfied points were
   rectified and verified, and it passed at ~93% in the second round, then was filed and handed over.
 - 老城建宿舍楼: under construction, with inspections, progress reports and open and overdue orders.
 
@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-ACCEPTED_COMPOUND = "民居巷血防站"
+ACCEPTED_COMPOUND = "古艾巷街区"
 BUILDING_COMPOUND = "老城建宿舍楼"
 
 
