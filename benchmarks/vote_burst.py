@@ -183,16 +183,9 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 def _database_url(db: dict) -> str:
-    host = db.get("HOST") or ""
-    if host.startswith("/"):
-        from urllib.parse import quote
+    from config.localdb import url_for
 
-        return f"postgres://{db.get('USER', '')}@/{db['NAME']}?host={quote(host)}" + (
-            f"&port={db['PORT']}" if db.get("PORT") else ""
-        )
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db.get('USER', '')}{password}@{host}{port}/{db['NAME']}"
+    return url_for(db)
 
 
 # --- client: a tiny asyncio HTTP/1.1 client (no dependency; one connection per request, as sync

@@ -26,3 +26,17 @@ def embedded_database_url(dbname: str = "renovation") -> str:
     if "1 row" not in exists:
         server.psql(f'CREATE DATABASE "{dbname}";')
     return server.get_uri(dbname)
+
+
+def url_for(db: dict) -> str:
+    """A DATABASE_URL for a Django database settings dict (e.g. the test database, to hand to a
+    worker or server subprocess). Unix-socket hosts (the embedded server) are percent-encoded."""
+    from urllib.parse import quote
+
+    host = db.get("HOST") or db.get("OPTIONS", {}).get("host") or "127.0.0.1"
+    auth = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    if host.startswith("/"):
+        return f"postgres://{auth}@{quote(host, safe='')}/{db['NAME']}"
+    return f"postgres://{auth}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"

@@ -89,10 +89,17 @@ def load(stdout) -> None:
         part(stdout, rng)
 
 
-def _members_for(compounds, want: int):
+def _members_for(compounds, want: int, division=None):
+    from projects.choices import BranchKind
     from projects.models import BranchMember, PartyBranch
 
     branch = PartyBranch.objects.filter(compounds__in=compounds).distinct().first()
+    if branch is None and division is not None and compounds:
+        # the seed's members belong to the community's joint branch over its small compounds
+        branch = PartyBranch.objects.create(
+            kind=BranchKind.JOINT, name=f"{division.name}联合党支部", division=division
+        )
+        branch.compounds.set(compounds)
     if branch is None:
         return []
     members = list(BranchMember.objects.filter(branch=branch))
@@ -120,7 +127,7 @@ def _guiyang(stdout, rng) -> None:
     if Visit.objects.filter(compound__in=compounds).exists():
         return
     user = _staff_user(division)
-    members = _members_for(compounds, 70)
+    members = _members_for(compounds, 70, division)
     start = datetime(2023, 3, 1, tzinfo=TZ)
     visits = []
     occupied = [h for h in households if not h.is_vacant]

@@ -24,9 +24,9 @@ CLOSED_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens there
 
 
 def test_database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    from config.localdb import url_for
+
+    return url_for(connection.settings_dict)
 
 
 test_database_url.__test__ = False  # a helper, not a test

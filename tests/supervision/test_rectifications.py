@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from communities.errors import Conflict, DomainError
+from config.localdb import url_for
 from supervision import services, tasks
 from supervision.choices import RectificationStatus
 from supervision.models import Photo, Rectification, Reminder
@@ -132,7 +133,7 @@ def test_reminders_through_a_real_worker(site):
     db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": url_for(db),
         "REDIS_URL": settings.REDIS_URL,
     }
     worker = subprocess.Popen(
