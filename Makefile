@@ -22,7 +22,8 @@ messages: $(VENV)/.installed
 
 # Install, start the (embedded) database, migrate, load demo data, serve on 127.0.0.1:$(PORT).
 run: install
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput -v 0
+	@echo "Database ready (migrations applied)."
 	$(PY) manage.py load_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -49,7 +50,8 @@ bench: install
 	$(PY) -m benchmarks
 
 demo: install
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput -v 0
+	@echo "Database ready (migrations applied)."
 	$(PY) manage.py load_demo --reset
 
 worker: install
