@@ -2,6 +2,7 @@
 per role (healthchecks' alice/bob/charlie idea)."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,6 +19,8 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # WhiteNoise warns when STATIC_ROOT does not exist (nothing is collected in tests)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 @dataclass

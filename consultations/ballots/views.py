@@ -50,6 +50,7 @@ def ballot_list(request: HttpRequest) -> HttpResponse:
         Ballot.objects.for_user(request.user)
         .select_related("compound", "project")
         .annotate(voted=Count("votes", distinct=True))
+        .order_by("-opens_at", "-pk")  # GROUP BY drops Meta.ordering
     )
     filterset = BallotFilter(request.GET, queryset=qs)
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))

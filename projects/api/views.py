@@ -56,6 +56,7 @@ class ProgrammeViewSet(ScopedModelViewSet):
                 compound_count=Count("compounds", distinct=True),
                 project_count=Count("projects", distinct=True),
             )
+            .order_by("-year", "name")  # GROUP BY drops Meta.ordering
         )
 
     @action(detail=True, methods=["get"])

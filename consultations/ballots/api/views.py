@@ -45,6 +45,7 @@ class BallotViewSet(
         Ballot.objects.select_related("compound", "project")
         .prefetch_related("options", "scope_buildings", "occupied_households")
         .annotate(voted=Count("votes", distinct=True))
+        .order_by("-opens_at", "-pk")  # GROUP BY drops Meta.ordering
     )
     serializer_class = s.BallotSerializer
     filterset_class = filters.BallotFilter
