@@ -4,10 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communities.forms import BootstrapFormMixin
+from communities.photos import validate_photo
 
 from . import choices
 from .models import Meeting, Notice, Opinion
-from .validators import validate_photo
 
 
 class BigRadioSelect(forms.RadioSelect):

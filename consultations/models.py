@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import history
+from communities.photos import validate_photo
 
 from . import choices
 from .querysets import (
@@ -29,7 +30,6 @@ from .querysets import (
     ProcedureQuerySet,
     VisitQuerySet,
 )
-from .validators import validate_photo
 
 
 @pghistory.track(*history())

@@ -22,6 +22,7 @@ from .models import (
     DeliberationProcedure,
     DeliberationStep,
     Meeting,
+    MeetingPhoto,
     Notice,
     NoticeObjection,
     NoticePolicy,
@@ -293,6 +294,20 @@ def create_meeting(*, user, kind: str, title: str, compound=None, project=None, 
         created_by=user,
         **fields,
     )
+
+
+def add_meeting_photo(*, user, meeting: Meeting, upload, caption: str = "") -> MeetingPhoto:
+    """Attach a photo to a meeting: checked by content, resized and stripped of EXIF (location)."""
+    from django.core.exceptions import ValidationError
+
+    from communities.photos import validate_and_resize
+
+    _require(user, meeting.division.path, FIELD_ROLES, _("You may not record meetings here."))
+    try:
+        image = validate_and_resize(upload)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], field="image") from exc
+    return MeetingPhoto.objects.create(meeting=meeting, image=image, caption=caption[:200])
 
 
 # --- notices --------------------------------------------------------------------------------------

@@ -42,7 +42,6 @@ from .models import (
     DeliberationProcedure,
     DeliberationStep,
     Meeting,
-    MeetingPhoto,
     Notice,
     NoticeObjection,
     Opinion,
@@ -460,7 +459,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
             _fail(request, exc)
         else:
             if photo:
-                MeetingPhoto.objects.create(meeting=meeting, image=photo)
+                services.add_meeting_photo(user=request.user, meeting=meeting, upload=photo)
             messages.success(request, _("Meeting recorded."))
             return redirect(meeting)
     return render(request, "consultations/meeting_form.html", {"form": form})
@@ -477,11 +476,18 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not editable:
             raise PermissionDenied
         if form.is_valid():
-            MeetingPhoto.objects.create(
-                meeting=meeting, image=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
-            )
-            messages.success(request, _("Photo added."))
-            return redirect(meeting)
+            try:
+                services.add_meeting_photo(
+                    user=request.user,
+                    meeting=meeting,
+                    upload=form.cleaned_data["image"],
+                    caption=form.cleaned_data["caption"],
+                )
+            except DomainError as exc:
+                form.add_error("image", exc.message)
+            else:
+                messages.success(request, _("Photo added."))
+                return redirect(meeting)
     return render(
         request,
         "consultations/meeting_detail.html",

@@ -551,7 +551,7 @@ def photo_path(instance: Photo, filename: str) -> str:
 
 class Photo(models.Model):
     """A photo of the works: before / during / after on the project, or attached to an inspection, a
-    progress report or a rectification order (evidence). Stored resized (supervision.photos)."""
+    progress report or a rectification order (evidence). Stored resized (communities.photos)."""
 
     project = models.ForeignKey(
         "projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="photos"

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.errors import Conflict, DomainError
+from communities.photos import validate_and_resize
 
 from . import permissions as perms
 from .choices import (
@@ -46,7 +47,6 @@ from .models import (
     SupervisionTeam,
     SupervisionTeamMember,
 )
-from .photos import validate_and_resize
 
 log = logging.getLogger(__name__)
 

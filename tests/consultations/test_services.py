@@ -252,3 +252,35 @@ def test_deliberation_steps_go_in_order_with_evidence(world, secretary_a):
         services.complete_step(s, user=secretary_a, notice=notice)
     d.refresh_from_db()
     assert d.status == choices.DeliberationStatus.DONE and d.completed_at
+
+
+# --- meeting photos -----------------------------------------------------------------------------------
+
+
+def _upload(fmt: str, size=(3000, 2000), name="p.jpg"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (120, 130, 140)).save(buffer, fmt)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def test_meeting_photo_is_resized_and_a_non_photo_refused(
+    world, secretary_a, secretary_b, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    meeting = services.create_meeting(
+        user=secretary_a, kind="bench", title="坝坝会", compound=world.compound_a
+    )
+    photo = services.add_meeting_photo(
+        user=secretary_a, meeting=meeting, upload=_upload("JPEG"), caption="现场"
+    )
+    assert max(photo.image.width, photo.image.height) == 1600
+    with pytest.raises(DomainError):
+        services.add_meeting_photo(user=secretary_a, meeting=meeting, upload=_upload("GIF", name="x.gif"))
+    with pytest.raises(DomainError):  # another community's secretary
+        services.add_meeting_photo(user=secretary_b, meeting=meeting, upload=_upload("PNG", name="x.png"))
+    assert meeting.photos.count() == 1

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from supervision import photos as photo_rules
+from communities import photos as photo_rules
 from supervision import services
 from supervision.models import Inspection, Photo, ProgressReport, Rectification
 from tests.projects import factories as pf

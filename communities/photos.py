@@ -1,5 +1,6 @@
-"""Photo uploads: check the type by content (not by name), refuse oversized files, shrink to a
-sensible size and strip metadata (EXIF may carry the phone's location) before anything is stored."""
+"""Photo uploads for every app (meetings, inspections, progress reports, evidence): check the type by
+content (not by name), refuse oversized files, shrink to a sensible size and strip metadata (EXIF may
+carry the phone's location) before anything is stored."""
 
 from __future__ import annotations
 
@@ -13,15 +14,41 @@ from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_BYTES = getattr(settings, "SUPERVISION_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
-MAX_SIDE = getattr(settings, "SUPERVISION_PHOTO_MAX_SIDE", 1600)
+MAX_BYTES = getattr(settings, "PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+MAX_SIDE = getattr(settings, "PHOTO_MAX_SIDE", 1600)
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # decompression bombs: refuse anything above ~50 megapixels before decoding it
 MAX_PIXELS = 50_000_000
 
 
+def validate_photo(upload: UploadedFile) -> None:
+    """Field validator: a readable JPEG/PNG/WebP photo within the size limit."""
+    _open_checked(upload)
+    upload.seek(0)
+
+
 def validate_and_resize(upload: UploadedFile) -> InMemoryUploadedFile:
     """Return a new in-memory file ready to store, or raise ValidationError with a clear message."""
+    image, fmt = _open_checked(upload)
+    image = ImageOps.exif_transpose(image)  # honour the phone's orientation, then drop EXIF
+    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    ext = ALLOWED_FORMATS[fmt]
+    if fmt == "JPEG":
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=85, optimize=True)
+    elif fmt == "PNG":
+        image.save(out, "PNG", optimize=True)
+    else:
+        image.save(out, "WEBP", quality=85)
+    out.seek(0)
+    name = f"{uuid.uuid4().hex}.{ext}"
+    content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[ext]
+    return InMemoryUploadedFile(out, "image", name, content_type, out.getbuffer().nbytes, None)
+
+
+def _open_checked(upload: UploadedFile) -> tuple[Image.Image, str]:
     size = getattr(upload, "size", None)
     if size is None:
         upload.seek(0, os.SEEK_END)
@@ -51,19 +78,4 @@ def validate_and_resize(upload: UploadedFile) -> InMemoryUploadedFile:
             _("This file is not a photo: only JPEG, PNG or WebP photos can be uploaded."), code="bad_type"
         ) from exc
 
-    image = ImageOps.exif_transpose(image)  # honour the phone's orientation, then drop EXIF
-    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    ext = ALLOWED_FORMATS[fmt]
-    if fmt == "JPEG":
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        image.save(out, "JPEG", quality=85, optimize=True)
-    elif fmt == "PNG":
-        image.save(out, "PNG", optimize=True)
-    else:
-        image.save(out, "WEBP", quality=85)
-    out.seek(0)
-    name = f"{uuid.uuid4().hex}.{ext}"
-    content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[ext]
-    return InMemoryUploadedFile(out, "image", name, content_type, out.getbuffer().nbytes, None)
+    return image, fmt
