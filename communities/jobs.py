@@ -101,3 +101,28 @@ def complete_ping(job_id: int) -> None:
 
 def ping_handler(job: BackgroundJob, progress: Progress) -> None:
     job.message = "pong"
+
+
+def result_response(job: BackgroundJob, request, *, reason: str):
+    """Stream a job's result file to its owner, recording the download in the access log."""
+    import os
+
+    from django.http import FileResponse, Http404
+
+    from . import access
+    from .models import AccessLog
+
+    if not job.result_file:
+        raise Http404
+    access.record(
+        user=request.user,
+        action=AccessLog.Action.EXPORT,
+        object_type="job",
+        object_ids=[job.pk],
+        fields=job.kind,
+        reason=reason,
+        request=request,
+    )
+    return FileResponse(
+        job.result_file.open("rb"), as_attachment=True, filename=os.path.basename(job.result_file.name)
+    )

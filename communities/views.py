@@ -116,29 +116,11 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def job_download(request: HttpRequest, pk: int) -> HttpResponse:
-    import os
-
-    from django.http import FileResponse, Http404
     from django.shortcuts import get_object_or_404
 
-    from . import access
-    from .models import AccessLog
+    from .jobs import result_response
 
-    job = get_object_or_404(_my_jobs(request), pk=pk)
-    if not job.result_file:
-        raise Http404
-    access.record(
-        user=request.user,
-        action=AccessLog.Action.EXPORT,
-        object_type="job",
-        object_ids=[job.pk],
-        fields=job.kind,
-        reason="download",
-        request=request,
-    )
-    return FileResponse(
-        job.result_file.open("rb"), as_attachment=True, filename=os.path.basename(job.result_file.name)
-    )
+    return result_response(get_object_or_404(_my_jobs(request), pk=pk), request, reason="download")
 
 
 # --- registry pages -------------------------------------------------------------------------------------

@@ -153,25 +153,9 @@ class BackgroundJobViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The job's result file (an export), for API clients; recorded in the access log."""
-        import os
+        from communities.jobs import result_response
 
-        from django.http import FileResponse, Http404
-
-        job = self.get_object()
-        if not job.result_file:
-            raise Http404
-        access.record(
-            user=request.user,
-            action=AccessLog.Action.EXPORT,
-            object_type="job",
-            object_ids=[job.pk],
-            fields=job.kind,
-            reason="api download",
-            request=request,
-        )
-        return FileResponse(
-            job.result_file.open("rb"), as_attachment=True, filename=os.path.basename(job.result_file.name)
-        )
+        return result_response(self.get_object(), request, reason="api download")
 
     @extend_schema(request=None, responses={202: BackgroundJobSerializer})
     @action(detail=False, methods=["post"])
