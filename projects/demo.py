@@ -158,10 +158,20 @@ def _branch(project, name, members, *, kind=BranchKind.TEMPORARY, compounds=None
     return branch, created
 
 
+def _link_users(members, usernames: dict[str, str]) -> None:
+    """Give demo users their branch membership, so "my households" shows what they were assigned."""
+    for member in members:
+        user = _user(usernames.get(member.name, ""))
+        if user is not None:
+            member.user = user
+            member.save(update_fields=["user"])
+
+
 def _groups_and_assignments(branch, members, leave_out_every=9):
     """A Party group per building; households assigned building by building to the members in turn,
     leaving about one in `leave_out_every` households unassigned (most but not all covered)."""
     workers = [m for m in members if m.role != MemberRole.FIRST_SECRETARY] or members
+    workers.sort(key=lambda m: m.user_id is None)  # demo users first, so their lists are not empty
     buildings = list(
         Household.objects.filter(building__compound__in=branch.compounds.all())
         .values_list("building_id", "building__name")
@@ -177,14 +187,15 @@ def _groups_and_assignments(branch, members, leave_out_every=9):
     households = list(
         Household.objects.filter(building__compound__in=branch.compounds.all())
         .order_by("building__name", "unit", "floor", "room")
-        .values_list("pk", "building_id")
+        .values_list("pk", "building_id", "unit")
     )
     rows = []
-    building_index = {b: i for i, (b, _n) in enumerate(buildings)}
-    for n, (hh, building_id) in enumerate(households):
+    stairwells: dict[tuple[int, str], int] = {}  # each stairwell unit to one member, in turn
+    for n, (hh, building_id, unit) in enumerate(households):
         if leave_out_every and n % leave_out_every == leave_out_every - 1:
             continue
-        member = workers[building_index[building_id] % len(workers)]
+        index = stairwells.setdefault((building_id, unit), len(stairwells))
+        member = workers[index % len(workers)]
         rows.append(HouseholdAssignment(branch=branch, household_id=hh, member=member))
     HouseholdAssignment.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows), len(households)
@@ -465,6 +476,7 @@ def load(stdout) -> None:
             branch=branch, kind=TeamKind.MODEL_POST, name="党员示范岗（施工现场）", task="文明施工、安全巡查"
         )
         post.members.set(members[4:5])
+        _link_users(members, {"刘竹岭": "secretary", "何网格": "grid"})
         assigned, total = _groups_and_assignments(branch, members)
         _activities(
             branch,
@@ -647,6 +659,7 @@ def load(stdout) -> None:
             ],
             established=D(2021, 3, 1),
         )
+        _link_users(members, {"马书记": "liuzhai_secretary", "彭代表": "liuzhai_grid"})
         _groups_and_assignments(branch, members, leave_out_every=12)
         _activities(
             branch,
