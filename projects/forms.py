@@ -222,8 +222,8 @@ class BranchForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = PartyBranch
-        fields = ["kind", "name", "project", "division", "compounds", "established_on", "note"]
-        widgets = {"established_on": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+        fields = ["kind", "name", "project", "division", "compounds", "established_on", "dissolved_on", "note"]
+        widgets = {"established_on": DATE, "dissolved_on": DATE, "note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -236,6 +236,11 @@ class BranchForm(BootstrapFormMixin, forms.ModelForm):
             for name in ("kind", "project", "division"):
                 self.fields[name].disabled = True
             self.initial["compounds"] = list(self.instance.compounds.values_list("pk", flat=True))
+            if self.instance.kind == choices.BranchKind.TEMPORARY:
+                self.fields["compounds"].disabled = True
+                self.fields["compounds"].help_text = _(
+                    "A temporary branch covers its project's compounds: change them on the project."
+                )
 
 
 class BranchMemberForm(BootstrapFormMixin, forms.ModelForm):

@@ -120,8 +120,29 @@ def update_project(
     project.full_clean(exclude=["compounds"])
     project.save()
     if compounds is not None:
-        project.compounds.set(_check_compounds(project.division, compounds))
+        compounds = _check_compounds(project.division, compounds)
+        project.compounds.set(compounds)
+        sync_branch_compounds(project, compounds)
     return project
+
+
+def sync_branch_compounds(project: Project, compounds: Iterable[Compound] | None = None) -> int:
+    """Keep the project's temporary branches covering exactly the project's compounds.
+
+    A compound taken out of the project leaves its branch too, and so do the branch's assignments of
+    that compound's households (nobody need visit them for this project any more). Returns how many
+    assignments were removed. Joint branches keep their own compounds.
+    """
+    compounds = list(project.compounds.all() if compounds is None else compounds)
+    removed = 0
+    for branch in project.branches.filter(kind=BranchKind.TEMPORARY):
+        branch.compounds.set(compounds)
+        removed += (
+            HouseholdAssignment.objects.filter(branch=branch)
+            .exclude(household__building__compound__in=compounds)
+            .delete()[0]
+        )
+    return removed
 
 
 def missing_five_ones(project: Project) -> list[str]:
@@ -466,6 +487,39 @@ def setup_branch(
     return branch
 
 
+BRANCH_FIELDS = ("name", "established_on", "dissolved_on", "note")
+
+
+@transaction.atomic
+def update_branch(
+    branch: PartyBranch, *, user, compounds: Iterable[Compound] | None = None, **fields
+) -> PartyBranch:
+    """Edit a branch. Kind, project and division are fixed at set-up; a temporary branch's compounds
+    follow its project's (change them on the project), a joint branch's are chosen here."""
+    require_edit(branch, user)
+    for name, value in fields.items():
+        if name not in BRANCH_FIELDS:
+            raise DomainError(
+                _("%(field)s cannot be changed after the branch is set up.") % {"field": name}, field=name
+            )
+        setattr(branch, name, value)
+    if branch.dissolved_on and branch.dissolved_on < branch.established_on:
+        raise DomainError(_("The branch cannot be dissolved before it was set up."), field="dissolved_on")
+    branch.full_clean(exclude=["compounds"])
+    branch.save()
+    if compounds is not None:
+        compounds = list(compounds)
+        if branch.kind == BranchKind.TEMPORARY:
+            if {c.pk for c in compounds} != set(branch.compounds.values_list("pk", flat=True)):
+                raise DomainError(
+                    _("A temporary branch covers its project's compounds: change them on the project."),
+                    field="compounds",
+                )
+        else:
+            branch.compounds.set(_check_compounds(branch.division, compounds))
+    return branch
+
+
 MEMBER_FIELDS = (
     "name",
     "organization",
@@ -624,3 +678,33 @@ def unassigned_households(branch: PartyBranch) -> QuerySet[Household]:
 
 def contractor_party(project: Project, user) -> ProjectParty | None:
     return project.parties.filter(users=user).first()
+
+
+# --- contact phones of members and parties -----------------------------------------------------------
+
+
+def sees_contact_phones(user) -> bool:
+    """Branch members and parties' responsible persons are the project's working contacts: staff whose
+    role may see unmasked personal data (settings.UNMASKED_ROLES) see their phones in full, so they
+    can call them; everyone else sees them masked."""
+    return get_scope(user).sees_unmasked
+
+
+def record_contact_phones_shown(user, object_type: str, objects: Iterable, request=None) -> None:
+    """Log that full phones were shown (one access-log row per page or API answer), like any other
+    reveal of personal data. Nothing is logged when no phone was shown."""
+    from communities import access
+    from communities.models import AccessLog
+
+    ids = [o.pk for o in objects if getattr(o, "phone", "")]
+    if not ids:
+        return
+    access.record(
+        user=user,
+        action=AccessLog.Action.REVEAL,
+        object_type=object_type,
+        object_ids=ids,
+        fields="phone",
+        reason=_("working contact"),
+        request=request,
+    )

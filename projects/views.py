@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities.errors import DomainError
+from communities.masking import mask_phone
 from communities.scoping import get_scope
 
 from . import choices, forms, services
@@ -52,6 +53,17 @@ def _query_without_page(request) -> str:
     q = request.GET.copy()
     q.pop("page", None)
     return q.urlencode()
+
+
+def _show_phones(request, objects, object_type: str) -> None:
+    """Set `shown_phone` on each member or party: in full for roles that see unmasked data (the view
+    is logged), masked for everyone else."""
+    unmasked = services.sees_contact_phones(request.user)
+    for o in objects:
+        o.shown_phone = o.phone if unmasked else mask_phone(o.phone)
+        o.phone_unmasked = unmasked
+    if unmasked:
+        services.record_contact_phones_shown(request.user, object_type, objects, request=request)
 
 
 # --- programmes --------------------------------------------------------------------------------------
@@ -210,6 +222,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         member_count=Count("members", distinct=True)
     )
     can_edit = _can_edit(project, request.user)
+    parties = list(project.parties.prefetch_related("users"))
+    _show_phones(request, parties, "projects.projectparty")
     return render(
         request,
         "projects/project_detail.html",
@@ -224,7 +238,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "funding": services.funding_totals(project.funding_lines.all()),
             "funding_lines": project.funding_lines.all(),
-            "parties": project.parties.prefetch_related("users"),
+            "parties": parties,
             "milestones": project.milestones.all(),
             "zones": zones,
             "conflicts": conflicts,
@@ -463,11 +477,12 @@ def branch_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         data = form.cleaned_data
         try:
             if instance:
-                branch = form.save(commit=False)
-                branch.save()
-                if branch.kind == choices.BranchKind.JOINT and data.get("compounds"):
-                    services._check_compounds(branch.division, data["compounds"])
-                    branch.compounds.set(data["compounds"])
+                branch = services.update_branch(
+                    instance,
+                    user=request.user,
+                    compounds=data.get("compounds") if instance.kind == choices.BranchKind.JOINT else None,
+                    **{k: data.get(k) for k in ("name", "established_on", "dissolved_on", "note")},
+                )
             else:
                 branch = services.setup_branch(
                     user=request.user,
@@ -498,6 +513,7 @@ def branch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     scope = get_scope(request.user)
     members = list(branch.members.order_by("role", "name"))
+    _show_phones(request, members, "projects.branchmember")
     context = {
         "branch": branch,
         "members": members,

@@ -270,7 +270,8 @@ class ProjectPartySerializer(ProjectChildSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["phone"] = mask_phone(data["phone"])
+        if not self.context.get("unmasked_phones"):
+            data["phone"] = mask_phone(data["phone"])
         return data
 
 
@@ -359,11 +360,9 @@ class PartyBranchSerializer(serializers.ModelSerializer):
         for k in ("project", "division", "kind"):
             validated_data.pop(k, None)  # fixed at set-up
         compounds = validated_data.pop("compounds", None)
-        instance = super().update(instance, validated_data)
-        if compounds is not None and instance.kind == "joint":
-            services._check_compounds(instance.division, compounds)
-            instance.compounds.set(compounds)
-        return instance
+        return services.update_branch(
+            instance, user=self.context["request"].user, compounds=compounds, **validated_data
+        )
 
 
 class BranchChildSerializer(serializers.ModelSerializer):
@@ -411,7 +410,8 @@ class BranchMemberSerializer(BranchChildSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["phone"] = mask_phone(data["phone"])
+        if not self.context.get("unmasked_phones"):
+            data["phone"] = mask_phone(data["phone"])
         return data
 
     def create(self, validated_data):

@@ -29,6 +29,37 @@ from ..models import (
 from . import serializers as s
 
 
+class ContactPhonesMixin:
+    """Phones of members and parties: in full for roles that see unmasked data (each answer that
+    shows some is logged), masked for everyone else. See services.sees_contact_phones."""
+
+    phone_object_type = ""
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["unmasked_phones"] = services.sees_contact_phones(self.request.user)
+        return context
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and isinstance(data, dict)
+            and services.sees_contact_phones(request.user)
+        ):
+            rows = data.get("results", [data])
+            shown = [_Shown(r["id"], r.get("phone", "")) for r in rows if isinstance(r, dict) and "id" in r]
+            services.record_contact_phones_shown(request.user, self.phone_object_type, shown, request=request)
+        return response
+
+
+class _Shown:
+    def __init__(self, pk, phone):
+        self.pk, self.phone = pk, phone
+
+
 class CatalogItemViewSet(ScopedReadOnlyViewSet):
     """The shipped national catalog (read-only over the API; district admins edit it in the admin)."""
 
@@ -159,7 +190,8 @@ class FundingLineViewSet(ScopedModelViewSet):
     ordering_fields = ["source", "planned", "received"]
 
 
-class ProjectPartyViewSet(ScopedModelViewSet):
+class ProjectPartyViewSet(ContactPhonesMixin, ScopedModelViewSet):
+    phone_object_type = "projects.projectparty"
     queryset = ProjectParty.objects.prefetch_related("users")
     serializer_class = s.ProjectPartySerializer
     filterset_class = filters.ProjectPartyFilter
@@ -217,7 +249,8 @@ class PartyBranchViewSet(ScopedModelViewSet):
         )
 
 
-class BranchMemberViewSet(IdempotentCreateMixin, ScopedModelViewSet):
+class BranchMemberViewSet(ContactPhonesMixin, IdempotentCreateMixin, ScopedModelViewSet):
+    phone_object_type = "projects.branchmember"
     queryset = BranchMember.objects.annotate(household_count=Count("assignments")).order_by(
         "branch", "role", "name", "pk"
     )

@@ -218,11 +218,33 @@ def test_branch_member_phone_masked_and_one_secretary(api_as, street_user, proje
         format="json",
     )
     assert r.status_code == 201, r.data
-    assert r.data["phone"] == "139****5678"
     r = client.post(
         "/api/v1/branch-members/", {"branch": branch.pk, "name": "王", "role": "secretary"}, format="json"
     )
     assert r.status_code in (400, 409)
+
+
+def test_contact_phones_in_full_for_unmasked_roles_and_logged(
+    api_as, street_user, grid_worker_a, viewer, project_a
+):
+    from communities.models import AccessLog
+
+    branch = pf.PartyBranchFactory(project=project_a)
+    m = pf.BranchMemberFactory(branch=branch, phone="13912345678")
+    party = project_a.parties.get()
+    party.phone = "13800002222"
+    party.save()
+    r = api_as(street_user).get(f"/api/v1/branch-members/?branch={branch.pk}")
+    assert [row["phone"] for row in r.data["results"]] == ["13912345678"]
+    log = AccessLog.objects.get(object_type="projects.branchmember")
+    assert (log.user, log.object_id, log.fields, log.action) == (street_user, str(m.pk), "phone", "reveal")
+    r = api_as(street_user).get(f"/api/v1/project-parties/{party.pk}/")
+    assert r.data["phone"] == "13800002222"
+    assert AccessLog.objects.filter(object_type="projects.projectparty", user=street_user).count() == 1
+    for user in (grid_worker_a, viewer):  # roles outside UNMASKED_ROLES: masked, nothing to log
+        r = api_as(user).get(f"/api/v1/branch-members/?branch={branch.pk}")
+        assert [row["phone"] for row in r.data["results"]] == ["139****5678"]
+        assert not AccessLog.objects.filter(user=user).exists()
 
 
 def test_programmes_scoping_and_funding(

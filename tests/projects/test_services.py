@@ -268,6 +268,34 @@ def test_setup_branch_and_one_secretary(project_a, street_user):
         services.add_member(branch, street_user, name="王某", role=MemberRole.SECRETARY)
 
 
+def test_changing_project_compounds_keeps_temporary_branch_in_step(
+    project_a, street_user, world, buildings_a
+):
+    branch = services.setup_branch(user=street_user, project=project_a, name="临时党支部")
+    joint = services.setup_branch(
+        user=street_user,
+        kind=BranchKind.JOINT,
+        name="联合党支部",
+        division=world.street_a,
+        compounds=[world.compound_a],
+        project=project_a,
+    )
+    m = pf.BranchMemberFactory(branch=branch)
+    services.bulk_assign(branch, m, street_user, building=buildings_a[0])
+    # a compound joins the project: the branch covers it too
+    services.update_project(project_a, user=street_user, compounds=[world.compound_a, world.compound_b])
+    assert set(branch.compounds.all()) == {world.compound_a, world.compound_b}
+    assert services.coverage(branch).assigned == 8
+    # compound A leaves: the branch drops it and its assignments; the joint branch keeps its own
+    services.update_project(project_a, user=street_user, compounds=[world.compound_b])
+    assert list(branch.compounds.all()) == [world.compound_b]
+    assert HouseholdAssignment.objects.filter(branch=branch).count() == 0
+    assert list(joint.compounds.all()) == [world.compound_a]
+    # other fields alone leave the compounds as they are
+    services.update_project(project_a, user=street_user, name="新名字")
+    assert list(branch.compounds.all()) == [world.compound_b]
+
+
 def test_joint_branch_over_compounds(world, street_user):
     branch = services.setup_branch(
         user=street_user,
