@@ -222,7 +222,16 @@ class BranchForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = PartyBranch
-        fields = ["kind", "name", "project", "division", "compounds", "established_on", "dissolved_on", "note"]
+        fields = [
+            "kind",
+            "name",
+            "project",
+            "division",
+            "compounds",
+            "established_on",
+            "dissolved_on",
+            "note",
+        ]
         widgets = {"established_on": DATE, "dissolved_on": DATE, "note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user, **kwargs):
