@@ -155,3 +155,17 @@ class DisputeUpdateForm(BootstrapFormMixin, forms.Form):
     resolution = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("resolution")
     )
+
+
+class TeamForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(
+        max_length=200, required=False, label=_("name"), help_text=_("Leave empty for the usual name.")
+    )
+
+
+class TeamMemberAddForm(forms.Form):
+    """One tap on a candidate: who, as what. The service checks the person belongs to the project."""
+
+    person = forms.IntegerField(required=False)
+    branch_member = forms.IntegerField(required=False)
+    role = forms.ChoiceField(choices=choices.TeamMemberRole.choices, initial=choices.TeamMemberRole.MEMBER)

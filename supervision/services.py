@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,6 +123,57 @@ def add_team_member(
             )
     except IntegrityError as exc:
         raise Conflict(_("This person is already on the team.")) from exc
+
+
+@transaction.atomic
+def remove_team_member(*, user, member: SupervisionTeamMember) -> None:
+    project = member.team.project
+    _require(perms.can_manage_team(user, project), _("Only staff over the project may change its team."))
+    # inspections they recorded stay (their supervisor link is cleared by the foreign key)
+    member.delete()
+
+
+def team_candidates(*, user, project, query: str = "", limit: int = 20):
+    """Residents of the project's compounds (owners, tenants, registered there) matching `query`, and the
+    Party members of branches on the project, for the team page. Both lists leave out current members."""
+    from communities.models import Person
+    from projects.models import BranchMember
+
+    team = SupervisionTeam.objects.filter(project=project).first()
+    taken_people = set()
+    taken_members = set()
+    if team is not None:
+        for person_id, member_id in team.members.values_list("person_id", "branch_member_id"):
+            taken_people.add(person_id)
+            taken_members.add(member_id)
+    residents = Person.objects.none()
+    query = (query or "").strip()
+    if query:
+        compounds = list(project.compounds.select_related("division"))
+        where = Q(ownerships__household__building__compound__in=compounds)
+        for compound in compounds:
+            where |= Q(division__path__startswith=compound.division.path)
+        match = Q(name__contains=query)
+        if query.isdigit() and len(query) >= 4:
+            match |= Q(phone__endswith=query)
+        residents = (
+            Person.objects.for_user(user)
+            .filter(where, match, is_organization=False)
+            .exclude(pk__in=taken_people)
+            .select_related("division")
+            .distinct()
+            .order_by("-is_party_member", "name", "pk")[:limit]
+        )
+    branch_members = (
+        BranchMember.objects.filter(
+            Q(branch__project=project) | Q(branch__compounds__in=project.compounds.all())
+        )
+        .exclude(pk__in=taken_members)
+        .select_related("branch")
+        .distinct()
+        .order_by("branch__name", "name", "pk")[:100]
+    )
+    return residents, branch_members
 
 
 # --- photos -------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,8 +20,16 @@ from communities.jobs import start_job
 
 from . import filters, forms, services
 from . import permissions as perms
-from .choices import OPEN_RECTIFICATION_STATUSES, RoundStatus
-from .models import AcceptanceRound, Dispute, Inspection, PanelMember, Photo, Rectification
+from .choices import OPEN_RECTIFICATION_STATUSES, RoundStatus, TeamMemberRole
+from .models import (
+    AcceptanceRound,
+    Dispute,
+    Inspection,
+    PanelMember,
+    Photo,
+    Rectification,
+    SupervisionTeam,
+)
 
 
 def _project(request, pk):
@@ -320,6 +330,92 @@ def project_supervision(request: HttpRequest, pk: int) -> HttpResponse:
             "can_inspect": perms.can_inspect(request.user, project),
             "can_report": perms.can_report_progress(request.user, project),
             "can_dispute": perms.can_record_dispute(request.user, project),
+        },
+    )
+
+
+@login_required
+def team(request: HttpRequest, pk: int) -> HttpResponse:
+    """The project's resident supervision team: set it up, add residents and Party members, remove."""
+    from communities.models import Person
+    from projects.models import BranchMember
+
+    project = _project(request, pk)
+    can_manage = perms.can_manage_team(request.user, project)
+    team_obj = SupervisionTeam.objects.filter(project=project).first()
+    query = (request.GET.get("q") or "").strip()[:50]
+    creating = request.method == "POST" and request.POST.get("action") == "create"
+    team_form = forms.TeamForm(request.POST if creating else None)
+    if request.method == "POST":
+        if not can_manage:
+            raise _forbidden()
+        action = request.POST.get("action")
+        try:
+            if action == "create":
+                if not team_form.is_valid():
+                    raise _Invalid
+                services.create_team(user=request.user, project=project, name=team_form.cleaned_data["name"])
+                messages.success(request, _("Resident supervision team set up."))
+            elif action == "add" and team_obj is not None:
+                add = forms.TeamMemberAddForm(request.POST)
+                if not add.is_valid():
+                    raise _Invalid
+                data = add.cleaned_data
+                person = branch_member = None
+                if data.get("person"):
+                    person = get_object_or_404(Person.objects.for_user(request.user), pk=data["person"])
+                if data.get("branch_member"):
+                    branch_member = get_object_or_404(
+                        BranchMember.objects.for_user(request.user).select_related("branch"),
+                        pk=data["branch_member"],
+                    )
+                member = services.add_team_member(
+                    user=request.user,
+                    team=team_obj,
+                    person=person,
+                    branch_member=branch_member,
+                    role=data["role"],
+                )
+                messages.success(request, _("%(name)s joined the team.") % {"name": member.name})
+            elif action == "remove" and team_obj is not None:
+                member = get_object_or_404(team_obj.members.all(), pk=request.POST.get("member"))
+                name = member.name
+                services.remove_team_member(user=request.user, member=member)
+                messages.success(request, _("%(name)s left the team.") % {"name": name})
+            else:
+                raise Http404
+        except _Invalid:
+            pass
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            url = reverse("supervision:team", args=[project.pk])
+            return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+    members = []
+    residents, branch_members = [], []
+    if team_obj is not None:
+        members = list(
+            team_obj.members.select_related("person", "branch_member__branch", "user")
+            .annotate(inspection_count=Count("inspections"))
+            .order_by("role", "pk")
+        )
+        if can_manage:
+            residents, branch_members = services.team_candidates(
+                user=request.user, project=project, query=query
+            )
+    return render(
+        request,
+        "supervision/team.html",
+        {
+            "project": project,
+            "team": team_obj,
+            "members": members,
+            "can_manage": can_manage,
+            "team_form": team_form,
+            "query": query,
+            "residents": residents,
+            "branch_members": branch_members,
+            "roles": TeamMemberRole.choices,
         },
     )
 
