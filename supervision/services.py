@@ -455,6 +455,8 @@ def raise_rectification(
             raise DomainError(_("The acceptance round belongs to another project."))
         if acceptance_round.status != RoundStatus.FAILED:
             raise Conflict(_("Only a failed acceptance round raises rectification orders."))
+        if AcceptanceRound.objects.filter(project=project, number__gt=acceptance_round.number).exists():
+            raise Conflict(_("A later round has been held: raise new orders from that round."))
         return _create_order(
             user=user,
             project=project,
@@ -579,10 +581,9 @@ def _lock_round(acceptance: AcceptanceRound) -> AcceptanceRound:
 
 
 def blocking_orders(project):
-    """Orders from failed rounds that must be verified before the next round."""
-    return Rectification.objects.filter(
-        project=project, source=RectificationSource.ACCEPTANCE, status__in=OPEN_RECTIFICATION_STATUSES
-    )
+    """Unverified orders (from inspections or failed rounds) hold back the next acceptance round: works
+    are not accepted while known problems are still being fixed."""
+    return Rectification.objects.filter(project=project, status__in=OPEN_RECTIFICATION_STATUSES)
 
 
 @transaction.atomic
@@ -598,21 +599,17 @@ def schedule_round(*, user, project, scheduled_on: date, panel: list[dict] = ())
         raise Conflict(_("Round %(n)s is still running.") % {"n": last.number})
     if last is not None and last.status == RoundStatus.PASSED:
         raise Conflict(_("The project has already passed acceptance."))
-    if last is not None and last.status == RoundStatus.FAILED:
-        if not last.rectifications.exists():
-            raise Conflict(
-                _("Round %(n)s failed: record its unsatisfied points as rectification orders first.")
-                % {"n": last.number}
-            )
-        waiting = blocking_orders(project).count()
-        if waiting:
-            raise Conflict(
-                _(
-                    "A new round can start only when every rectification order is verified "
-                    "(%(count)s still open)."
-                )
-                % {"count": waiting}
-            )
+    if last is not None and last.status == RoundStatus.FAILED and not last.rectifications.exists():
+        raise Conflict(
+            _("Round %(n)s failed: record its unsatisfied points as rectification orders first.")
+            % {"n": last.number}
+        )
+    waiting = blocking_orders(project).count()
+    if waiting:
+        raise Conflict(
+            _("A new round can start only when every rectification order is verified (%(count)s still open).")
+            % {"count": waiting}
+        )
     if project.status not in (
         ProjectStatus.UNDER_CONSTRUCTION,
         ProjectStatus.REWORK,

@@ -316,17 +316,19 @@ def project_supervision(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Acceptance round %(n)s scheduled.") % {"n": acceptance.number})
             return redirect(acceptance.get_absolute_url())
+    can_schedule = (
+        perms.can_run_acceptance(request.user, project)
+        and project.status in ("under_construction", "rework")
+        and not AcceptanceRound.objects.filter(project=project, status__in=["scheduled", "voting"]).exists()
+    )
     return render(
         request,
         "supervision/project.html",
         {
             "project": project,
             "schedule_form": schedule_form,
-            "can_run_acceptance": perms.can_run_acceptance(request.user, project)
-            and project.status in ("under_construction", "rework")
-            and not AcceptanceRound.objects.filter(
-                project=project, status__in=["scheduled", "voting"]
-            ).exists(),
+            "can_run_acceptance": can_schedule,
+            "blocking_orders": services.blocking_orders(project).count() if can_schedule else 0,
             "can_inspect": perms.can_inspect(request.user, project),
             "can_report": perms.can_report_progress(request.user, project),
             "can_dispute": perms.can_record_dispute(request.user, project),
@@ -507,6 +509,9 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "filing_form": filing_form,
             "handover_form": handover_form,
             "turnout": turnout,
+            "is_latest": not AcceptanceRound.objects.filter(
+                project=project, number__gt=acceptance.number
+            ).exists(),
         },
     )
 

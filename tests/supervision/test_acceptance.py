@@ -106,6 +106,34 @@ def test_round_fails_below_threshold_and_next_round_waits_for_verified_orders(si
         (2, "passed", 6, 6),
     ]
     assert rounds[0].satisfaction_percent == Decimal("83.33")
+    # a passed round's predecessor raises no more orders
+    with pytest.raises(Conflict, match="later round"):
+        services.raise_rectification(
+            user=street_user,
+            project=site.project,
+            acceptance_round=first,
+            spec=services.OrderSpec("又发现问题", site.builder, TODAY()),
+        )
+
+
+def test_first_round_waits_for_open_inspection_orders(site, street_user, contractor):
+    """Works are not accepted while problems found on inspection are still being fixed."""
+    from django.test import Client
+
+    services.record_inspection(
+        user=street_user,
+        project=site.project,
+        findings="脚手架未拆除",
+        result="problems",
+        orders=[services.OrderSpec("拆除脚手架", site.builder, TODAY())],
+    )
+    with pytest.raises(Conflict, match="1 still open"):
+        services.schedule_round(user=street_user, project=site.project, scheduled_on=TODAY())
+    client = Client()
+    client.force_login(street_user)
+    page = client.get(f"/supervision/projects/{site.project.pk}/").content.decode()
+    assert 'id="acceptance-blocked"' in page and 'id="id_scheduled_on"' not in page
+    assert not AcceptanceRound.objects.exists()
 
 
 def test_panel_failure_ends_round_without_survey(site, street_user):
