@@ -254,6 +254,16 @@ def _wuning(stdout, rng) -> None:
         return
     user = _staff_user(division)
     start = datetime(2022, 5, 1, tzinfo=TZ)
+    # the demo users' own stairwells are under way, not finished: their upper floors are still to
+    # visit, so "my households" shows who is left and logging a visit changes the figures
+    from projects.models import HouseholdAssignment
+
+    to_do = set(
+        HouseholdAssignment.objects.filter(
+            household__in=households, member__user__isnull=False, household__floor__gte=4
+        ).values_list("household_id", flat=True)
+    )
+    households = [h for h in households if h.pk not in to_do]
     visits = []
     for h in households:
         support = rng.random() < 0.95
@@ -269,6 +279,7 @@ def _wuning(stdout, rng) -> None:
             )
         )
     Visit.objects.bulk_create(visits, batch_size=1000)
+    demands = _wuning_demands(visits, user)
     compound = compounds.first()
     if user is not None and not Notice.objects.filter(compound=compound).exists():
         services.publish_notice(
@@ -279,7 +290,73 @@ def _wuning(stdout, rng) -> None:
             kind=choices.NoticeKind.PARTIES,
             starts_at=timezone.now() - timedelta(days=2),
         )
-    stdout.write(f"consultations demo: 武宁书面登记 {len(visits)} households visited")
+    stdout.write(
+        f"consultations demo: 武宁书面登记 {len(visits)} households visited, {demands} demands on work items"
+    )
+
+
+# (work item name in projects/demo.py, category, what residents said, status); work items of projects
+# made by later apps' demos (supervision) do not exist yet when this runs
+WUNING_DEMANDS = [
+    ("雨污分流改造", "drainage", "一下雨院子就积水，化粪池返味", "resolved"),
+    ("雨污分流改造", "drainage", "下水道经常堵，希望彻底改造", "planned"),
+    ("供水管网改造", "pipelines", "水管锈蚀，自来水发黄", "resolved"),
+    ("屋面防水及修缮", "leaks_roofs", "顶楼漏水，墙面发霉", "planned"),
+    ("停车设施（停车位、停车库）", "parking", "晚上回来没地方停车", "planned"),
+    ("小区道路改造", "roads", "路面坑洼，老人容易摔倒", "resolved"),
+    ("架空线缆规整及入地", "pipelines", "楼前电线像蜘蛛网，担心安全", "planned"),
+    ("消防设施改造", "safety", "楼道没有灭火器，消防通道被占", "accepted"),
+    ("清理楼道堆物杂物", "safety", "楼道堆满杂物，着火了跑不出去", "resolved"),
+    ("绿化提升", "greening", "绿化带荒了，希望补种", "accepted"),
+]
+
+
+def _wuning_demands(visits, user) -> int:
+    """Opinions raised in the Wuning visits, taken through the lifecycle by the services onto the real
+    work items of the demo projects, so the project page's "work items from residents' demands" is
+    not 0/N and a work item shows the demands behind it."""
+    from projects.models import WorkItem
+
+    if user is None:
+        return 0
+    answered = [v for v in visits if v.attitude == "support"]
+    compound_ids = {v.compound_id for v in answered}
+    made = 0
+    for i, (item_name, category, content, status) in enumerate(WUNING_DEMANDS):
+        item = (
+            WorkItem.objects.filter(name=item_name, project__compounds__in=compound_ids)
+            .select_related("project")
+            .order_by("-project__year", "-project_id")
+            .first()
+        )
+        if item is None:
+            continue
+        covered = set(item.project.compounds.values_list("pk", flat=True))
+        candidates = [v for v in answered if v.compound_id in covered]
+        if not candidates:
+            continue
+        visit = candidates[(i * 7) % len(candidates)]
+        opinion = Opinion.objects.create(
+            compound_id=visit.compound_id,
+            household=visit.household,
+            project=item.project,
+            source=choices.OpinionSource.VISIT,
+            visit=visit,
+            category=category,
+            content=content,
+            created_by=user,
+            created_at=visit.visited_at,
+        )
+        services.transition_opinion(opinion, "accepted", user=user, answer="已纳入需求清单")
+        if status in ("planned", "resolved"):
+            services.transition_opinion(
+                opinion, "planned", user=user, work_item=item, answer=f"纳入“{item.name}”实施"
+            )
+        if status == "resolved":
+            services.transition_opinion(opinion, "resolved", user=user, answer="已整改到位，请监督")
+            services.rate_opinion(opinion, user=user, rating="satisfied")
+        made += 1
+    return made
 
 
 def _compound_id(household) -> int:

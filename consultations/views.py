@@ -77,6 +77,7 @@ def _my_assignments(user):
         .select_related("household__building__compound", "member")
         .annotate(**household_visit_annotations(Visit, ref="household_id"))
         .order_by(
+            "household__is_vacant",
             "visited",
             "household__building__compound__name",
             "household__building__name",

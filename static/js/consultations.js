@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var dataEl = document.getElementById("cv-picker-data");
-  var plain = document.querySelector("#visit-form select[name=household]");
+  var plain = document.querySelector("form.cv-visit-form select[name=household]");
   if (!dataEl || !plain) return;
   var rows = JSON.parse(dataEl.textContent);
   var b = document.getElementById("cv-building"), u = document.getElementById("cv-unit"), r = document.getElementById("cv-room");
