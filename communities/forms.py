@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import choices, services
 from .filters import CompoundFilter
-from .masking import mask_phone
+from .masking import mask_id_number, mask_phone
 from .models import Building, Compound, Division, Household, Ownership, Person
 
 
@@ -179,12 +179,37 @@ class PersonForm(RuleCheckedForm):
                 if getattr(self.instance, name):
                     self.initial[name] = ""
         if self.instance.pk:
-            self.fields["phone"].help_text = _("Leave empty to keep the current number.")
-            self.fields["id_number"].help_text = _("Leave empty to keep the current number.")
-        self._kept = {}
+            order = list(self.fields)
+            for name, label in (
+                ("phone", _("Delete the recorded phone number")),
+                ("id_number", _("Delete the recorded ID number")),
+            ):
+                if not getattr(self.instance, name):
+                    continue
+                self.fields[name].help_text = _("Leave empty to keep the current number.")
+                current = getattr(self.instance, name)
+                self.fields[name].widget.attrs["placeholder"] = (
+                    mask_phone(current) if name == "phone" else mask_id_number(current)
+                )
+                self.fields[f"clear_{name}"] = forms.BooleanField(
+                    label=label,
+                    required=False,
+                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+                )
+                order.insert(order.index(name) + 1, f"clear_{name}")
+            self.order_fields(order)
 
     def _keep_or_new(self, name):
         value = (self.cleaned_data.get(name) or "").strip()
+        clear = self.fields.get(f"clear_{name}")
+        if clear is not None and clear.widget.value_from_datadict(
+            self.data, self.files, self.add_prefix(f"clear_{name}")
+        ):
+            if value:
+                raise forms.ValidationError(
+                    _("Either type a new number or tick “delete”, not both."), code="clear_and_new"
+                )
+            return ""
         if not value and self.instance.pk:
             return getattr(self.instance, name)
         return value

@@ -242,6 +242,14 @@ def save_ownership(user, ownership: Ownership) -> Ownership:
 
 
 @transaction.atomic
+def remove_ownership(user, ownership: Ownership) -> None:
+    """End a person's link to a household (moved out, sold, a wrong entry). The person stays registered;
+    the deletion is kept in the audit history (pghistory) with who did it."""
+    _require_editable_existing(user, ownership)
+    Ownership.objects.filter(pk=ownership.pk).delete()
+
+
+@transaction.atomic
 def add_resident(
     user,
     household: Household,

@@ -25,6 +25,7 @@ urlpatterns = [
     path("households/<int:household_pk>/people/new/", views.resident_create, name="resident_create"),
     path("households/<int:household_pk>/ownerships/new/", views.ownership_create, name="ownership_create"),
     path("ownerships/<int:pk>/edit/", views.ownership_edit, name="ownership_edit"),
+    path("ownerships/<int:pk>/remove/", views.ownership_remove, name="ownership_remove"),
     path("people/", views.person_list, name="person_list"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),

@@ -673,6 +673,38 @@ def ownership_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+def ownership_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a person's link to a household (moved out, sold, entered by mistake): GET asks, POST removes.
+    The person stays registered; the audit history keeps the removed link and who removed it."""
+    ownership = get_object_or_404(
+        Ownership.objects.for_user(request.user).select_related(
+            "person", "household__building__compound__division__parent"
+        ),
+        pk=pk,
+    )
+    _require_editable(request.user, Ownership, pk)
+    household = ownership.household
+    if request.method == "POST":
+        services.remove_ownership(request.user, ownership)
+        messages.success(
+            request,
+            gettext("%(name)s is no longer linked to %(household)s.")
+            % {"name": ownership.person.name, "household": household.label},
+        )
+        return redirect(household.get_absolute_url())
+    return render(
+        request,
+        "communities/ownership_remove.html",
+        {
+            "ownership": ownership,
+            "household": household,
+            "title": gettext("Remove relation"),
+            "crumbs": _household_crumbs(request.user, household, (gettext("Remove relation"), None)),
+        },
+    )
+
+
 # people
 
 

@@ -17,6 +17,7 @@ def exception_handler(exc, context):
         body = {"detail": exc.message, "code": exc.code}
         if exc.field:
             body["field"] = exc.field
+            body["errors"] = {exc.field: [exc.message]}  # the same shape as a serializer's 400
         return Response(body, status=exc.status_code)
     if isinstance(exc, ProtectedError | RestrictedError):
         objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects

@@ -1,10 +1,15 @@
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from communities import services
 from communities.choices import LEVEL_DEPTH
 from communities.masking import mask_id_number, mask_phone
 from communities.models import BackgroundJob, Building, Compound, Division, Household, Ownership, Person
 from communities.scoping import get_scope
+from communities.validators import normalize_phone, validate_id_number, validate_phone
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -13,6 +18,48 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         return self.queryset.editable_by(request.user) if request else self.queryset.none()
+
+
+class RuleCheckedSerializer(serializers.ModelSerializer):
+    """Asks the same `communities.services.*_problems` function as the page form which rules the
+    changed record would break, and returns all of them as field errors (400) before anything is saved.
+    The viewset then saves through the matching `services.save_*`, which checks them again."""
+
+    problems = None  # a services.*_problems function
+    prepare = None  # optional: normalise the candidate first (e.g. services.normalize_person)
+
+    def candidate(self, attrs):
+        model = self.Meta.model
+        if self.instance is not None:
+            obj = copy.copy(self.instance)
+            # a private relation cache: trying values never touches the instance being edited
+            obj._state = copy.copy(self.instance._state)
+            obj._state.fields_cache = dict(self.instance._state.fields_cache)
+        else:
+            obj = model()
+        names = {f.name for f in model._meta.fields}
+        for name, value in attrs.items():
+            if name in names:
+                setattr(obj, name, value)
+        if type(self).prepare is not None:
+            type(self).prepare(obj)
+        return obj
+
+    def get_validators(self):
+        # DRF's generic unique-together checks ("must make a unique set") are replaced by the
+        # services' sentences ("This compound already has a building called 1栋.")
+        return [] if type(self).problems is not None else super().get_validators()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        problems_fn = type(self).problems
+        if problems_fn is not None:
+            problems = problems_fn(self.candidate(attrs))
+            if problems:
+                raise serializers.ValidationError(
+                    {(f if f in self.fields else "non_field_errors"): [m] for f, m in problems.items()}
+                )
+        return attrs
 
 
 class DivisionSerializer(serializers.ModelSerializer):
@@ -35,7 +82,8 @@ class DivisionSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class CompoundSerializer(serializers.ModelSerializer):
+class CompoundSerializer(RuleCheckedSerializer):
+    problems = staticmethod(services.compound_problems)
     division = ScopedPrimaryKeyRelatedField(queryset=Division.objects.filter(level="community"))
     division_name = serializers.CharField(source="division.name", read_only=True)
     building_count = serializers.IntegerField(read_only=True)
@@ -63,7 +111,8 @@ class CompoundSerializer(serializers.ModelSerializer):
         ]
 
 
-class BuildingSerializer(serializers.ModelSerializer):
+class BuildingSerializer(RuleCheckedSerializer):
+    problems = staticmethod(services.building_problems)
     compound = ScopedPrimaryKeyRelatedField(queryset=Compound.objects.all())
 
     class Meta:
@@ -71,7 +120,8 @@ class BuildingSerializer(serializers.ModelSerializer):
         fields = ["id", "compound", "name", "unit_count", "floor_count", "year_built", "has_elevator"]
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(RuleCheckedSerializer):
+    problems = staticmethod(services.household_problems)
     building = ScopedPrimaryKeyRelatedField(queryset=Building.objects.all())
     compound = serializers.IntegerField(source="building.compound_id", read_only=True)
 
@@ -90,13 +140,6 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "note",
         ]
 
-    def validate(self, attrs):
-        area = attrs.get("exclusive_area", getattr(self.instance, "exclusive_area", None))
-        source = attrs.get("area_source", getattr(self.instance, "area_source", ""))
-        if area is not None and not source:
-            raise serializers.ValidationError({"area_source": _("Say where the area comes from.")})
-        return attrs
-
 
 class OwnershipInlineSerializer(serializers.ModelSerializer):
     class Meta:
@@ -104,8 +147,12 @@ class OwnershipInlineSerializer(serializers.ModelSerializer):
         fields = ["id", "household", "kind", "since"]
 
 
-class PersonSerializer(serializers.ModelSerializer):
-    """Phone and ID number come back masked; `?unmask=true` (roles allowed, logged) unmasks them."""
+class PersonSerializer(RuleCheckedSerializer):
+    """Phone and ID number come back masked; `?unmask=true` (roles allowed, logged) unmasks them.
+    On a write, an empty string clears a number, and sending back the masked value keeps it."""
+
+    problems = staticmethod(services.person_problems)
+    prepare = staticmethod(services.normalize_person)
 
     division = ScopedPrimaryKeyRelatedField(queryset=Division.objects.all())
     ownerships = OwnershipInlineSerializer(many=True, read_only=True)
@@ -128,7 +175,11 @@ class PersonSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"phone": {"required": False}, "id_number": {"required": False}}
+        extra_kwargs = {
+            # the model's validators run after normalising (see validate_phone / validate_id_number)
+            "phone": {"required": False, "validators": [], "max_length": 30},
+            "id_number": {"required": False, "validators": []},
+        }
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -137,11 +188,27 @@ class PersonSerializer(serializers.ModelSerializer):
             data["id_number"] = mask_id_number(data["id_number"])
         return data
 
+    def _number(self, name, value, normalize, validator):
+        current = getattr(self.instance, name, "") if self.instance is not None else ""
+        masked = mask_phone(current) if name == "phone" else mask_id_number(current)
+        if current and value == masked:
+            return current  # a client echoing back what it read keeps the stored number
+        value = normalize(value or "")
+        try:
+            validator(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
+
+    def validate_phone(self, value):
+        return self._number("phone", value, normalize_phone, validate_phone)
+
     def validate_id_number(self, value):
-        return value.upper()
+        return self._number("id_number", value, lambda v: v.strip().upper(), validate_id_number)
 
 
-class OwnershipSerializer(serializers.ModelSerializer):
+class OwnershipSerializer(RuleCheckedSerializer):
+    problems = staticmethod(services.ownership_problems)
     person = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
     household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
     person_name = serializers.CharField(source="person.name", read_only=True)
