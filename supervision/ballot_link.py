@@ -16,27 +16,36 @@ SURVEY_DAYS = 7
 
 
 def create_and_open(*, acceptance, user, closes_at=None):
+    """Open one satisfaction ballot per compound of the project (a ballot's electorate is one compound's
+    households). Returns (first ballot, its threshold, every ballot)."""
     from consultations.ballots import services as ballots
     from consultations.ballots.choices import BallotKind
 
     project = acceptance.project
-    compound = project.compounds.select_related("division").order_by("pk").first()
-    if compound is None:
+    compounds = list(project.compounds.select_related("division").order_by("pk"))
+    if not compounds:
         raise DomainError(_("The project covers no compound: there is nobody to ask."))
     now = timezone.now()
-    ballot = ballots.create_ballot(
-        user=user,
-        kind=BallotKind.ACCEPTANCE_SATISFACTION,
-        title=_("%(project)s: acceptance satisfaction survey, round %(n)s")
-        % {"project": project.name, "n": acceptance.number},
-        question=_("Are you satisfied with the renovation works?"),
-        compound=compound,
-        project=project,
-        opens_at=now,
-        closes_at=closes_at or now + timedelta(days=SURVEY_DAYS),
-    )
-    ballot = ballots.open_ballot(ballot, user)
-    return ballot, threshold_percent(ballot)
+    opened = []
+    for compound in compounds:
+        title = _("%(project)s: acceptance satisfaction survey, round %(n)s") % {
+            "project": project.name,
+            "n": acceptance.number,
+        }
+        if len(compounds) > 1:
+            title = f"{title} · {compound.name}"
+        ballot = ballots.create_ballot(
+            user=user,
+            kind=BallotKind.ACCEPTANCE_SATISFACTION,
+            title=title,
+            question=_("Are you satisfied with the renovation works?"),
+            compound=compound,
+            project=project,
+            opens_at=now,
+            closes_at=closes_at or now + timedelta(days=SURVEY_DAYS),
+        )
+        opened.append(ballots.open_ballot(ballot, user))
+    return opened[0], threshold_percent(opened[0]), opened
 
 
 def threshold_percent(ballot) -> Decimal:
@@ -44,26 +53,44 @@ def threshold_percent(ballot) -> Decimal:
     return (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(Decimal("0.01"))
 
 
+def round_ballots(acceptance) -> list:
+    """The round's ballots, one per compound (rounds from before per-compound ballots: the one)."""
+    ballots = [sb.ballot for sb in acceptance.survey_ballots.select_related("ballot").order_by("pk")]
+    if not ballots and acceptance.ballot_id:
+        ballots = [acceptance.ballot]
+    return ballots
+
+
 def close_and_tally(*, acceptance, user):
+    """Close every ballot of the round and count them. One compound: the ballot's own result. Several:
+    pooled, satisfied over counted across all compounds against the first ballot's threshold, so each
+    household weighs the same whichever compound it is in (a small compound cannot sink or carry the
+    project on its own)."""
     from consultations.ballots import services as ballots
     from consultations.ballots.choices import BallotStatus
 
     from .services import SurveyFigures
 
-    ballot = acceptance.ballot
-    if ballot.status == BallotStatus.OPEN:
-        early = timezone.now() < ballot.closes_at
-        ballot = ballots.close_ballot(
-            ballot,
-            user,
-            reason=_("Acceptance round %(n)s concluded by the street") % {"n": acceptance.number}
-            if early
-            else "",
-        )
-    result = ballots.tally(ballot)
-    condition = result.conditions[0] if result.conditions else None
-    satisfied = int(condition.numerator) if condition else result.yes_count
-    counted = int(condition.denominator) if condition else result.participated_count
-    return SurveyFigures(
-        satisfied=satisfied, counted=counted, threshold=threshold_percent(ballot), passed=bool(result.passed)
-    )
+    satisfied = counted = 0
+    results = []
+    for ballot in round_ballots(acceptance):
+        if ballot.status == BallotStatus.OPEN:
+            early = timezone.now() < ballot.closes_at
+            ballot = ballots.close_ballot(
+                ballot,
+                user,
+                reason=_("Acceptance round %(n)s concluded by the street") % {"n": acceptance.number}
+                if early
+                else "",
+            )
+        result = ballots.tally(ballot)
+        condition = result.conditions[0] if result.conditions else None
+        satisfied += int(condition.numerator) if condition else result.yes_count
+        counted += int(condition.denominator) if condition else result.participated_count
+        results.append((ballot, result))
+    threshold = threshold_percent(results[0][0])
+    if len(results) == 1:
+        passed = bool(results[0][1].passed)
+    else:
+        passed = counted > 0 and Decimal(satisfied) * 100 >= threshold * counted
+    return SurveyFigures(satisfied=satisfied, counted=counted, threshold=threshold, passed=passed)

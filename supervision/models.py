@@ -603,3 +603,29 @@ class Photo(models.Model):
 
     def get_public_url(self) -> str:
         return reverse("supervision:photo_public", args=[self.pk])
+
+
+class SurveyBallot(models.Model):
+    """One compound's satisfaction ballot within an acceptance round. A ballot covers one compound
+    (consultations.ballots), so a project over several compounds runs one ballot per compound, opened and
+    closed together, and the round counts them pooled: every household of the project has one voice."""
+
+    round = models.ForeignKey(
+        AcceptanceRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="survey_ballots"
+    )
+    ballot = models.OneToOneField(
+        "ballots.Ballot",
+        verbose_name=_("satisfaction ballot"),
+        on_delete=models.PROTECT,
+        related_name="acceptance_survey",
+    )
+
+    objects = RoundChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("satisfaction ballot of a compound")
+        verbose_name_plural = _("satisfaction ballots of compounds")
+        ordering = ["round", "pk"]
+
+    def __str__(self) -> str:
+        return str(self.ballot)

@@ -47,6 +47,7 @@ from .models import (
     Reminder,
     SupervisionTeam,
     SupervisionTeamMember,
+    SurveyBallot,
 )
 
 log = logging.getLogger(__name__)
@@ -676,7 +677,11 @@ def open_satisfaction_survey(*, user, acceptance: AcceptanceRound, closes_at=Non
         raise Conflict(_("This round is not waiting for its survey."))
     if acceptance.panel_verdict != Verdict.PASS:
         raise Conflict(_("The technical panel must accept the works before residents are asked."))
-    ballot, threshold = ballot_link.create_and_open(acceptance=acceptance, user=user, closes_at=closes_at)
+    ballot, threshold, every = ballot_link.create_and_open(
+        acceptance=acceptance, user=user, closes_at=closes_at
+    )
+    for each in every:
+        SurveyBallot.objects.create(round=acceptance, ballot=each)
     acceptance.ballot = ballot
     acceptance.threshold_percent = threshold
     acceptance.status = RoundStatus.VOTING

@@ -491,11 +491,13 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Acceptance round updated."))
             return redirect(acceptance.get_absolute_url())
-    turnout = None
-    if acceptance.ballot_id and acceptance.status == RoundStatus.VOTING:
+    from . import ballot_link
+
+    survey = [(ballot, None) for ballot in ballot_link.round_ballots(acceptance)]
+    if acceptance.status == RoundStatus.VOTING:
         from consultations.ballots.services import turnout as ballot_turnout
 
-        turnout = ballot_turnout(acceptance.ballot)
+        survey = [(ballot, ballot_turnout(ballot)) for ballot, _none in survey]
     return render(
         request,
         "supervision/acceptance_detail.html",
@@ -508,7 +510,7 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order_form": order_form,
             "filing_form": filing_form,
             "handover_form": handover_form,
-            "turnout": turnout,
+            "survey": survey,
             "is_latest": not AcceptanceRound.objects.filter(
                 project=project, number__gt=acceptance.number
             ).exists(),
