@@ -1,10 +1,11 @@
 """Page forms. Choice lists are limited to what the user may see or edit; rules stay in services."""
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.db.models.functions import Length
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.choices import DivisionLevel, Role
+from communities.choices import DivisionLevel
 from communities.forms import BootstrapFormMixin
 from communities.models import Building, Compound, Division, Person
 
@@ -102,10 +103,18 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
             level__in=[DivisionLevel.STREET, DivisionLevel.COMMUNITY]
         )
         self.fields["compounds"].queryset = Compound.objects.editable_by(user).select_related("division")
-        self.fields["programme"].queryset = Programme.objects.for_user(user)
+        self.fields["programme"].queryset = Programme.objects.for_user(user).select_related("district")
+        self.fields["compounds"].label_from_instance = lambda c: f"{c.name}（{c.division.name}）"
+        self.fields["compounds"].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several compounds.")
         if self.instance.pk:
             self.fields["division"].disabled = True
             self.initial["compounds"] = list(self.instance.compounds.values_list("pk", flat=True))
+        else:
+            # the usual case: a street user creates for their own street this year
+            self.initial.setdefault("year", timezone.localdate().year)
+            top = self.fields["division"].queryset.order_by(Length("path"), "path").first()
+            if top is not None:
+                self.initial.setdefault("division", top.pk)
 
 
 class TransitionForm(forms.Form):
@@ -170,9 +179,11 @@ class ProjectPartyForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, parent, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["users"].queryset = (
-            get_user_model().objects.filter(roles__role=Role.CONTRACTOR).distinct().order_by("username")
-        )
+        from .services import contractor_candidates
+
+        self.fields["users"].queryset = contractor_candidates(parent)
+        self.fields["users"].required = False
+        self.fields["name"].label = _("Company or unit")
 
 
 class MilestoneForm(BootstrapFormMixin, forms.ModelForm):
@@ -269,9 +280,18 @@ class BranchMemberForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, parent, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = Person.objects.for_user(user).filter(is_party_member=True)
+        self.fields["person"].queryset = (
+            Person.objects.for_user(user)
+            .filter(is_party_member=True)
+            .select_related("division")
+            .order_by("division__path", "name")
+        )
+        self.fields["person"].label_from_instance = lambda p: " · ".join(
+            x for x in (p.name, p.employer or p.party_organization, p.division.name) if x
+        )
         self.fields["person"].help_text = _("A Party member from the registry (fills name and organisation).")
         self.fields["name"].required = False
+        self.fields["name"].label = _("Full name")
 
     def clean(self):
         data = super().clean()
@@ -296,8 +316,10 @@ class _BranchChildForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, parent, user, **kwargs):
         super().__init__(*args, **kwargs)
+        from .services import member_rank
+
         for name in self.member_fields:
-            self.fields[name].queryset = parent.members.all()
+            self.fields[name].queryset = parent.members.order_by(member_rank(), "name", "pk")
 
 
 class PartyGroupForm(_BranchChildForm):
@@ -366,7 +388,9 @@ class BulkAssignForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, branch, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = branch.members.all()
+        from .services import member_rank
+
+        self.fields["member"].queryset = branch.members.order_by(member_rank(), "name", "pk")
         self.fields["building"].queryset = Building.objects.filter(
             compound__in=branch.compounds.all()
         ).select_related("compound")

@@ -230,13 +230,16 @@ def allowed_transitions(project: Project) -> list[tuple[str, str, str | None]]:
 
 @transaction.atomic
 def add_work_items(project: Project, user, catalog_items: Iterable[CatalogItem]) -> list[WorkItem]:
-    """Start work items from catalog items (name and unit taken from the catalog)."""
+    """Start work items from catalog items (name and unit taken from the catalog). Items already in
+    the plan are not added twice (an item may be ticked under both the national catalog and a local
+    grouping)."""
     require_edit(project, user)
-    items = [
-        WorkItem(project=project, catalog_item=c, name=c.name, unit=c.unit)
-        for c in catalog_items
-        if c.is_active
-    ]
+    present = set(project.work_items.exclude(catalog_item=None).values_list("catalog_item_id", flat=True))
+    items = []
+    for c in catalog_items:
+        if c.is_active and c.pk not in present:
+            present.add(c.pk)
+            items.append(WorkItem(project=project, catalog_item=c, name=c.name, unit=c.unit))
     return WorkItem.objects.bulk_create(items)
 
 
@@ -556,6 +559,44 @@ def add_member(branch: PartyBranch, user, *, person=None, **fields) -> BranchMem
     return member
 
 
+@transaction.atomic
+def groups_per_building(branch: PartyBranch, user) -> list:
+    """One Party group for every building of the branch's compounds that has none yet (楼栋党小组);
+    leaders and members are then chosen group by group."""
+    from .models import PartyGroup
+
+    require_edit(branch, user)
+    have = set(branch.groups.exclude(building=None).values_list("building_id", flat=True))
+    buildings = (
+        Building.objects.filter(compound__in=branch.compounds.all())
+        .exclude(pk__in=have)
+        .select_related("compound")
+        .order_by("compound__name", "name", "pk")
+    )
+    several = branch.compounds.count() > 1
+    groups = [
+        PartyGroup(
+            branch=branch,
+            building=b,
+            name=_("%(building)s Party group")
+            % {"building": f"{b.compound.name}{b.name}" if several else b.name},
+        )
+        for b in buildings
+    ]
+    return PartyGroup.objects.bulk_create(groups)
+
+
+def member_rank():
+    """Secretary, first secretary, committee, then members (the order people expect on a roster)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return Case(
+        *(When(role=role, then=Value(i)) for i, role in enumerate(MemberRole.values)),
+        default=Value(len(MemberRole.values)),
+        output_field=IntegerField(),
+    )
+
+
 def branch_households(branch: PartyBranch) -> QuerySet[Household]:
     """The households the branch must cover: every household of its compounds."""
     return Household.objects.filter(building__compound__in=branch.compounds.all())
@@ -660,7 +701,9 @@ def coverage(branch: PartyBranch) -> Coverage:
         }
         for r in rows
     ]
-    members = branch.members.order_by("role", "name").annotate(household_count=Count("assignments"))
+    members = branch.members.annotate(household_count=Count("assignments")).order_by(
+        member_rank(), "name", "pk"
+    )
     by_member = [{"member": m, "households": m.household_count} for m in members]
     total = sum(r["total"] for r in by_building)
     assigned = sum(r["assigned"] for r in by_building)
@@ -707,4 +750,21 @@ def record_contact_phones_shown(user, object_type: str, objects: Iterable, reque
         fields="phone",
         reason=_("working contact"),
         request=request,
+    )
+
+
+def contractor_candidates(project: Project):
+    """Contractor accounts that may act for a party of `project`: those registered in the project's
+    district (a contractor of another district is neither listed nor accepted)."""
+    from django.contrib.auth import get_user_model
+
+    path = project.division.path
+    prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+    district = Division.objects.filter(level=DivisionLevel.DISTRICT, path__in=prefixes).first()
+    root = district.path if district else path
+    return (
+        get_user_model()
+        .objects.filter(roles__role=Role.CONTRACTOR, roles__division__path__startswith=root)
+        .distinct()
+        .order_by("username")
     )

@@ -27,6 +27,11 @@ urlpatterns = [
     path("branches/<int:pk>/edit/", views.branch_form, name="branch_edit"),
     path("branches/<int:pk>/assign/", views.branch_assign, name="branch_assign"),
     path("branches/<int:pk>/unassigned/", views.branch_unassigned, name="branch_unassigned"),
+    path(
+        "branches/<int:pk>/groups/per-building/",
+        views.branch_groups_per_building,
+        name="branch_groups_per_building",
+    ),
     path("branches/<int:pk>/<slug:kind>/add/", views.branch_child_form, name="branch_child_add"),
     path("branches/<int:pk>/<slug:kind>/<int:item_pk>/", views.branch_child_form, name="branch_child_edit"),
 ]

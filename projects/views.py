@@ -343,7 +343,15 @@ def work_items_from_catalog(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "projects/catalog_pick.html",
-        {"project": project, "form": form, "by_category": by_category, "schemes": schemes},
+        {
+            "project": project,
+            "form": form,
+            "by_category": by_category,
+            "schemes": schemes,
+            "present": set(
+                project.work_items.exclude(catalog_item=None).values_list("catalog_item_id", flat=True)
+            ),
+        },
     )
 
 
@@ -512,7 +520,7 @@ def branch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         PartyBranch.objects.for_user(request.user).select_related("project", "division"), pk=pk
     )
     scope = get_scope(request.user)
-    members = list(branch.members.order_by("role", "name"))
+    members = list(branch.members.order_by(services.member_rank(), "name", "pk"))
     _show_phones(request, members, "projects.branchmember")
     context = {
         "branch": branch,
@@ -589,6 +597,18 @@ def branch_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | N
     )
 
 
+@login_required
+@require_POST
+def branch_groups_per_building(request: HttpRequest, pk: int) -> HttpResponse:
+    branch = get_object_or_404(PartyBranch.objects.for_user(request.user), pk=pk)
+    try:
+        created = services.groups_per_building(branch, request.user)
+    except services.Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    messages.success(request, _("%(n)s Party groups set up, one per building.") % {"n": len(created)})
+    return redirect(branch.get_absolute_url() + "#groups")
+
+
 def _branch_for_households(request, pk) -> PartyBranch:
     branch = get_object_or_404(PartyBranch.objects.for_user(request.user), pk=pk)
     if not get_scope(request.user).sees_residents:
@@ -601,7 +621,8 @@ def branch_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign a whole building, or one unit of it, to a member in one step (分户包干)."""
     branch = _branch_for_households(request, pk)
     _require_edit(branch, request.user)
-    form = forms.BulkAssignForm(request.POST or None, branch=branch)
+    initial = {k: request.GET[k] for k in ("building", "unit", "member") if request.GET.get(k)}
+    form = forms.BulkAssignForm(request.POST or None, branch=branch, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -635,7 +656,9 @@ def branch_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def branch_unassigned(request: HttpRequest, pk: int) -> HttpResponse:
     branch = _branch_for_households(request, pk)
-    page = Paginator(services.unassigned_households(branch), 100).get_page(request.GET.get("page"))
+    page = Paginator(services.unassigned_households(branch), 200).get_page(request.GET.get("page"))
+    for h in page.object_list:
+        h.building_unit = (h.building_id, h.unit)  # the page groups households by stairwell
     return render(
         request,
         "projects/branch_unassigned.html",

@@ -246,8 +246,20 @@ class FundingLineSerializer(ProjectChildSerializer):
 
 
 class ContractorUserField(serializers.PrimaryKeyRelatedField):
+    """Contractor accounts of the project's district (see services.contractor_candidates)."""
+
     def get_queryset(self):
-        return get_user_model().objects.filter(roles__role=Role.CONTRACTOR).distinct()
+        root = self.parent.parent if isinstance(self.parent, serializers.ManyRelatedField) else self.parent
+        project = None
+        data = getattr(root, "initial_data", None) or {}
+        request = self.context.get("request")
+        if data.get("project") and request is not None:
+            project = Project.objects.for_user(request.user).filter(pk=data["project"]).first()
+        if project is None and getattr(root, "instance", None) is not None:
+            project = getattr(root.instance, "project", None)
+        if project is None:
+            return get_user_model().objects.filter(roles__role=Role.CONTRACTOR).distinct()
+        return services.contractor_candidates(project)
 
 
 class ProjectPartySerializer(ProjectChildSerializer):

@@ -227,6 +227,17 @@ class PartyBranchViewSet(ScopedModelViewSet):
         instance = serializer.save()
         serializer.instance = self.get_queryset().get(pk=instance.pk)
 
+    @extend_schema(request=None, responses=s.PartyGroupSerializer(many=True))
+    @action(detail=True, methods=["post"], url_path="groups-per-building")
+    def groups_per_building(self, request, pk=None):
+        """Set up one Party group for every building of the branch's compounds that has none."""
+        branch = self.get_object()
+        created = services.groups_per_building(branch, request.user)
+        return Response(
+            s.PartyGroupSerializer(created, many=True, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
     @action(detail=True, methods=["get"])
     def coverage(self, request, pk=None):
         """Households assigned per building and per member, and those nobody is assigned to."""
@@ -252,7 +263,7 @@ class PartyBranchViewSet(ScopedModelViewSet):
 class BranchMemberViewSet(ContactPhonesMixin, IdempotentCreateMixin, ScopedModelViewSet):
     phone_object_type = "projects.branchmember"
     queryset = BranchMember.objects.annotate(household_count=Count("assignments")).order_by(
-        "branch", "role", "name", "pk"
+        "branch", services.member_rank(), "name", "pk"
     )
     serializer_class = s.BranchMemberSerializer
     filterset_class = filters.BranchMemberFilter

@@ -378,3 +378,55 @@ def test_contractor_reports_progress_only_on_its_project(project_a, project_b, c
     other = pf.WorkItemFactory(project=project_b)
     with pytest.raises(services.Forbidden):
         services.set_work_item_progress(other, 40, contractor)  # a design party does not report works
+
+
+def test_catalog_items_are_not_added_twice(project_a, street_user):
+    from projects.models import CatalogItem
+
+    a = CatalogItem.objects.create(code="QA1", name="屋面防水", category="basic", unit="m²")
+    b = CatalogItem.objects.create(code="QA2", name="加装电梯", category="improvement", unit="台")
+    assert len(services.add_work_items(project_a, street_user, [a])) == 1
+    # ticked under the national catalog and again under 三清四改五提升: one new item
+    created = services.add_work_items(project_a, street_user, [a, b, b])
+    assert [w.catalog_item for w in created] == [b]
+    assert project_a.work_items.count() == 2
+
+
+def test_groups_per_building_once_each(project_a, street_user, buildings_a, viewer):
+    branch = pf.PartyBranchFactory(project=project_a)
+    pf.PartyGroupFactory(branch=branch, building=buildings_a[0], name="1栋党小组")
+    created = services.groups_per_building(branch, street_user)
+    assert [(g.building, g.name) for g in created] == [(buildings_a[1], "2栋 Party group")]
+    assert services.groups_per_building(branch, street_user) == []
+    with pytest.raises(services.Forbidden):
+        services.groups_per_building(branch, viewer)
+
+
+def test_members_listed_secretary_first(project_a, street_user):
+    branch = pf.PartyBranchFactory(project=project_a)
+    for name, role in (("甲", MemberRole.MEMBER), ("乙", MemberRole.COMMITTEE), ("丙", MemberRole.SECRETARY)):
+        pf.BranchMemberFactory(branch=branch, name=name, role=role)
+    assert [r["member"].name for r in services.coverage(branch).by_member] == ["丙", "乙", "甲"]
+
+
+def test_contractor_candidates_are_of_the_projects_district(world, project_a, contractor):
+    from communities.choices import DivisionLevel, Role
+
+    other = f.DivisionFactory(name="惠济区", level=DivisionLevel.DISTRICT, parent=world.district.parent)
+    outsider = f.UserFactory(username="liuzhai_contractor")
+    f.RoleAssignmentFactory(user=outsider, role=Role.CONTRACTOR, division=other)
+    assert list(services.contractor_candidates(project_a)) == [contractor]
+
+
+def test_update_branch_fixed_fields_and_temporary_compounds(project_a, street_user, world):
+    branch = services.setup_branch(user=street_user, project=project_a, name="临时党支部")
+    services.update_branch(branch, user=street_user, name="新名字", note="备注")
+    assert branch.name == "新名字"
+    with pytest.raises(DomainError, match="on the project"):
+        services.update_branch(branch, user=street_user, compounds=[world.compound_b])
+    with pytest.raises(DomainError):
+        services.update_branch(branch, user=street_user, kind=BranchKind.JOINT)
+    with pytest.raises(DomainError, match="dissolved"):
+        services.update_branch(
+            branch, user=street_user, dissolved_on=branch.established_on - datetime.timedelta(1)
+        )

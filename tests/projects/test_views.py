@@ -204,3 +204,17 @@ def test_branch_page_shows_member_phones_to_unmasked_roles_only(client, street_u
     body = client.get(branch.get_absolute_url()).content.decode()
     assert "13999998888" not in body and "139****8888" in body
     assert not AccessLog.objects.filter(user=viewer).exists()
+
+
+def test_unassigned_page_groups_by_stairwell_and_prefills_assign(
+    client, street_user, full_project, buildings_a
+):
+    branch = full_project.branches.get()
+    b1 = buildings_a[0]
+    client.force_login(street_user)
+    body = client.get(reverse("projects:branch_unassigned", args=[branch.pk])).content.decode()
+    assert f"?building={b1.pk}&amp;unit=2" in body
+    r = client.get(reverse("projects:branch_assign", args=[branch.pk]) + f"?building={b1.pk}&unit=2")
+    assert r.context["form"].initial == {"building": str(b1.pk), "unit": "2"}
+    r = client.post(reverse("projects:branch_groups_per_building", args=[branch.pk]))
+    assert r.status_code == 302 and branch.groups.count() == 2
