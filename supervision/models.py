@@ -25,6 +25,7 @@ from communities.models import history
 from . import choices
 from .querysets import (
     AcceptanceRoundQuerySet,
+    DisputeQuerySet,
     ProjectChildQuerySet,
     RectificationQuerySet,
     ReminderQuerySet,
@@ -528,7 +529,7 @@ class Dispute(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ProjectChildQuerySet.as_manager()
+    objects = DisputeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dispute")

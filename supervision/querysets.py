@@ -47,6 +47,22 @@ class AcceptanceRoundQuerySet(_child("project__")):
     pass
 
 
+def _contractor_only(scope) -> bool:
+    from projects.querysets import DIVISION_ROLES
+
+    return not scope.is_superuser and scope.has_role(Role.CONTRACTOR) and not scope.has_role(*DIVISION_ROLES)
+
+
+class DisputeQuerySet(_child("project__")):
+    """Disputes are between residents (names, grievances): the project's staff and Party members see
+    them, the contractors working on the project do not."""
+
+    def for_user(self, user):
+        if _contractor_only(get_scope(user)):
+            return self.none()
+        return super().for_user(user)
+
+
 def order_q(user, prefix: str = "") -> Q:
     """Read access to rectification orders: the project's read scope (projects.querysets.project_q)
     for every role but contractors, who see the orders addressed to their own parties only."""

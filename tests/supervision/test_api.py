@@ -199,3 +199,16 @@ def test_disputes_counted_and_resolved(site, street_user, api_as):
         format="json",
     )
     assert done.status_code == 200 and done.json()["resolved_on"]
+
+
+def test_disputes_are_not_shown_to_contractors(site, street_user, contractor, api_as):
+    """Disputes between residents stay with staff and Party members, not the builders on site."""
+    dispute = services.record_dispute(
+        user=street_user, project=site.project, parties="101室 与 201室", issue="空调外机位置"
+    )
+    assert api_as(street_user).get(f"/api/v1/disputes/{dispute.pk}/").status_code == 200
+    api = api_as(contractor)
+    assert api.get("/api/v1/disputes/").json()["count"] == 0
+    assert api.get(f"/api/v1/disputes/{dispute.pk}/").status_code == 404
+    response = api.patch(f"/api/v1/disputes/{dispute.pk}/", {"status": "resolved"}, format="json")
+    assert response.status_code == 404
