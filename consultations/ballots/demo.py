@@ -63,7 +63,36 @@ def _plan(total: int, counts: list[tuple[str | None, int]], rng: random.Random) 
     return plan[:total]
 
 
+def _policies(stdout) -> None:
+    """One rule policy per demo district with the defaults of DESIGN.md §4 (consent 95% of all
+    households, satisfaction 90% of answers, art. 278 2/3 participation, > 1/2 and >= 3/4), so ballots
+    take their rule from data, as the street users would see it."""
+    from datetime import date
+
+    from communities.models import Division
+
+    from .models import RulePolicy
+
+    ids = set()
+    for path in Compound.objects.values_list("division__path", flat=True):
+        ids.update(int(p) for p in path.strip("/").split("/") if p)
+    made = 0
+    for district in Division.objects.filter(pk__in=ids, level="district"):
+        _policy, created = RulePolicy.objects.get_or_create(
+            division=district,
+            effective_from=date(2025, 1, 1),
+            defaults={
+                "name": f"{district.name}老旧小区改造表决规则",
+                "note": "改造意愿征询须经95%以上住户同意；竣工验收满意度（满意与基本满意）须达90%；"
+                "业主共同决定按《民法典》第二百七十八条。",
+            },
+        )
+        made += created
+    stdout.write(f"ballots: {made} rule policies")
+
+
 def load(stdout) -> None:
+    _policies(stdout)
     if Ballot.objects.filter(title__startswith="中华园小区综合改造意愿").exists():
         stdout.write("ballots: demo already loaded")
         return

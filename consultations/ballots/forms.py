@@ -73,6 +73,12 @@ class BallotForm(BootstrapFormMixin, forms.Form):
         self.fields["rule_policy"].queryset = RulePolicy.objects.for_user(user).filter(
             division_id__in=[int(p) for p in compound.division.path.strip("/").split("/") if p]
         )
+        from .services import applicable_policy
+
+        in_force = applicable_policy(compound)
+        if in_force is not None and not self.is_bound:
+            self.initial.setdefault("rule_policy", in_force.pk)
+        self.fields["rule_policy"].empty_label = _("The policy in force (else the defaults)")
         buildings = list(compound.buildings.order_by("name"))
         self.buildings = {str(b.pk): b for b in buildings}
         self.fields["scope_buildings"].choices = [(str(b.pk), b.name) for b in buildings]
@@ -139,7 +145,7 @@ class StaffVoteForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, ballot: Ballot, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["elector"].queryset = ballot.electors.filter(vote__isnull=True)
+        self.fields["elector"].queryset = ballot.electors.filter(vote__isnull=True).natural_order()
         self.fields["option"].queryset = ballot.options.all()
         self.fields["option"].empty_label = None
 

@@ -4,9 +4,22 @@ Rule numbers live in RulePolicy rows (per division and effective date) and are c
 when it is created, so later policy edits never change a ballot. Thresholds are numerator/denominator
 integers: the tally uses fractions.Fraction, never floats.
 
-Secret ballots split a vote in two tables: `Vote` says THAT an elector voted (option left NULL), and
-`BallotBoxEntry` holds the choice with no elector, no timestamp and a random UUID key. See
-`services.mix_ballot_box` for how physical row order and transaction ids are scrubbed as well.
+Secret ballots: why a choice cannot be joined back to its household (re-checked by QA).
+- Two tables: `Vote` says THAT an elector voted (option NULL, enforced by a CHECK constraint), and
+  `BallotBoxEntry` holds a choice with no elector, no timestamp and a random UUID key, so no column
+  or key order links the two. The box is not tracked by pghistory (events carry time and request
+  context), not in the admin, not in any API or page; staff see counts per option only after close.
+- What a query could still use are system columns: rows written by one vote share its transaction
+  id (xmin) and sit next to each other on disk (ctid, following `Vote.cast_at`). `mix_ballot_box`
+  rewrites a ballot's whole box in one statement (new UUIDs, random physical order, one xmin for all);
+  beat runs it every minute while the ballot is open and `close_ballot` runs it before tallying. So the
+  link exists for at most a minute after a vote, and never once the ballot is closed.
+- A receipt shows that a vote of a secret ballot was counted, never its choice. A secret ballot
+  cannot allow changes or real-time results, and art. 278 / elevator-veto ballots are never secret
+  (CHECK constraints and services), since their arithmetic needs each choice with its owner.
+- Outside the schema (not joinable by a query, but worth knowing): a paper vote of a secret ballot is
+  entered by staff who hold the signed form anyway; statement logging (log_statement=all) or WAL
+  archives would record the option with the code's hash; keep them off / access-controlled.
 """
 
 from __future__ import annotations
@@ -377,6 +390,14 @@ class Elector(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def area_source_display(self) -> str:
+        """'产权登记、测绘' for the stored 'register,survey' (a part without an area says so)."""
+        from communities.choices import AreaSource
+
+        labels = {**dict(AreaSource.choices), "missing": _("no area on record")}
+        return "、".join(str(labels.get(s, s)) for s in self.area_source.split(",") if s)
 
 
 @pghistory.track(*history())

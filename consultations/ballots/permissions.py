@@ -1,5 +1,6 @@
 """Who may do what with ballots (pages and API share these)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from communities.scoping import get_scope
@@ -10,7 +11,7 @@ from .querysets import POLICY_EDITOR_ROLES, VOTE_ENTRY_ROLES
 class RulePolicyPermission(permissions.BasePermission):
     """Everyone in scope reads; district administrators write (outside their subtree: 403/404)."""
 
-    message = "Only district administrators edit rule policies."
+    message = _("Only district administrators edit rule policies.")
 
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import BigIntegerField, F, Func, Q, Value
+from django.db.models.functions import Cast
 
 from communities.choices import EDITOR_ROLES, RESIDENT_DATA_ROLES, Role
 from communities.scoping import get_scope
@@ -13,6 +14,13 @@ from communities.scoping import get_scope
 # Staff who may record paper and meeting votes (grid workers and Party members collect paper forms).
 VOTE_ENTRY_ROLES = (*EDITOR_ROLES, Role.GRID_WORKER)
 POLICY_EDITOR_ROLES = (Role.DISTRICT_ADMIN,)
+
+
+def natural(field: str) -> list:
+    """Order by a name's leading number, then its text: 2号楼 before 10号楼, room 201 before 1001
+    (names without a number come after the numbered ones)."""
+    number = Cast(Func(F(field), Value("^[0-9]{1,9}"), function="substring"), BigIntegerField())
+    return [number.asc(nulls_last=True), F(field).asc()]
 
 
 def _ancestor_paths(paths: list[str]) -> set[str]:
@@ -57,6 +65,10 @@ class BallotQuerySet(models.QuerySet):
 
 
 class ElectorQuerySet(models.QuerySet):
+    def natural_order(self) -> ElectorQuerySet:
+        """Building, unit and room in the order a secretary walks them (2号楼 before 10号楼)."""
+        return self.order_by(*natural("building_name"), *natural("unit"), *natural("room"), "pk")
+
     def for_user(self, user) -> ElectorQuerySet:
         return self.filter(get_scope(user).q("ballot__compound__division__path", RESIDENT_DATA_ROLES))
 

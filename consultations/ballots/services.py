@@ -452,11 +452,7 @@ def issue_codes(
     if ballot.status != choices.BallotStatus.OPEN:
         raise Conflict(_("Codes are issued while the ballot is open."))
     with transaction.atomic():
-        qs = (
-            Elector.objects.select_for_update()
-            .filter(ballot=ballot)
-            .order_by("building_name", "unit", "room", "pk")
-        )
+        qs = Elector.objects.select_for_update().filter(ballot=ballot).natural_order()
         if elector_ids is not None:
             qs = qs.filter(pk__in=list(elector_ids))
         if not reissue:
@@ -833,6 +829,8 @@ def turnout(ballot: Ballot) -> dict:
     """Live turnout for staff (never the choices): by building and unit, by headcount and area."""
     from django.db.models import Count, Sum
 
+    from .querysets import natural
+
     rows = [
         {
             "building_name": r["building_name"],
@@ -850,7 +848,7 @@ def turnout(ballot: Ballot) -> dict:
             area_sum=Sum("area"),
             voted_area_sum=Sum("area", filter=Q(vote__isnull=False)),
         )
-        .order_by("building_name", "unit")
+        .order_by(*natural("building_name"), *natural("unit"))
     ]
     total = {
         "electors": sum(r["electors"] for r in rows),

@@ -9,6 +9,7 @@ import segno
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from communities.access import record
 from communities.jobs import JobFailed
@@ -52,9 +53,9 @@ def render_slips(job, progress) -> None:
         Ballot.objects.select_related("compound__division").filter(pk=job.params.get("ballot_id")).first()
     )
     if ballot is None:
-        raise JobFailed("No such ballot.")
+        raise JobFailed(_("No such ballot."))
     if not Ballot.objects.editable_by(job.created_by).filter(pk=ballot.pk).exists():
-        raise JobFailed("You may not print slips for this ballot.")
+        raise JobFailed(_("You may not print slips for this ballot."))
     electors = ballot.electors.all()
     if job.params.get("reissue"):
         electors = electors.filter(vote__isnull=True)
@@ -64,8 +65,9 @@ def render_slips(job, progress) -> None:
         issued = issue_codes(ballot, job.created_by)
     progress(0, max(len(issued), 1), force=True)
     if not issued:
-        job.message = (
-            "Every elector already has a code; choose 'new codes' to reprint (old slips stop working)."
+        job.message = _(
+            "Every elector already has a code: use 'Reprint all slips with new codes' (the old slips "
+            "stop working)."
         )
         return
     with translation.override("zh-hans"):
@@ -73,7 +75,7 @@ def render_slips(job, progress) -> None:
         html = render_to_string("ballots/slips.html", {"ballot": ballot, "slips": rows})
     job.result_file.save(f"ballot-{ballot.pk}-slips.html", ContentFile(html.encode()), save=False)
     job.result = {"slips": len(rows), "ballot": ballot.pk}
-    job.message = f"{len(rows)} slips"
+    job.message = _("%(n)s slips") % {"n": len(rows)}
     record(
         user=job.created_by,
         action="export",

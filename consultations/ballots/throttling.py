@@ -1,9 +1,12 @@
 """Limits on guessing voting codes: cache counters of WRONG codes per client address and per ballot.
 
-A right code never counts, so a household voting (or retrying) is never slowed down; a guesser is
-stopped after a few tries, and a ballot under a distributed attack stops taking wrong codes for a while
-(its residents with the right code still vote). With Redis the counters are shared by all web nodes;
-without it (a laptop) they are per process.
+A right code never counts, so a household voting (or retrying) never adds to a counter; a guesser is
+stopped after a few tries from one address. Past a limit the address (or, under a distributed attack,
+the whole ballot's online voting) waits out the window -- right codes included, or the limit would
+not limit guessing. The page says so and sends residents to the secretary, whose paper and meeting
+entry is never throttled. Odds for a guesser: 31^8 ≈ 8.5e11 codes; 200 wrong codes per ballot per
+10 minutes is ~29,000 a day, which against 2,000 electors finds a code with probability ~7e-5 a day.
+With Redis the counters are shared by all web nodes; without it (a laptop) they are per process.
 """
 
 from __future__ import annotations

@@ -97,6 +97,21 @@ def ballot_create(request: HttpRequest) -> HttpResponse:
     return render(request, "ballots/ballot_form.html", {"form": form, "compound": compound})
 
 
+def _scope_unit_labels(ballot: Ballot) -> list[str]:
+    """'1栋 2单元' for each stairwell unit in the scope (scope_units holds building ids)."""
+    if not ballot.scope_units:
+        return []
+    from communities.models import Building
+
+    names = dict(
+        Building.objects.filter(pk__in=[u["building"] for u in ballot.scope_units]).values_list("pk", "name")
+    )
+    return [
+        _("%(building)s unit %(unit)s") % {"building": names.get(u["building"], "?"), "unit": u["unit"]}
+        for u in ballot.scope_units
+    ]
+
+
 @login_required
 def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = _visible(request, pk)
@@ -113,6 +128,7 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "result": (ballot.result if ballot.is_closed else None)
         or (services.tally(ballot).to_dict() if ballot.choices_visible and ballot.is_open else None),
         "scope_buildings": list(ballot.scope_buildings.all()),
+        "scope_units": _scope_unit_labels(ballot),
         "occupied": list(ballot.occupied_households.select_related("building")),
         "codes_missing": ballot.electors.filter(code_hash="").count() if ballot.is_open else 0,
     }
@@ -174,7 +190,7 @@ def vote_enter(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def elector_list(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = _visible(request, pk)
-    qs = ballot.electors.select_related("vote").order_by("building_name", "unit", "room", "pk")
+    qs = ballot.electors.select_related("vote").natural_order()
     if request.GET.get("q"):
         qs = qs.filter(Q(label__icontains=request.GET["q"]))
     if request.GET.get("voted") in ("0", "1"):

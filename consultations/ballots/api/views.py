@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -67,7 +68,7 @@ class BallotViewSet(
     def perform_destroy(self, instance):
         if instance.status != "draft":
             raise DomainError(
-                "Only a draft ballot can be deleted; an opened ballot is a record.", code="conflict"
+                _("Only a draft ballot can be deleted; an opened ballot is a record."), code="conflict"
             )
         instance.delete()
 
@@ -94,7 +95,7 @@ class BallotViewSet(
         ballot = self.get_object()
         if not ballot.choices_visible:
             raise DomainError(
-                "Choices stay hidden until the ballot closes (this ballot has no real-time results).",
+                _("Choices stay hidden until the ballot closes (this ballot has no real-time results)."),
                 code="hidden",
             )
         if ballot.is_closed and ballot.result:
@@ -157,7 +158,7 @@ class ElectorViewSet(ScopedReadOnlyViewSet):
         """A lost slip: a new code for this elector; the old one stops working at once."""
         elector = self.get_object()
         if not Elector.objects.editable_by(request.user).filter(pk=elector.pk).exists():
-            raise PermissionDenied("You may read this but not change it.")
+            raise PermissionDenied(_("You may read this but not change it."))
         issued = services.reissue_code(elector, request.user)
         return Response(
             {"elector": elector.pk, "code": issued.display, "url": elector.ballot.voting_url(issued.code)}
@@ -176,7 +177,7 @@ class _ServiceCreate:
         )
         option = BallotOption.objects.filter(pk=data["option"], ballot_id=elector.ballot_id).first()
         if option is None:
-            raise DomainError("Choose one of this ballot's options.", field="option")
+            raise DomainError(_("Choose one of this ballot's options."), field="option")
         outcome = services.record_staff_vote(
             user=request.user,
             elector=elector,
@@ -244,12 +245,14 @@ class PublicVoteView(APIView):
         try:
             option_id = int(data.get("option"))
         except (TypeError, ValueError):
-            return Response({"detail": "Choose an option.", "code": "invalid", "field": "option"}, status=400)
+            return Response(
+                {"detail": _("Choose an option."), "code": "invalid", "field": "option"}, status=400
+            )
         ballot_id = services.option_ballot_id(option_id)
         address = throttling.client_address(request)
         if throttling.is_throttled(address, ballot_id):
             return Response(
-                {"detail": "Too many wrong codes. Wait a few minutes and try again.", "code": "throttled"},
+                {"detail": _("Too many wrong codes. Wait a few minutes and try again."), "code": "throttled"},
                 status=429,
             )
         try:
