@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -165,6 +167,23 @@ class InspectionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["team_member", "created_at"]
         extra_kwargs = {"inspector_kind": {"required": False}, "inspected_on": {"required": False}}
+
+    def to_internal_value(self, data):
+        """A phone sends photos as multipart, so `orders` comes as one JSON text field: read it as the
+        list it is (never drop it silently)."""
+        if hasattr(data, "getlist") and isinstance(data.get("orders"), str):
+            try:
+                orders = json.loads(data["orders"] or "[]")
+            except ValueError as exc:
+                raise serializers.ValidationError(
+                    {"orders": [_("Send the orders as a JSON list of objects.")]}
+                ) from exc
+            plain = {key: data.get(key) for key in data if key not in ("orders", "upload")}
+            plain["orders"] = orders
+            if "upload" in data:
+                plain["upload"] = data.getlist("upload")
+            data = plain
+        return super().to_internal_value(data)
 
 
 class ProgressReportSerializer(serializers.ModelSerializer):

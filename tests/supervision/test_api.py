@@ -41,6 +41,29 @@ def test_inspection_with_photo_and_order_is_idempotent(site, street_user, api_as
     assert len(_files(media_root)) == 1
 
 
+def test_inspection_from_a_phone_sends_orders_as_json_text_with_photos(site, street_user, api_as):
+    """multipart (photos) + `orders` as one JSON field: the orders are raised, not silently dropped."""
+    import json
+
+    deadline = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    orders = [{"description": "空鼓处返工", "responsible_party": site.builder.pk, "deadline": deadline}]
+    payload = {
+        "project": site.project.pk,
+        "findings": "外墙保温层空鼓",
+        "result": "problems",
+        "upload": [image_upload()],
+        "orders": json.dumps(orders, ensure_ascii=False),
+    }
+    response = api_as(street_user).post("/api/v1/inspections/", payload, format="multipart")
+    assert response.status_code == 201, response.content
+    assert len(response.json()["rectification_ids"]) == 1 and len(response.json()["photos"]) == 1
+    payload["orders"] = "not json"
+    payload["upload"] = [image_upload()]
+    response = api_as(street_user).post("/api/v1/inspections/", payload, format="multipart")
+    assert response.status_code == 400 and "orders" in response.json()["errors"]
+    assert Inspection.objects.count() == 1
+
+
 def test_inspection_raises_orders(site, street_user, api_as):
     deadline = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
     response = api_as(street_user).post(
