@@ -145,9 +145,17 @@ class DisputeForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
+        from django.db.models import Q
+
         from projects.models import BranchMember
 
-        self.fields["mediator"].queryset = BranchMember.objects.filter(branch__project=project)
+        self.fields["mediator"].queryset = (
+            BranchMember.objects.filter(
+                Q(branch__project=project) | Q(branch__compounds__in=project.compounds.all())
+            )
+            .select_related("branch")
+            .distinct()
+        )
 
 
 class DisputeUpdateForm(BootstrapFormMixin, forms.Form):

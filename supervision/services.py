@@ -90,6 +90,13 @@ def create_team(*, user, project, name: str = "", note: str = "") -> Supervision
     )
 
 
+def _branch_on_project(branch, project) -> bool:
+    """A Party branch works on a project when it was set up for it or covers one of its compounds."""
+    return branch.project_id == project.pk or (
+        branch.compounds.filter(pk__in=project.compounds.values("pk")).exists()
+    )
+
+
 @transaction.atomic
 def add_team_member(
     *, user, team: SupervisionTeam, person=None, branch_member=None, role: str = "member", account=None
@@ -106,11 +113,7 @@ def add_team_member(
         if not any(person.division.path.startswith(p) for p in paths):
             raise DomainError(_("%(name)s is not registered in the project's area.") % {"name": person.name})
     if branch_member is not None:
-        branch = branch_member.branch
-        on_project = branch.project_id == project.pk or (
-            branch.compounds.filter(pk__in=project.compounds.values("pk")).exists()
-        )
-        if not on_project:
+        if not _branch_on_project(branch_member.branch, project):
             raise DomainError(
                 _("%(name)s is not a member of a Party branch on this project.")
                 % {"name": branch_member.name}
@@ -793,7 +796,7 @@ def record_dispute(*, user, project, parties: str, issue: str, compound=None, me
     _require(perms.can_record_dispute(user, project), _("You may not record disputes on this project."))
     if compound is not None and not project.compounds.filter(pk=compound.pk).exists():
         raise DomainError(_("The compound is not part of this project."), field="compound")
-    if mediator is not None and mediator.branch.project_id not in (None, project.pk):
+    if mediator is not None and not _branch_on_project(mediator.branch, project):
         raise DomainError(_("The mediator is not a Party member on this project."), field="mediator")
     return Dispute.objects.create(
         project=project,
@@ -815,6 +818,8 @@ def update_dispute(
     if status == "resolved" and not resolution.strip():
         raise DomainError(_("Describe how the dispute was resolved."), field="resolution")
     if mediator is not None:
+        if not _branch_on_project(mediator.branch, dispute.project):
+            raise DomainError(_("The mediator is not a Party member on this project."), field="mediator")
         dispute.mediator = mediator
     dispute.status = status
     dispute.resolution = resolution.strip()

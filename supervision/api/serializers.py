@@ -65,6 +65,9 @@ class PhotoSerializer(serializers.ModelSerializer):
     rectification = VisibleRelatedField(queryset=Rectification.objects.all(), required=False, allow_null=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     image = serializers.ImageField(write_only=True, help_text="JPEG, PNG or WebP, at most 8 MB")
+    # left out: the service decides (before/after photos of the works are public, the rest internal);
+    # a multipart form would otherwise read a missing checkbox as False
+    is_public = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     class Meta:
         model = Photo

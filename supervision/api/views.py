@@ -303,7 +303,9 @@ class AcceptanceRoundViewSet(_Base):
         )
 
 
-class DisputeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, _Base):
+class DisputeViewSet(mixins.UpdateModelMixin, _Base):
+    """Disputes. Create and update go through the services (mediator on the project, resolution text)."""
+
     queryset = Dispute.objects.select_related("project", "mediator")
     serializer_class = s.DisputeSerializer
     filterset_class = filters.DisputeFilter

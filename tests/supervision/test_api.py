@@ -235,3 +235,37 @@ def test_disputes_are_not_shown_to_contractors(site, street_user, contractor, ap
     assert api.get(f"/api/v1/disputes/{dispute.pk}/").status_code == 404
     response = api.patch(f"/api/v1/disputes/{dispute.pk}/", {"status": "resolved"}, format="json")
     assert response.status_code == 404
+
+
+def test_dispute_create_goes_through_the_service(site, street_user, api_as, world):
+    """The mediator must be a Party member on this project; a mediator puts the dispute in mediation."""
+    from projects.choices import ProjectStatus
+    from projects.models import Project
+
+    here = pf.BranchMemberFactory(branch=pf.PartyBranchFactory(project=site.project), name="黄建国")
+    other_project = pf.ProjectFactory(division=world.street_a, compounds=[world.compound_b])
+    Project.objects.filter(pk=other_project.pk).update(status=ProjectStatus.UNDER_CONSTRUCTION)
+    elsewhere = pf.BranchMemberFactory(branch=pf.PartyBranchFactory(project=other_project), name="别处党员")
+    api = api_as(street_user)
+    base = {"project": site.project.pk, "parties": "101室 与 102室", "issue": "空调外机挪位"}
+    refused = api.post("/api/v1/disputes/", {**base, "mediator": elsewhere.pk}, format="json")
+    assert refused.status_code == 400 and "mediator" in refused.json()["errors"]
+    made = api.post("/api/v1/disputes/", {**base, "mediator": here.pk}, format="json")
+    assert made.status_code == 201 and made.json()["status"] == "mediating"
+
+
+def test_photo_public_by_kind_when_not_said(site, street_user, api_as):
+    """A multipart upload without is_public lets the rule decide: before/after of the works are public."""
+    api = api_as(street_user)
+    after = api.post(
+        "/api/v1/photos/",
+        {"project": site.project.pk, "kind": "after", "image": image_upload()},
+        format="multipart",
+    )
+    assert after.status_code == 201 and after.json()["is_public"] is True
+    private = api.post(
+        "/api/v1/photos/",
+        {"project": site.project.pk, "kind": "after", "is_public": "false", "image": image_upload()},
+        format="multipart",
+    )
+    assert private.json()["is_public"] is False
