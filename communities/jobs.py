@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.files.base import File
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -32,25 +32,54 @@ class JobFailed(Exception):
 
 
 class Progress:
-    """Writes progress to the job row at most a few times a second (outside the work's transaction,
-    so the page sees it move)."""
+    """Writes progress to the job row at most a few times a second, so the page sees it move.
+
+    Outside a transaction the row is updated directly (committed at once). Inside one (an import
+    writes everything in one atomic block) the update goes through a second, autocommit connection:
+    otherwise nobody would see it before the work commits. That update skips a locked row instead of
+    waiting for it, so it can never deadlock against the caller's own transaction."""
 
     def __init__(self, job: BackgroundJob, min_interval: float = 0.3):
         self.job = job
         self.min_interval = min_interval
         self._last = 0.0
+        self._side = None  # the second connection, opened on first use inside a transaction
+        self.done, self.total = job.done, job.total  # the last values reported
 
     def __call__(self, done: int, total: int | None = None, *, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last < self.min_interval:
             return
         self._last = now
+        self.done = done
+        if total is not None:
+            self.total = total
+        if connection.in_atomic_block:
+            self._write_outside(done, total)
+            return
         fields = {"done": done}
         if total is not None:
             fields["total"] = total
-        # a separate connection is not needed: handlers do their writes in one atomic block at the
-        # end, or the row update is committed immediately outside any atomic block
         BackgroundJob.objects.filter(pk=self.job.pk).update(**fields)
+
+    def _write_outside(self, done: int, total: int | None) -> None:
+        table = BackgroundJob._meta.db_table
+        try:
+            if self._side is None:
+                self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self._side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET done = %s, total = COALESCE(%s, total) WHERE id = "
+                    f"(SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED)",
+                    [done, total, self.job.pk],
+                )
+        except Exception:  # progress is a courtesy: never fail the work because of it
+            log.warning("job %s: progress not written", self.job.pk, exc_info=True)
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
 
 
 def start_job(
@@ -88,8 +117,13 @@ def run(job_id: int) -> None:
         job.message = f"{type(exc).__name__}: {exc}"[:500]
     else:
         job.status = JobStatus.SUCCEEDED
+    finally:
+        progress.close()
     job.finished_at = timezone.now()
-    job.done = job.total if job.status == JobStatus.SUCCEEDED else BackgroundJob.objects.get(pk=job.pk).done
+    # the counts were written by Progress (not on this instance): keep them, and a success is all done
+    stored = BackgroundJob.objects.filter(pk=job.pk).values("done", "total").get()
+    job.total = max(stored["total"], progress.total)
+    job.done = job.total if job.status == JobStatus.SUCCEEDED else max(stored["done"], progress.done)
     job.save()
 
 

@@ -624,9 +624,20 @@ def quiet_trigger_checks() -> None:
         cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
-def write_plan(compound: Compound, plan: Plan, result: ImportResult) -> None:
+def _bulk_create(model, objs: list, step: Callable[[float], None], start: float, end: float) -> None:
+    """bulk_create in batches, telling `step` how far along (start..end of the whole write) it is."""
+    for i in range(0, len(objs), BATCH):
+        model.objects.bulk_create(objs[i : i + BATCH], batch_size=BATCH)
+        step(start + (end - start) * min(len(objs), i + BATCH) / len(objs))
+    step(end)
+
+
+def write_plan(
+    compound: Compound, plan: Plan, result: ImportResult, step: Callable[[float], None] | None = None
+) -> None:
     """Write a validated plan; the caller holds the transaction. A fixed number of statements per
-    batch of rows, whatever the file size."""
+    batch of rows, whatever the file size. `step(fraction)` hears how much of the write is done."""
+    step = step or (lambda fraction: None)
     community_id = compound.division_id
 
     # buildings: create the new ones, raise unit/floor counts of the known ones when the file needs it
@@ -648,6 +659,7 @@ def write_plan(compound: Compound, plan: Plan, result: ImportResult) -> None:
             changed_buildings.append(b)
     Building.objects.bulk_create(new_buildings, batch_size=BATCH)
     Building.objects.bulk_update(changed_buildings, ["unit_count", "floor_count"], batch_size=BATCH)
+    step(0.05)
     for b in new_buildings:
         buildings[b.name] = b
     result.buildings_created, result.buildings_updated = len(new_buildings), len(changed_buildings)
@@ -687,10 +699,12 @@ def write_plan(compound: Compound, plan: Plan, result: ImportResult) -> None:
             if changed:
                 changed_households.append(h)
         household_of[key] = h
-    Household.objects.bulk_create(new_households, batch_size=BATCH)
+    step(0.1)
+    _bulk_create(Household, new_households, step, 0.1, 0.35)
     Household.objects.bulk_update(
         changed_households, ["floor", "exclusive_area", "area_source", "is_vacant"], batch_size=BATCH
     )
+    step(0.4)
     result.households_created, result.households_updated = len(new_households), len(changed_households)
 
     # people: by ID number; without one, by name among the household's people; the developer by name
@@ -767,7 +781,8 @@ def write_plan(compound: Compound, plan: Plan, result: ImportResult) -> None:
             if _merge_person(p, r):
                 changed_people[p.pk] = p
         person_of_row.append((r, p))
-    Person.objects.bulk_create(new_people, batch_size=BATCH)
+    step(0.45)
+    _bulk_create(Person, new_people, step, 0.45, 0.7)
     Person.objects.bulk_update(
         list(changed_people.values()),
         ["name", "phone", "id_number", "is_party_member", "party_organization", "updated_at"],
@@ -791,7 +806,8 @@ def write_plan(compound: Compound, plan: Plan, result: ImportResult) -> None:
             new_ownerships.append(Ownership(person=p, household=h, kind=kind))
         elif found[1] != kind:
             changed_ownerships.append(Ownership(pk=found[0], person=p, household=h, kind=kind))
-    Ownership.objects.bulk_create(new_ownerships, batch_size=BATCH)
+    step(0.75)
+    _bulk_create(Ownership, new_ownerships, step, 0.75, 0.98)
     Ownership.objects.bulk_update(changed_ownerships, ["kind"], batch_size=BATCH)
     result.ownerships_created, result.ownerships_updated = len(new_ownerships), len(changed_ownerships)
 
@@ -846,7 +862,8 @@ def import_file(
     rows = read_rows(data, filename)
     t1 = time.perf_counter()
     data_rows = max(1, len(rows))
-    total = data_rows * 2
+    # the bar's share follows the time spent: reading and checking ~1/5, writing ~4/5
+    total = data_rows * 5
     if progress is not None:
         progress(0, total)
     plan, errors = validate_rows(rows, progress=progress, progress_total=total)
@@ -861,7 +878,14 @@ def import_file(
     with transaction.atomic(), pghistory.context(**(context or {"source": "roster_import"})):
         quiet_trigger_checks()
         locked = Compound.objects.select_for_update().get(pk=compound.pk)
-        write_plan(locked, plan, result)
+        step = None
+        if progress is not None:
+
+            def step(fraction: float) -> None:
+                # written through a second connection (communities.jobs.Progress): the page sees it
+                progress(data_rows + int((total - data_rows) * fraction), total)
+
+        write_plan(locked, plan, result, step)
     result.seconds["write"] = round(time.perf_counter() - t2, 3)
     if progress is not None:
         progress(total, total, force=True)
@@ -1092,8 +1116,14 @@ def export_roster(job: BackgroundJob, progress: ProgressFn) -> None:
         if compound is None or not scope.sees_residents:
             raise JobFailed(_("The compound does not exist or you may no longer see its residents."))
         unmasked = scope.sees_unmasked
-        total = Household.objects.filter(building__compound=compound).count()
-        progress(0, total, force=True)
+        households = Household.objects.filter(building__compound=compound)
+        total = households.count()
+        # one row per person linked to a flat, one for each flat without anybody
+        rows = (
+            Ownership.objects.filter(household__building__compound=compound).count()
+            + households.filter(ownerships__isnull=True).count()
+        )
+        progress(0, rows, force=True)
         data = build_export(compound, unmasked=unmasked, progress=progress)
         access.record(
             user=user,
