@@ -81,6 +81,10 @@ def _project_child_filter(model_, extra=()):
 
 
 WorkItemFilter = _project_child_filter(WorkItem, ["catalog_item"])
+# `category` on a work item is its catalog item's (basic / improvement / upgrade), as in the serializer
+WorkItemFilter.base_filters["category"] = django_filters.ChoiceFilter(
+    field_name="catalog_item__category", choices=choices.CatalogCategory.choices
+)
 FundingLineFilter = _project_child_filter(FundingLine, ["source"])
 ProjectPartyFilter = _project_child_filter(ProjectParty, ["role"])
 MilestoneFilter = _project_child_filter(Milestone)
@@ -113,10 +117,14 @@ def _branch_child_filter(model_, extra=()):
         division = DivisionSubtreeFilter(path_lookup="branch__division__path")
         branch = django_filters.NumberFilter(field_name="branch_id")
         project = django_filters.NumberFilter(field_name="branch__project_id")
+        year = django_filters.NumberFilter(field_name="branch__project__year")
+        status = django_filters.ChoiceFilter(
+            field_name="branch__project__status", choices=choices.ProjectStatus.choices
+        )
 
         class Meta:
             model = model_
-            fields = ["division", "branch", "project", *extra]
+            fields = ["division", "branch", "project", "year", "status", *extra]
 
     _fk_as_number(ChildFilter, model_, extra)
     ChildFilter.__name__ = f"{model_.__name__}Filter"

@@ -502,8 +502,9 @@ def update_branch(
     require_edit(branch, user)
     for name, value in fields.items():
         if name not in BRANCH_FIELDS:
+            label = PartyBranch._meta.get_field(name).verbose_name if hasattr(PartyBranch, name) else name
             raise DomainError(
-                _("%(field)s cannot be changed after the branch is set up.") % {"field": name}, field=name
+                _("%(field)s cannot be changed after the branch is set up.") % {"field": label}, field=name
             )
         setattr(branch, name, value)
     if branch.dissolved_on and branch.dissolved_on < branch.established_on:
@@ -628,6 +629,11 @@ def bulk_assign(
         targets = targets.filter(building=building)
         if unit:
             targets = targets.filter(unit=unit)
+            if not targets.exists():
+                raise DomainError(
+                    _("%(building)s has no unit %(unit)s.") % {"building": building.name, "unit": unit},
+                    field="unit",
+                )
     elif households is not None:
         ids = {int(h) for h in households}
         targets = targets.filter(pk__in=ids)

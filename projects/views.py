@@ -398,7 +398,9 @@ def project_public(request: HttpRequest, pk: int) -> HttpResponse:
     """What residents are entitled to see, without login: parties, budget by source, schedule,
     progress and branch contacts. No personal data: no residents, no private phones, no ID numbers."""
     project = _public_project(pk)
-    branches = project.branches.prefetch_related("members")
+    branches = project.branches.prefetch_related(
+        Prefetch("members", queryset=BranchMember.objects.order_by(services.member_rank(), "name", "pk"))
+    )
     contacts = [
         {"branch": b.name, "name": m.name, "role": m.get_role_display(), "contact": m.public_contact}
         for b in branches

@@ -162,6 +162,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["status", "created_at", "updated_at"]
+        extra_kwargs = {"year": {"required": False}}  # default: this year (services.create_project)
 
     def create(self, validated_data):
         user = self.context["request"].user
@@ -370,7 +371,8 @@ class PartyBranchSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         for k in ("project", "division", "kind"):
-            validated_data.pop(k, None)  # fixed at set-up
+            if k in validated_data and validated_data[k] == getattr(instance, k):
+                del validated_data[k]  # unchanged (a PUT sends everything); a change is refused below
         compounds = validated_data.pop("compounds", None)
         return services.update_branch(
             instance, user=self.context["request"].user, compounds=compounds, **validated_data
@@ -419,6 +421,7 @@ class BranchMemberSerializer(BranchChildSerializer):
             "household_count",
         ]
         extra_kwargs = {"name": {"required": False}}
+        validators = []  # one secretary each: services.add_member answers with who holds the post
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

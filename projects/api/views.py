@@ -29,6 +29,17 @@ from ..models import (
 from . import serializers as s
 
 
+def _money(totals: dict) -> dict:
+    """Funding totals with amounts as decimal strings, like every money field of the API."""
+    return {
+        "by_source": [
+            {**r, "planned": str(r["planned"]), "received": str(r["received"])} for r in totals["by_source"]
+        ],
+        "planned": str(totals["planned"]),
+        "received": str(totals["received"]),
+    }
+
+
 class ContactPhonesMixin:
     """Phones of members and parties: in full for roles that see unmasked data (each answer that
     shows some is logged), masked for everyone else. See services.sees_contact_phones."""
@@ -99,7 +110,7 @@ class ProgrammeViewSet(ScopedModelViewSet):
                 project__programme=programme, project__in=Project.objects.for_user(request.user).values("pk")
             )
         )
-        return Response(totals)
+        return Response(_money(totals))
 
 
 class ProjectViewSet(ScopedModelViewSet):
@@ -162,7 +173,7 @@ class ProjectViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["get"])
     def funding(self, request, pk=None):
         project = self.get_object()
-        return Response(services.funding_totals(FundingLine.objects.filter(project=project)))
+        return Response(_money(services.funding_totals(FundingLine.objects.filter(project=project))))
 
 
 class WorkItemViewSet(ScopedModelViewSet):

@@ -263,7 +263,7 @@ def test_programmes_scoping_and_funding(
         == 403
     )
     r = api_as(district_admin).get(f"/api/v1/programmes/{prog.pk}/funding/")
-    assert r.data["planned"] == 100
+    assert r.data["planned"] == "100.00"
 
 
 def test_catalog_items_shipped(api_as, viewer, db):

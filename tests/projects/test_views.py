@@ -218,3 +218,42 @@ def test_unassigned_page_groups_by_stairwell_and_prefills_assign(
     assert r.context["form"].initial == {"building": str(b1.pk), "unit": "2"}
     r = client.post(reverse("projects:branch_groups_per_building", args=[branch.pk]))
     assert r.status_code == 302 and branch.groups.count() == 2
+
+
+def test_project_detail_constant_queries_with_many_work_items(
+    client, street_user, full_project, buildings_a, world, django_assert_max_num_queries
+):
+    """The page (with consultations' demands per work item and supervision's history) runs the same
+    number of queries for 2 work items as for 14, each with demands, parties and inspections."""
+    from tests.consultations.factories import OpinionFactory
+    from tests.supervision.factories import InspectionFactory, RectificationFactory
+
+    households = buildings_a[2]
+
+    def add(n):
+        for i in range(n):
+            item = pf.WorkItemFactory(project=full_project, budget=1000 + i)
+            for h in households[i % 5 : i % 5 + 2]:
+                OpinionFactory(
+                    compound=world.compound_a,
+                    household=h,
+                    project=full_project,
+                    work_item=item,
+                    status="planned",
+                )
+            party = pf.ProjectPartyFactory(project=full_project, phone="13800000000")
+            RectificationFactory(responsible_party=party)
+            InspectionFactory(project=full_project)
+            pf.FundingLineFactory(project=full_project)
+            pf.MilestoneFactory(project=full_project)
+
+    client.force_login(street_user)
+    add(1)
+    url = full_project.get_absolute_url()
+    client.get(url)
+    with django_assert_max_num_queries(40) as few:
+        assert client.get(url).status_code == 200
+    add(12)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        r = client.get(url)
+    assert r.status_code == 200 and full_project.work_items.count() == 14
