@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -328,6 +328,19 @@ def project_supervision(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "schedule_form": schedule_form,
             "can_run_acceptance": can_schedule,
+            "work_items": project.work_items.annotate(
+                last_report=Max("progress_reports__reported_on"),
+                open_orders=Count(
+                    "rectifications",
+                    filter=Q(rectifications__status__in=OPEN_RECTIFICATION_STATUSES),
+                    distinct=True,
+                ),
+            ).order_by("pk"),
+            "open_orders": Rectification.objects.for_user(request.user)
+            .filter(project=project, status__in=OPEN_RECTIFICATION_STATUSES)
+            .select_related("responsible_party", "work_item")
+            .order_by("deadline", "pk")[:20],
+            "today": timezone.localdate(),
             "blocking_orders": services.blocking_orders(project).count() if can_schedule else 0,
             "can_inspect": perms.can_inspect(request.user, project),
             "can_report": perms.can_report_progress(request.user, project),
