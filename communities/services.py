@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, choices
-from .errors import DomainError
+from .errors import Conflict, DomainError
 from .models import AccessLog, Building, Compound, Division, Household, Ownership, Person
 from .scoping import get_scope
 from .validators import normalize_phone
@@ -70,6 +70,10 @@ def compound_problems(compound: Compound) -> Problems:
     division = compound.division if compound.division_id else None
     if division is not None and division.level != choices.DivisionLevel.COMMUNITY:
         problems["division"] = _("A compound belongs to a community.")
+    for name, limit in (("latitude", 90), ("longitude", 180)):
+        value = getattr(compound, name)
+        if value is not None and not -limit <= value <= limit:
+            problems[name] = _("Enter a value between -%(limit)s and %(limit)s.") % {"limit": limit}
     if division is not None and compound.name:
         clash = Compound.objects.filter(division=division, name=compound.name).exclude(pk=compound.pk)
         if clash.exists():
@@ -267,6 +271,57 @@ def add_resident(
     save_person(user, person)
     ownership.person = person
     return save_ownership(user, ownership)
+
+
+# --- deleting (API only; the pages never delete registry records) ------------------------------------
+
+
+def _delete(user, obj, dependants, message: str) -> None:
+    _require_editable_existing(user, obj)
+    if dependants.exists():
+        raise Conflict(message, code="protected")
+    type(obj).objects.filter(pk=obj.pk).delete()
+
+
+@transaction.atomic
+def delete_compound(user, compound: Compound) -> None:
+    """Only an empty compound can be deleted: one request must never wipe a registry."""
+    _delete(
+        user,
+        compound,
+        Building.objects.filter(compound=compound),
+        _("%(name)s still has buildings; delete or move them first.") % {"name": compound.name},
+    )
+
+
+@transaction.atomic
+def delete_building(user, building: Building) -> None:
+    _delete(
+        user,
+        building,
+        Household.objects.filter(building=building),
+        _("%(name)s still has households; delete them first.") % {"name": building.name},
+    )
+
+
+@transaction.atomic
+def delete_household(user, household: Household) -> None:
+    _delete(
+        user,
+        household,
+        Ownership.objects.filter(household=household),
+        _("People are still linked to this household; remove the links first."),
+    )
+
+
+@transaction.atomic
+def delete_person(user, person: Person) -> None:
+    _delete(
+        user,
+        person,
+        Ownership.objects.filter(person=person),
+        _("%(name)s is still linked to a household; remove the links first.") % {"name": person.name},
+    )
 
 
 # --- reading personal data ----------------------------------------------------------------------------

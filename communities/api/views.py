@@ -35,10 +35,12 @@ from communities.scoping import get_scope
 
 class ServiceWriteMixin:
     """Creates and updates are saved by the same `communities.services.save_*` function as the pages:
-    one set of rules, one scope check. A refused change raises DomainError (a readable 400 through
-    communities.api.errors) and nothing is saved."""
+    one set of rules, one scope check; deletes go through `services.delete_*` (only empty records).
+    A refused change raises DomainError (a readable 400/409 through communities.api.errors) and
+    nothing is saved."""
 
     save_service = None  # services.save_* : (user, instance) -> instance
+    delete_service = None  # services.delete_* / remove_* : (user, instance) -> None
 
     def perform_create(self, serializer):
         self._save(serializer, serializer.Meta.model())
@@ -53,6 +55,10 @@ class ServiceWriteMixin:
                 setattr(instance, name, value)
         with transaction.atomic():
             serializer.instance = type(self).save_service(self.request.user, instance)
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            type(self).delete_service(self.request.user, instance)
 
 
 class DivisionViewSet(ScopedModelViewSet):
@@ -84,6 +90,7 @@ class DivisionViewSet(ScopedModelViewSet):
 
 class CompoundViewSet(ServiceWriteMixin, ScopedModelViewSet):
     save_service = staticmethod(services.save_compound)
+    delete_service = staticmethod(services.delete_compound)
     queryset = Compound.objects.select_related("division").with_counts().order_by("name", "pk")
     serializer_class = CompoundSerializer
     filterset_class = filters.CompoundFilter
@@ -93,6 +100,7 @@ class CompoundViewSet(ServiceWriteMixin, ScopedModelViewSet):
 
 class BuildingViewSet(ServiceWriteMixin, ScopedModelViewSet):
     save_service = staticmethod(services.save_building)
+    delete_service = staticmethod(services.delete_building)
     queryset = Building.objects.all()
     serializer_class = BuildingSerializer
     filterset_class = filters.BuildingFilter
@@ -104,6 +112,7 @@ class HouseholdViewSet(ServiceWriteMixin, IdempotentCreateMixin, ScopedModelView
     """Households (flats). POST accepts an `Idempotency-Key` header: a retry returns the first answer."""
 
     save_service = staticmethod(services.save_household)
+    delete_service = staticmethod(services.delete_household)
     queryset = Household.objects.select_related("building")
     serializer_class = HouseholdSerializer
     filterset_class = filters.HouseholdFilter
@@ -124,6 +133,7 @@ class PersonViewSet(ServiceWriteMixin, IdempotentCreateMixin, ScopedModelViewSet
     allowed (settings.UNMASKED_ROLES) and writes an access-log entry. POST accepts `Idempotency-Key`."""
 
     save_service = staticmethod(services.save_person)
+    delete_service = staticmethod(services.delete_person)
     queryset = Person.objects.prefetch_related(Prefetch("ownerships", queryset=Ownership.objects.all()))
     serializer_class = PersonSerializer
     filterset_class = filters.PersonFilter
@@ -159,13 +169,11 @@ class PersonViewSet(ServiceWriteMixin, IdempotentCreateMixin, ScopedModelViewSet
 
 class OwnershipViewSet(ServiceWriteMixin, ScopedModelViewSet):
     save_service = staticmethod(services.save_ownership)
+    delete_service = staticmethod(services.remove_ownership)
     queryset = Ownership.objects.select_related("person")
     serializer_class = OwnershipSerializer
     filterset_class = filters.OwnershipFilter
     ordering_fields = ["kind", "since"]
-
-    def perform_destroy(self, instance):
-        services.remove_ownership(self.request.user, instance)
 
 
 class BackgroundJobViewSet(viewsets.ReadOnlyModelViewSet):

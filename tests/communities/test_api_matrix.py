@@ -97,6 +97,10 @@ def expected(role: str, resource: str) -> dict[str, int]:
             return {**EDITOR, "create": 400, "update_in": 403, "delete_in": 403}
         # the community still holds compounds and people: protected, a readable 409
         return {**EDITOR, "delete_in": 409}
+    if resource in ("compounds", "buildings", "households", "people"):
+        # only empty records can be deleted (communities.services.delete_*): these still hold
+        # buildings / households / owners, so a readable 409 and nothing removed
+        return {**EDITOR, "delete_in": 409}
     return EDITOR
 
 

@@ -276,3 +276,41 @@ def test_person_edit_can_clear_numbers(client, world, place, secretary_a):
     assert person.id_number == ""
     # nothing left to delete: no checkbox
     assert 'name="clear_phone"' not in client.get(url).content.decode()
+
+
+# --- API deletes: only empty records ------------------------------------------------------------------
+
+
+def test_api_deletes_only_empty_records(world, place, secretary_a, api_as):
+    building, household, person, ownership, _company = place
+    client = api_as(secretary_a)
+    before = _snapshot()
+    for url in (
+        f"/api/v1/compounds/{world.compound_a.pk}/",
+        f"/api/v1/buildings/{building.pk}/",
+        f"/api/v1/households/{household.pk}/",
+        f"/api/v1/people/{person.pk}/",
+    ):
+        response = client.delete(url)
+        assert response.status_code == 409, (url, response.content)
+        assert response.json()["detail"]
+    assert _snapshot() == before
+    # emptied from the bottom up, each goes
+    assert client.delete(f"/api/v1/ownerships/{ownership.pk}/").status_code == 204
+    assert client.delete(f"/api/v1/people/{person.pk}/").status_code == 204
+    assert client.delete(f"/api/v1/households/{household.pk}/").status_code == 204
+    assert client.delete(f"/api/v1/buildings/{building.pk}/").status_code == 204
+    assert client.delete(f"/api/v1/compounds/{world.compound_a.pk}/").status_code == 204
+
+
+def test_coordinates_out_of_range_are_a_field_error(client, world, secretary_a, api_as):
+    data = {"division": world.community_a.pk, "name": "新小区", "latitude": "95", "longitude": "200"}
+    client.force_login(secretary_a)
+    response = client.post(reverse("communities:compound_create"), data)
+    form = response.context["form"]
+    assert {"latitude", "longitude"} <= set(form.errors)
+    assert not form.non_field_errors()  # not "constraint compound_latitude_range is violated"
+    response = api_as(secretary_a).post("/api/v1/compounds/", data, format="json")
+    assert response.status_code == 400
+    assert {"latitude", "longitude"} <= set(response.json()["errors"])
+    assert not Compound.objects.filter(name="新小区").exists()
