@@ -268,21 +268,35 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Rectification order updated."))
             return redirect(order.get_absolute_url())
     order.refresh_from_db()
+    history = list(
+        Rectification.pgh_event_model.objects.filter(pgh_obj_id=order.pk)
+        .select_related("pgh_context")
+        .order_by("pgh_id")
+    )
+    actors = _actors(e.pgh_context.metadata.get("user") for e in history if e.pgh_context)
+    for event in history:
+        event.actor = actors.get(event.pgh_context.metadata.get("user")) if event.pgh_context else ""
     context = {
         "order": order,
         "submit_form": submit_form,
         "reject_form": reject_form,
         "can_work": perms.can_work_on_order(request.user, order),
         "can_verify": perms.can_verify_order(request.user, order),
-        "history": Rectification.pgh_event_model.objects.filter(pgh_obj_id=order.pk)
-        .select_related("pgh_context")
-        .order_by("pgh_id"),
+        "history": history,
     }
     return render(request, "supervision/rectification_detail.html", context)
 
 
 class _Invalid(Exception):
     pass
+
+
+def _actors(user_ids) -> dict:
+    """Who made each change in an audit history: {user id: full name or username}, one query."""
+    from django.contrib.auth import get_user_model
+
+    ids = {i for i in user_ids if i}
+    return {u.pk: u.get_full_name() or u.username for u in get_user_model().objects.filter(pk__in=ids)}
 
 
 @login_required

@@ -55,6 +55,9 @@ def test_contractor_pages_show_only_own_orders(site, contractor, other_contracto
     assert response.status_code == 302
     mine.refresh_from_db()
     assert mine.status == "in_progress"
+    # the history says who moved the order
+    page = client.get(f"/supervision/rectifications/{mine.pk}/").content.decode()
+    assert f"整改中 · {contractor.get_full_name() or contractor.username}" in page
 
 
 def test_outside_scope_is_404_and_secretary_of_other_community_cannot_inspect(site, secretary_b):
