@@ -85,8 +85,25 @@ def _when(rng: random.Random, start: datetime, days: int) -> datetime:
 def load(stdout) -> None:
     rng = random.Random(2024)
     services.ensure_standard_procedures()
+    _notice_policies(stdout)
     for part in (_guiyang, _liuzhai, _wuning, _wugang):
         part(stdout, rng)
+
+
+def _notice_policies(stdout) -> None:
+    """Each county sets how long its notices stay up (公示期); the notice form and
+    services.publish_notice use the nearest policy when no period is given."""
+    from .models import NoticePolicy
+
+    for name, days, note in [
+        ("武宁县", 7, "改造方案、参建单位等公示不少于7天"),
+        ("惠济区", 5, "改造方案公示5天，公示期内受理异议"),
+    ]:
+        division = Division.objects.filter(name=name).order_by("path").first()
+        if division is not None:
+            NoticePolicy.objects.get_or_create(
+                division=division, defaults={"default_days": days, "note": note}
+            )
 
 
 def _members_for(compounds, want: int, division=None):

@@ -137,6 +137,12 @@ def demand_list(job, progress) -> None:
     )
     if "status" not in params:
         qs = qs.demands()
+    project_id = params.pop("project", None)
+    if project_id:
+        from projects.models import Project
+
+        project = Project.objects.for_user(user).filter(pk=project_id).first()
+        qs = qs.of_project(project) if project is not None else qs.none()
     qs = OpinionFilter(params, queryset=qs).qs.order_by("category", "created_at", "pk")
     total = qs.count()
     progress(0, total, force=True)
@@ -191,3 +197,35 @@ def demand_list(job, progress) -> None:
         fields="demand_list" + ("" if not unmasked else ",unmasked"),
         reason=f"demand list, {done} rows",
     )
+
+
+HANDLERS = {
+    "visit_ledger": ("consultations.exports.visit_ledger", "visit"),
+    "demand_list": ("consultations.exports.demand_list", "opinion"),
+}
+
+
+def start_export(*, user, kind: str, params: dict, request=None):
+    """Start an export job (page and API share this): allowed to whoever reads visits and opinions,
+    recorded in the access log; the ledger is masked by the requester's role when it runs."""
+    from communities.errors import DomainError
+    from communities.jobs import start_job
+
+    from .querysets import can_export
+
+    if not can_export(user):
+        from .services import Forbidden
+
+        raise Forbidden(_("Your role does not give access to residents' data."))
+    if kind not in HANDLERS:
+        raise DomainError(_("Unknown export."), field="kind")
+    handler, object_type = HANDLERS[kind]
+    access.record(
+        user=user,
+        action=AccessLog.Action.EXPORT,
+        object_type=object_type,
+        fields=kind,
+        reason="export started",
+        request=request,
+    )
+    return start_job(kind=kind, handler=handler, user=user, params=params)

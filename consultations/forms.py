@@ -87,9 +87,14 @@ class TransitionForm(BootstrapFormMixin, forms.Form):
         from projects.models import WorkItem
 
         self.fields["to"].choices = [(s, choices.OpinionStatus(s).label) for s in opinion.allowed_next]
-        self.fields["work_item"].queryset = WorkItem.objects.for_user(user).filter(
-            project__compounds=opinion.compound_id
+        self.fields["work_item"].queryset = (
+            WorkItem.objects.for_user(user)
+            .filter(project__compounds=opinion.compound_id)
+            .select_related("project")
+            .order_by("-project__year", "project__name", "pk")
         )
+        # the same work (雨污分流改造) recurs in several projects: name the project too
+        self.fields["work_item"].label_from_instance = lambda w: f"{w.name} · {w.project.name}"
         self.fields["merged_into"].queryset = (
             Opinion.objects.for_user(user)
             .filter(compound_id=opinion.compound_id)
@@ -175,6 +180,22 @@ class NoticeForm(BootstrapFormMixin, forms.ModelForm):
 
         self.fields["compound"].queryset = Compound.objects.editable_by(user)
         self.fields["project"].queryset = Project.objects.editable_by(user)
+        # say what "empty" means here: the notice policy of the user's own division
+        from communities.models import Division
+        from communities.scoping import get_scope
+
+        from .querysets import EDITOR_ROLES
+        from .services import default_notice_days
+
+        paths = get_scope(user).paths(EDITOR_ROLES)
+        if len(paths) == 1:
+            division = Division.objects.filter(path=paths[0]).first()
+            if division is not None:
+                days = default_notice_days(division)
+                self.fields["period_days"].widget.attrs["placeholder"] = str(days)
+                self.fields["period_days"].help_text = _(
+                    "Empty: %(days)d days, the default for %(place)s (notice policy)."
+                ) % {"days": days, "place": division.name}
 
     def clean(self):
         data = super().clean()

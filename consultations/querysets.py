@@ -28,6 +28,12 @@ def can_manage(user) -> bool:
     return get_scope(user).has_role(*EDITOR_ROLES)
 
 
+def can_export(user) -> bool:
+    """Whoever reads visits and opinions may export them; names and phones stay masked unless the
+    role sees them unmasked (settings.UNMASKED_ROLES): grid workers and viewers get masked ledgers."""
+    return get_scope(user).has_role(*RESIDENT_DATA_ROLES)
+
+
 class _ScopedByPath(models.QuerySet):
     path_lookup = "division__path"
 
@@ -68,6 +74,15 @@ class OpinionQuerySet(_ScopedByPath):
 
     def demands(self):
         return self.filter(status__in=choices.DEMAND_STATUSES)
+
+    def of_project(self, project):
+        """A project's demands: tied to it, planned in one of its work items, or raised in its
+        compounds without a project (the demand list page and its export use this)."""
+        return self.filter(
+            Q(project=project)
+            | Q(work_item__project=project)
+            | Q(project__isnull=True, compound__in=project.compounds.all())
+        )
 
     def with_related(self):
         return self.select_related("compound", "household__building", "project", "work_item", "merged_into")

@@ -17,8 +17,7 @@ from django.views.decorators.http import require_POST
 
 from communities import access
 from communities.errors import DomainError
-from communities.jobs import start_job
-from communities.models import AccessLog, Building, Compound, Division, Household
+from communities.models import Building, Compound, Division, Household
 
 from . import choices, coverage, services
 from .filters import DeliberationFilter, MeetingFilter, NoticeFilter, OpinionFilter, VisitFilter
@@ -47,7 +46,13 @@ from .models import (
     Opinion,
     Visit,
 )
-from .querysets import can_log_visits, can_manage, household_visit_annotations, project_demand_figures
+from .querysets import (
+    can_export,
+    can_log_visits,
+    can_manage,
+    household_visit_annotations,
+    project_demand_figures,
+)
 
 PAGE_SIZE = 50
 
@@ -186,7 +191,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "consultations/visit_list.html",
-        {"filter": filterset, "page_obj": page, "query": query, "can_export": can_manage(request.user)},
+        {"filter": filterset, "page_obj": page, "query": query, "can_export": can_export(request.user)},
     )
 
 
@@ -385,11 +390,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
     target = _target(request)
     qs = Opinion.objects.for_user(request.user).demands()
     if "project" in target:
-        qs = qs.filter(
-            Q(project=target["project"])
-            | Q(work_item__project=target["project"])
-            | Q(project__isnull=True, compound__in=target["project"].compounds.all())
-        )
+        qs = qs.of_project(target["project"])
     if "compound" in target:
         qs = qs.filter(compound=target["compound"])
     if "division" in target:
@@ -420,7 +421,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
         "total": sum(g["total"] for g in ordered),
         "truncated": len(items) >= limit,
         "figures": project_demand_figures(target["project"]) if "project" in target else None,
-        "can_export": can_manage(request.user),
+        "can_export": can_export(request.user),
         "query": request.GET.urlencode(),
     }
     return render(request, "consultations/demand_list.html", context)
@@ -666,13 +667,20 @@ OBJECTION_LIMIT = 5  # per address per 10 minutes
 
 
 def _rate_limited(request, notice) -> bool:
+    """At most OBJECTION_LIMIT objections per address per 10 minutes. The count lives in the cache:
+    shared by every process with Redis (REDIS_URL), per process without it (LocMemCache: a
+    development server or a single process only). add + incr is atomic in Redis, so concurrent
+    posts cannot slip past the limit the way get + set could."""
     ip = access.client_ip(request) or "-"
     key = f"objection-rate:{ip}"
-    count = cache.get(key, 0)
-    if count >= OBJECTION_LIMIT:
-        return True
-    cache.set(key, count + 1, 600)
-    return False
+    if cache.add(key, 1, 600):
+        return False
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, 600)
+        return False
+    return count > OBJECTION_LIMIT
 
 
 def notice_public(request: HttpRequest, slug: str) -> HttpResponse:
@@ -715,29 +723,24 @@ def notice_qr(request: HttpRequest, slug: str) -> HttpResponse:
 # --- exports ------------------------------------------------------------------------------------------
 
 
-def _export(request, kind: str, handler: str, object_type: str):
-    if not can_manage(request.user):
-        raise PermissionDenied
+def _export(request, kind: str):
+    from .exports import start_export
+
     params = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v}
-    access.record(
-        user=request.user,
-        action=AccessLog.Action.EXPORT,
-        object_type=object_type,
-        fields=kind,
-        reason="export started",
-        request=request,
-    )
-    job = start_job(kind=kind, handler=handler, user=request.user, params=params)
+    try:
+        job = start_export(user=request.user, kind=kind, params=params, request=request)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
     return redirect(job.get_absolute_url())
 
 
 @login_required
 @require_POST
 def visit_export(request: HttpRequest) -> HttpResponse:
-    return _export(request, "visit_ledger", "consultations.exports.visit_ledger", "visit")
+    return _export(request, "visit_ledger")
 
 
 @login_required
 @require_POST
 def demand_export(request: HttpRequest) -> HttpResponse:
-    return _export(request, "demand_list", "consultations.exports.demand_list", "opinion")
+    return _export(request, "demand_list")

@@ -11,6 +11,7 @@ from consultations.models import (
     Deliberation,
     DeliberationProcedure,
     DeliberationStep,
+    DeliberationStepTemplate,
     Meeting,
     Notice,
     NoticeObjection,
@@ -191,10 +192,23 @@ class DeliberationStepSerializer(serializers.ModelSerializer):
         fields = ["id", "order", "name", "kind", "done_at", "done_by", "meeting", "notice", "note"]
 
 
+class ProcedureStepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliberationStepTemplate
+        fields = ["order", "name", "kind"]
+
+
+class ProcedureSerializer(serializers.ModelSerializer):
+    steps = ProcedureStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DeliberationProcedure
+        fields = ["id", "code", "name", "description", "division", "is_active", "steps"]
+
+
 class DeliberationSerializer(serializers.ModelSerializer):
-    procedure = serializers.PrimaryKeyRelatedField(
-        queryset=DeliberationProcedure.objects.filter(is_active=True)
-    )
+    # national procedures and those of the user's own divisions (and above) only
+    procedure = VisibleRelatedField(queryset=DeliberationProcedure.objects.filter(is_active=True))
     compound = VisibleRelatedField(queryset=Compound.objects.all(), required=False, allow_null=True)
     project = VisibleRelatedField(queryset=_project_qs(), required=False, allow_null=True)
     steps = DeliberationStepSerializer(many=True, read_only=True)
@@ -297,3 +311,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
 class HandleObjectionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[(s, s) for s in choices.HANDLED_OBJECTION_STATUSES])
     handling = serializers.CharField()
+
+
+class ExportSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[("visit_ledger", "visit ledger"), ("demand_list", "demand list")])

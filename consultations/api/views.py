@@ -2,6 +2,8 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -10,10 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from communities.api.base import IdempotentCreateMixin, ScopedModelViewSet, ScopedQuerysetMixin
+from communities.api.serializers import BackgroundJobSerializer
 from communities.scoping import get_scope
 from consultations import filters, services
 from consultations.models import (
     Deliberation,
+    DeliberationProcedure,
     DeliberationStep,
     Meeting,
     Notice,
@@ -160,6 +164,19 @@ class MeetingViewSet(IdempotentCreateMixin, ScopedModelViewSet):
         serializer.save(division=division)
 
 
+class ProcedureViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Deliberation procedures a matter can follow (一征三议两公开, 四议两公开 and local variants), with
+    their ordered steps: the `procedure` id to POST to `deliberations/`."""
+
+    queryset = DeliberationProcedure.objects.prefetch_related("steps").order_by("name", "pk")
+    serializer_class = s.ProcedureSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        services.ensure_standard_procedures()
+        return super().get_queryset()
+
+
 class DeliberationViewSet(_ServiceWrites, ScopedModelViewSet):
     """Matters going through a procedure's ordered steps; `POST .../complete-step/` does the next."""
 
@@ -195,7 +212,7 @@ class DeliberationViewSet(_ServiceWrites, ScopedModelViewSet):
         d = serializer.validated_data
         step = deliberation.steps.filter(order=d["order"]).first()
         if step is None:
-            raise NotFound("No such step.")
+            raise NotFound(_("No such step."))
         services.complete_step(
             step, user=request.user, meeting=d["meeting"], notice=d["notice"], note=d["note"]
         )
@@ -312,3 +329,31 @@ class CoverageView(APIView):
             assignments=HouseholdAssignment.objects.for_user(user) if target else None,
         )
         return Response({"target": {k: v.pk for k, v in target.items()}, **result.as_dict()})
+
+
+class ExportView(APIView):
+    """Excel ledgers as background jobs: `{"kind": "visit_ledger" | "demand_list", ...filters}` (the
+    filters of `visits/` or `opinions/`). 202 with the job; poll `Location`, then download its file.
+    Names and phones are masked unless the caller's role sees them unmasked."""
+
+    @extend_schema(
+        request=s.ExportSerializer,
+        responses={202: BackgroundJobSerializer},
+        summary="Export the visit ledger or the demand list to Excel (background job; masked by role)",
+    )
+    def post(self, request):
+        from consultations.exports import start_export
+
+        serializer = s.ExportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        params = {k: str(v) for k, v in request.data.items() if k != "kind" and v not in (None, "")}
+        job = start_export(
+            user=request.user, kind=serializer.validated_data["kind"], params=params, request=request
+        )
+        job.refresh_from_db()  # eager runs (no Redis) have already finished
+        data = BackgroundJobSerializer(job, context={"request": request}).data
+        return Response(
+            data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("backgroundjob-detail", args=[job.pk])},
+        )

@@ -39,3 +39,20 @@
   setTimeout(draw, 0);
   draw();
 })();
+// Opinion "next step" form: show only the field the chosen move needs (reason, work item, duplicate).
+(function () {
+  "use strict";
+  var form = document.querySelector("form.cv-transition-form");
+  if (!form) return;
+  var to = form.querySelector("select[name=to]");
+  var needs = { declined: "reason", planned: "work_item", merged: "merged_into" };
+  function box(name) { var el = form.querySelector("[name=" + name + "]"); return el && el.closest(".mb-3"); }
+  function sync() {
+    ["reason", "work_item", "merged_into"].forEach(function (name) {
+      var b = box(name);
+      if (b) b.classList.toggle("d-none", needs[to.value] !== name);
+    });
+  }
+  to.addEventListener("change", sync);
+  sync();
+})();

@@ -28,6 +28,9 @@ def test_demo_loads_seed_scale_and_is_idempotent():
     lz = _place("天秀社区", "刘寨街道", "天秀家园")
     wn = _place("竹岭社区", "武宁县新宁镇", "民居巷血防站")
     wg = _place("水西门社区", "武冈市水西门街道", "水西门小区")
+    wn_project = cf.project_for(wn)
+    for name in ("雨污分流改造", "供水管网改造", "小区道路改造"):
+        cf.work_item_for(wn_project, name)
     out = io.StringIO()
     demo.load(out)
     assert Visit.objects.filter(compound=gz).count() == 1600
@@ -36,6 +39,12 @@ def test_demo_loads_seed_scale_and_is_idempotent():
     assert Meeting.objects.filter(compound=lz, kind="bench").count() == 4
     assert Deliberation.objects.filter(compound=lz).get().steps.filter(done_at__isnull=False).count() == 5
     assert Visit.objects.filter(compound=wn).count() == 30
+    # Wuning's demands went through the services onto the project's real work items
+    from consultations.querysets import project_demand_figures
+
+    figures = project_demand_figures(wn_project)
+    assert figures["work_items_from_demands"] == 3 and figures["demands_resolved"] == 3
+    assert Opinion.objects.filter(compound=wn, status="planned").count() == 1
     from projects.models import BranchMember
 
     assert BranchMember.objects.count() == 70

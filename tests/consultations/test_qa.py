@@ -1,0 +1,160 @@
+"""What the QA pass on issue 4 found and fixed: masked exports for every reading role (page and API),
+the procedures' API and scoping, project demand lists, the notice period shown from the policy, the
+visit draft kept per household, and the demo's demand chain onto real work items."""
+
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from communities.models import AccessLog, BackgroundJob
+from consultations import services
+from consultations.forms import NoticeForm, TransitionForm
+from consultations.models import DeliberationProcedure, NoticePolicy
+from tests import factories as f
+from tests.consultations import factories as cf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owned_visit(world, secretary_a):
+    h = f.HouseholdFactory(building=f.BuildingFactory(compound=world.compound_a), unit="1", room="101")
+    f.OwnershipFactory(
+        household=h, person=f.PersonFactory(name="张建国", phone="13812345678", division=world.community_a)
+    )
+    visit = services.log_visit(
+        user=secretary_a,
+        household=h,
+        attitude="support",
+        opinions=[{"category": "roads", "content": "路面破损"}],
+    )
+    services.transition_opinion(visit.opinions.get(), "accepted", user=secretary_a)
+    return visit
+
+
+def _rows(job):
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.message
+    job.result_file.open("rb")
+    return [
+        list(r) for r in load_workbook(io.BytesIO(job.result_file.read())).active.iter_rows(values_only=True)
+    ]
+
+
+def test_grid_worker_exports_a_masked_visit_ledger_from_the_page(
+    client, grid_worker_a, owned_visit, django_capture_on_commit_callbacks
+):
+    client.force_login(grid_worker_a)
+    assert "导出" in client.get(reverse("consultations:visit_list")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("consultations:visit_export"))
+    assert r.status_code == 302
+    rows = _rows(BackgroundJob.objects.latest("pk"))
+    flat = " ".join(str(c) for c in rows[1])
+    assert "张*" in flat and "138****5678" in flat and "13812345678" not in flat
+    assert AccessLog.objects.filter(user=grid_worker_a, action="export", object_type="visit").exists()
+
+
+def test_api_export_viewer_masked_secretary_unmasked_contractor_refused(
+    api_as, viewer, secretary_a, contractor, owned_visit, django_capture_on_commit_callbacks
+):
+    url = "/api/v1/consultation-exports/"
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api_as(viewer).post(url, {"kind": "demand_list"}, format="json")
+    assert r.status_code == 202 and r["Location"].startswith("/api/v1/jobs/")
+    rows = _rows(BackgroundJob.objects.get(pk=r.json()["id"]))
+    assert len(rows) == 2 and "路面破损" in rows[1] and "138****5678" in rows[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api_as(secretary_a).post(url, {"kind": "visit_ledger"}, format="json")
+    assert "13812345678" in _rows(BackgroundJob.objects.get(pk=r.json()["id"]))[1]
+    assert api_as(contractor).post(url, {"kind": "visit_ledger"}, format="json").status_code == 403
+    assert api_as(viewer).post(url, {"kind": "nope"}, format="json").status_code == 400
+    assert api_as(None).post(url, {"kind": "visit_ledger"}, format="json").status_code in (401, 403)
+
+
+def test_project_demand_export_matches_the_page(
+    client, world, secretary_a, owned_visit, django_capture_on_commit_callbacks
+):
+    """An opinion raised in the project's compound without a project is on the project's demand list
+    page; the export of that list carries it too."""
+    project = cf.project_for(world.compound_a)
+    client.force_login(secretary_a)
+    page = client.get(reverse("consultations:demand_list") + f"?project={project.pk}").content.decode()
+    assert "路面破损" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("consultations:demand_export"), {"project": project.pk})
+    rows = _rows(BackgroundJob.objects.latest("pk"))
+    assert len(rows) == 2 and "路面破损" in rows[1]
+    # and the status headers say what the statuses are (not the acceptance of works: 已验收)
+    assert "已纳入清单" in page and "已验收" not in page
+
+
+def test_procedures_api_lists_the_standard_ones_and_the_migration_matches_them(api_as, secretary_a):
+    import importlib
+
+    from consultations.procedures import STANDARD_PROCEDURES
+
+    migration = importlib.import_module("consultations.migrations.0002_standard_procedures")
+    frozen = [(c, n, d, [(s, str(k)) for s, k in steps]) for c, n, d, steps in migration.PROCEDURES]
+    assert frozen == [(c, n, d, [(s, str(k)) for s, k in steps]) for c, n, d, steps in STANDARD_PROCEDURES]
+
+    r = api_as(secretary_a).get("/api/v1/deliberation-procedures/")
+    assert r.status_code == 200
+    names = {p["name"]: p for p in r.json()}
+    assert {"一征三议两公开", "四议两公开"} <= set(names)
+    assert [s["order"] for s in names["四议两公开"]["steps"]] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_local_procedure_of_another_place_cannot_be_used(api_as, world, secretary_a):
+    other = DeliberationProcedure.objects.create(name="外地程序", code="local", division=world.community_b)
+    other.steps.create(order=1, name="商议", kind="any")
+    r = api_as(secretary_a).post(
+        "/api/v1/deliberations/",
+        {"title": "事项", "procedure": other.pk, "compound": world.compound_a.pk},
+        format="json",
+    )
+    assert r.status_code == 400 and "procedure" in r.json()["errors"]
+    own = services.ensure_standard_procedures()[0]
+    r = api_as(secretary_a).post(
+        "/api/v1/deliberations/",
+        {"title": "事项", "procedure": own.pk, "compound": world.compound_a.pk},
+        format="json",
+    )
+    assert r.status_code == 201 and r.json()["current_step"] == 1
+    r = api_as(secretary_a).post(
+        f"/api/v1/deliberations/{r.json()['id']}/complete-step/", {"order": 9}, format="json"
+    )
+    assert r.status_code == 404 and r.json()["detail"] == "没有这一步骤。"
+
+
+def test_notice_form_says_the_default_period_of_the_users_place(world, secretary_a):
+    NoticePolicy.objects.create(division=world.district, default_days=10)
+    form = NoticeForm(user=secretary_a)
+    assert form.fields["period_days"].widget.attrs["placeholder"] == "10"
+    notice = services.publish_notice(compound=world.compound_a, title="公示", body="正文", user=secretary_a)
+    assert notice.period_days == 10
+
+
+def test_transition_form_names_each_work_items_project(world, secretary_a, owned_visit):
+    a = cf.project_for(world.compound_a, name="一期改造")
+    b = cf.project_for(world.compound_a, name="二期改造")
+    cf.work_item_for(a, "雨污分流改造")
+    cf.work_item_for(b, "雨污分流改造")
+    form = TransitionForm(opinion=owned_visit.opinions.get(), user=secretary_a)
+    labels = [label for value, label in form.fields["work_item"].choices if value]
+    assert sorted(str(x) for x in labels) == ["雨污分流改造 · 一期改造", "雨污分流改造 · 二期改造"]
+
+
+def test_visit_form_keeps_one_draft_per_household(client, secretary_a, owned_visit):
+    client.force_login(secretary_a)
+    h = owned_visit.household
+    form = client.get(reverse("consultations:visit_create") + f"?household={h.pk}").content.decode()
+    assert f'id="visit-form-h{h.pk}"' in form
+    plain = client.get(reverse("consultations:visit_create") + f"?compound={h.building.compound_id}")
+    assert 'id="visit-form"' in plain.content.decode()
+    logged = client.get(reverse("consultations:visit_logged", args=[owned_visit.pk])).content.decode()
+    keys = re.findall(r'data-clear-draft="([^"]+)"', logged)
+    assert keys == [f"/consultations/visits/new/:visit-form-h{h.pk}", "/consultations/visits/new/:visit-form"]
