@@ -766,7 +766,8 @@ def close_ballot(ballot: Ballot, user=None, reason: str = "", *, now: datetime |
     if early and not reason:
         raise DomainError(_("Say why the ballot closes before its closing time."), field="reason")
     ballot.status = choices.BallotStatus.CLOSED
-    ballot.closed_at = now
+    # on time (beat runs once a minute): voting stopped at closes_at already (every vote checks it)
+    ballot.closed_at = now if early else ballot.closes_at
     ballot.closed_by = user
     ballot.closed_early = early
     ballot.close_reason = reason[:500]

@@ -114,3 +114,49 @@ def test_public_api_messages_in_chinese(client, world, street_user):
         last = client.post(url, {"code": "AAAA-AAAA", "option": yes}, content_type="application/json")
     assert last.status_code == 429 and "次数过多" in last.json()["detail"]
     cache.clear()
+
+
+def test_beat_waits_for_the_opening_time_and_votes_stop_at_the_closing_time(world, street_user):
+    from communities.errors import Conflict
+
+    make_households(world.compound_a)
+    now = timezone.now()
+    ballot = make_ballot(
+        street_user,
+        world.compound_a,
+        opened=False,
+        opens_at=now + timedelta(minutes=1),
+        closes_at=now + timedelta(minutes=3),
+    )
+    assert services.open_and_close_due(now) == {"opened": 0, "closed": 0}
+    assert services.open_and_close_due(now + timedelta(minutes=1)) == {"opened": 1, "closed": 0}
+    ballot.refresh_from_db()
+    code = next(iter(codes_for(ballot, street_user).values()))
+    # past the closing time, before beat's next run: the vote is refused all the same
+    type(ballot).objects.filter(pk=ballot.pk).update(
+        opens_at=now - timedelta(minutes=2), closes_at=timezone.now() - timedelta(seconds=1)
+    )
+    with pytest.raises(Conflict):
+        services.cast_online_vote(code=code, option_id=option(ballot, "同意").pk)
+
+
+def test_api_takes_options_as_plain_text(world, street_user, api_as):
+    make_households(world.compound_a)
+    client = api_as(street_user)
+    now = timezone.now()
+    response = client.post(
+        "/api/v1/ballots/",
+        {
+            "kind": "plan_choice",
+            "title": "方案",
+            "compound": world.compound_a.pk,
+            "options": ["方案一", {"label": "方案二"}, "弃权"],
+            "opens_at": now.isoformat(),
+            "closes_at": (now + timedelta(days=1)).isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    options = response.json()["options"]
+    assert [o["label"] for o in options] == ["方案一", "方案二", "弃权"]
+    assert options[2]["is_abstention"] and not options[0]["counts_as_yes"]

@@ -167,6 +167,7 @@ def test_beat_opens_and_closes_on_time(world, street_user):
     assert services.open_and_close_due(now + timedelta(hours=2)) == {"opened": 0, "closed": 1}
     b.refresh_from_db()
     assert b.status == "closed" and not b.closed_early and b.passed is False
+    assert b.closed_at == b.closes_at  # beat runs a minute late at most; voting stopped on time
     assert b.result_notice is not None and "19/20" in b.result_notice.body
 
 

@@ -133,9 +133,17 @@ class BallotSerializer(serializers.ModelSerializer):
 
 
 class OptionInputSerializer(serializers.Serializer):
+    """An option: {"label": ..., "counts_as_yes": ..., "is_abstention": ...}, or just its text ("同意";
+    同意/满意/基本满意 then count as yes and 弃权 as an abstention, as on the page)."""
+
     label = serializers.CharField(max_length=200)
     counts_as_yes = serializers.BooleanField(default=False)
     is_abstention = serializers.BooleanField(default=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            return serializers.CharField(max_length=200).run_validation(data)
+        return super().to_internal_value(data)
 
 
 class UnitInputSerializer(serializers.Serializer):
@@ -204,7 +212,7 @@ class BallotCreateSerializer(serializers.Serializer):
             "scope_buildings": buildings,
             "scope_units": [dict(u) for u in data["scope_units"]],
             "occupied_households": occupied,
-            "options": [dict(o) for o in data["options"]],
+            "options": [o if isinstance(o, str) else dict(o) for o in data["options"]],
             "opens_at": data["opens_at"],
             "closes_at": data["closes_at"],
             "secret": data["secret"],
