@@ -44,8 +44,12 @@ class CompoundFilter(django_filters.FilterSet):
     year_built_max = django_filters.NumberFilter(
         field_name="year_built", lookup_expr="lte", label=_("Built until")
     )
-    management_mode = django_filters.ChoiceFilter(choices=choices.ManagementMode.choices)
-    renovation_need = django_filters.ChoiceFilter(choices=choices.RenovationNeed.choices)
+    management_mode = django_filters.ChoiceFilter(
+        choices=choices.ManagementMode.choices, empty_label=_("Any")
+    )
+    renovation_need = django_filters.ChoiceFilter(
+        choices=choices.RenovationNeed.choices, empty_label=_("Any")
+    )
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     class Meta:
