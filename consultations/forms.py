@@ -28,6 +28,8 @@ class VisitForm(BootstrapFormMixin, forms.Form):
         label=_("Attitude to the project"), choices=choices.Attitude.choices, widget=BigRadioSelect
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    # one token per form shown: a double tap on a slow network saves the visit once
+    submission = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args, households, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,6 +153,10 @@ class MeetingForm(BootstrapFormMixin, forms.ModelForm):
         data = super().clean()
         if not data.get("compound") and not data.get("project"):
             raise forms.ValidationError(_("Say which compound or project the meeting was for."))
+        households, people = data.get("households_present") or 0, data.get("people_present") or 0
+        if people and households > people:
+            # said here in words, before the database constraint's name would be shown
+            self.add_error("people_present", _("More households than people present: check the attendance."))
         return data
 
 

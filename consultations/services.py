@@ -157,6 +157,8 @@ def record_opinion(
         raise DomainError(_("The household is not in this compound."), field="household")
     if project is not None and not project.compounds.filter(pk=compound.pk).exists():
         raise DomainError(_("The project does not cover this compound."), field="project")
+    if meeting is not None and meeting.compound_id not in (None, compound.pk):
+        raise DomainError(_("The meeting was held for another compound."), field="compound")
     return Opinion.objects.create(
         compound=compound,
         household=household,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -140,10 +142,21 @@ def visit_create(request: HttpRequest) -> HttpResponse:
         .order_by("building__name", "unit", "floor", "room")
     )
     form = VisitForm(
-        request.POST or None, households=households, initial={"household": preset.pk if preset else None}
+        request.POST or None,
+        households=households,
+        initial={"household": preset.pk if preset else None, "submission": uuid.uuid4().hex},
     )
     rows = OpinionRowFormSet(request.POST or None, prefix="op")
     if request.method == "POST" and form.is_valid() and rows.is_valid():
+        token = form.cleaned_data["submission"]
+        key = f"visit-submission:{request.user.pk}:{token}"
+        if token and not cache.add(key, 0, 3600):
+            # the same form sent twice (double tap, resend): the first one saves the visit
+            done = cache.get(key)
+            if done:
+                return redirect("consultations:visit_logged", pk=done)
+            messages.info(request, _("This visit is already being saved."))
+            return redirect("consultations:my_households")
         try:
             visit = services.log_visit(
                 user=request.user,
@@ -154,8 +167,12 @@ def visit_create(request: HttpRequest) -> HttpResponse:
                 opinions=[r.cleaned_data for r in rows if r.cleaned_data],
             )
         except DomainError as exc:
+            if token:
+                cache.delete(key)
             _fail(request, exc)
         else:
+            if token:
+                cache.set(key, visit.pk, 3600)
             return redirect("consultations:visit_logged", pk=visit.pk)
     picker = [
         {"id": h.pk, "b": h.building.name, "u": h.unit, "r": h.room, "f": h.floor, "v": h.visited}
@@ -291,7 +308,20 @@ def opinion_list(request: HttpRequest) -> HttpResponse:
 def opinion_create(request: HttpRequest) -> HttpResponse:
     if not can_log_visits(request.user):
         raise PermissionDenied
-    form = OpinionForm(request.POST or None, user=request.user)
+    # from a meeting's page: the opinion was raised at that meeting (its compound and project)
+    meeting = None
+    if request.GET.get("meeting"):
+        meeting = get_object_or_404(Meeting.objects.for_user(request.user), pk=request.GET["meeting"])
+    initial = (
+        {
+            "compound": meeting.compound_id,
+            "project": meeting.project_id,
+            "source": choices.OpinionSource.MEETING,
+        }
+        if meeting
+        else {}
+    )
+    form = OpinionForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -303,13 +333,14 @@ def opinion_create(request: HttpRequest) -> HttpResponse:
                 source=d["source"],
                 category=d["category"],
                 content=d["content"],
+                meeting=meeting,
             )
         except DomainError as exc:
             _fail(request, exc)
         else:
             messages.success(request, _("Opinion recorded."))
             return redirect(opinion)
-    return render(request, "consultations/opinion_form.html", {"form": form})
+    return render(request, "consultations/opinion_form.html", {"form": form, "meeting": meeting})
 
 
 @login_required
@@ -460,9 +491,12 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             _fail(request, exc)
         else:
-            if photo:
-                services.add_meeting_photo(user=request.user, meeting=meeting, upload=photo)
             messages.success(request, _("Meeting recorded."))
+            if photo:
+                try:
+                    services.add_meeting_photo(user=request.user, meeting=meeting, upload=photo)
+                except DomainError as exc:  # the meeting is saved; say why the photo was not
+                    messages.warning(request, exc.message)
             return redirect(meeting)
     return render(request, "consultations/meeting_form.html", {"form": form})
 
@@ -499,6 +533,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "opinions": meeting.opinions.all(),
             "steps": meeting.deliberation_steps.select_related("deliberation"),
             "photo_form": form,
+            "can_log": can_log_visits(request.user),
         },
     )
 

@@ -158,3 +158,68 @@ def test_visit_form_keeps_one_draft_per_household(client, secretary_a, owned_vis
     logged = client.get(reverse("consultations:visit_logged", args=[owned_visit.pk])).content.decode()
     keys = re.findall(r'data-clear-draft="([^"]+)"', logged)
     assert keys == [f"/consultations/visits/new/:visit-form-h{h.pk}", "/consultations/visits/new/:visit-form"]
+
+
+def test_meeting_form_explains_attendance_and_an_opinion_can_come_from_the_meeting(
+    client, world, secretary_a
+):
+    client.force_login(secretary_a)
+    data = {
+        "kind": "bench",
+        "title": "板凳会",
+        "compound": world.compound_a.pk,
+        "held_at": "2024-05-01T15:00",
+    }
+    r = client.post(
+        reverse("consultations:meeting_create"), {**data, "households_present": 30, "people_present": 20}
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and "户数多于人数" in page and "meeting_people_cover_households" not in page
+    r = client.post(
+        reverse("consultations:meeting_create"), {**data, "households_present": 30, "people_present": 45}
+    )
+    meeting = world.compound_a.meetings.get()
+    assert r.status_code == 302 and "登记意见" in client.get(meeting.get_absolute_url()).content.decode()
+    url = reverse("consultations:opinion_create") + f"?meeting={meeting.pk}"
+    form = client.get(url).content.decode()
+    assert 'value="meeting" selected' in form
+    r = client.post(
+        url,
+        {"compound": world.compound_a.pk, "source": "meeting", "category": "elevator", "content": "加装电梯"},
+    )
+    assert r.status_code == 302 and meeting.opinions.get().content == "加装电梯"
+    # a meeting of another compound cannot carry this compound's opinion
+    other = services.create_meeting(user=secretary_a, kind="bench", title="别处", compound=world.compound_a)
+    other.compound = f.CompoundFactory(division=world.community_a)
+    other.save()
+    r = client.post(
+        reverse("consultations:opinion_create") + f"?meeting={other.pk}",
+        {"compound": world.compound_a.pk, "source": "meeting", "category": "elevator", "content": "x"},
+    )
+    assert r.status_code == 200 and not other.opinions.exists()
+
+
+def test_a_visit_form_sent_twice_saves_one_visit(client, world, secretary_a, owned_visit):
+    from consultations.models import Visit
+
+    client.force_login(secretary_a)
+    h = owned_visit.household
+    url = reverse("consultations:visit_create") + f"?household={h.pk}"
+    token = re.search(r'name="submission" value="([0-9a-f]+)"', client.get(url).content.decode()).group(1)
+    data = {
+        "submission": token,
+        "household": h.pk,
+        "channel": "door",
+        "attitude": "neutral",
+        "op-TOTAL_FORMS": "2",
+        "op-INITIAL_FORMS": "0",
+        "op-0-category": "parking",
+        "op-0-content": "车位",
+    }
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert Visit.objects.filter(household=h).count() == 2  # the fixture's visit + this one, once
+    data["submission"] = "another-form"
+    client.post(url, data)
+    assert Visit.objects.filter(household=h).count() == 3
