@@ -1,6 +1,8 @@
 """One set of rules: the page and the API refuse the same bad input (through communities.services) and
 change nothing; removing an ownership; clearing a person's numbers."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from pghistory.models import Events
@@ -314,3 +316,28 @@ def test_coordinates_out_of_range_are_a_field_error(client, world, secretary_a, 
     assert response.status_code == 400
     assert {"latitude", "longitude"} <= set(response.json()["errors"])
     assert not Compound.objects.filter(name="新小区").exists()
+
+
+# --- error pages speak Chinese -------------------------------------------------------------------------
+
+
+def test_error_pages_are_chinese_and_say_the_same_for_missing_and_out_of_scope(
+    client, world, viewer, secretary_b
+):
+    client.force_login(viewer)
+    response = client.get(reverse("communities:compound_edit", args=[world.compound_a.pk]))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "无权操作" in html and "您可以查看，但无权修改。" in html and "Forbidden" not in html
+    client.force_login(secretary_b)
+    outside = client.get(reverse("communities:compound_detail", args=[world.compound_a.pk]))
+    missing = client.get(reverse("communities:compound_detail", args=[999999]))
+    assert outside.status_code == missing.status_code == 404
+    assert "页面不存在" in outside.content.decode()
+    assert "Compound" not in outside.content.decode()
+
+    def strip(response):
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+        return html.replace(str(world.compound_a.pk), "").replace("999999", "")
+
+    assert strip(outside) == strip(missing)
