@@ -242,7 +242,9 @@ def _liuzhai(stdout, rng) -> None:
                 user=user, procedure=procedure, title=f"{compound.name}改造内容确定", compound=compound
             )
             steps = list(d.steps.order_by("order"))
-            services.complete_step(steps[0], user=user, note="入户征求意见，收集诉求")
+            services.complete_step(
+                steps[0], user=user, note="入户征求意见，收集诉求", done_at=datetime(2023, 3, 20, tzinfo=TZ)
+            )
             first = [m for m in meetings if m.compound_id == compound.pk]
             for step, meeting in zip(steps[1:4], first, strict=False):
                 services.complete_step(step, user=user, meeting=meeting)

@@ -468,8 +468,11 @@ def complete_step(
     meeting: Meeting | None = None,
     notice: Notice | None = None,
     note: str = "",
+    done_at: datetime | None = None,
 ) -> DeliberationStep:
-    """Mark a step done, linked to the meeting or notice that did it. Steps go strictly in order."""
+    """Mark a step done, linked to the meeting or notice that did it. Steps go strictly in order.
+    The step is dated by what did it (the meeting's time, the notice's publication), else `done_at`,
+    else now; never in the future."""
     with transaction.atomic():
         deliberation = (
             Deliberation.objects.select_for_update().select_related("division").get(pk=step.deliberation_id)
@@ -501,7 +504,9 @@ def complete_step(
         step.meeting = meeting
         step.notice = notice
         step.note = note.strip()
-        step.done_at = timezone.now()
+        now = timezone.now()
+        when = meeting.held_at if meeting else notice.starts_at if notice else done_at
+        step.done_at = min(when, now) if when else now
         step.done_by = user
         step.save()
         if not deliberation.steps.filter(done_at__isnull=True).exists():

@@ -223,3 +223,37 @@ def test_a_visit_form_sent_twice_saves_one_visit(client, world, secretary_a, own
     data["submission"] = "another-form"
     client.post(url, data)
     assert Visit.objects.filter(household=h).count() == 3
+
+
+def test_a_step_is_dated_by_the_meeting_or_notice_that_did_it(world, secretary_a):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    held = datetime(2023, 4, 10, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    d = services.start_deliberation(
+        user=secretary_a,
+        procedure=services.ensure_standard_procedures()[0],
+        title="事项",
+        compound=world.compound_a,
+    )
+    first, second, *_ = d.steps.order_by("order")
+    services.complete_step(first, user=secretary_a, note="入户征求意见", done_at=held - timedelta(days=20))
+    meeting = services.create_meeting(
+        user=secretary_a, kind="bench", title="板凳会", compound=world.compound_a, held_at=held
+    )
+    services.complete_step(second, user=secretary_a, meeting=meeting)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.done_at == held - timedelta(days=20) and second.done_at == held
+    d2 = services.start_deliberation(
+        user=secretary_a,
+        procedure=services.ensure_standard_procedures()[0],
+        title="事项2",
+        compound=world.compound_a,
+    )
+    step = d2.steps.get(order=1)
+    services.complete_step(step, user=secretary_a, note="x", done_at=timezone.now() + timedelta(days=3))
+    step.refresh_from_db()
+    assert step.done_at <= timezone.now()  # never in the future
