@@ -94,26 +94,60 @@ class Coverage:
         }
 
 
-def _counts():
+def _blank(**keys) -> dict:
     return {
-        "total": Count("pk", filter=Q(is_vacant=False)),
-        "vacant": Count("pk", filter=Q(is_vacant=True)),
-        "visited_n": Count("pk", filter=Q(is_vacant=False, visited=True)),
-        "reached_n": Count("pk", filter=Q(is_vacant=False, reached=True)),
-        "support": Count("pk", filter=Q(is_vacant=False, latest_attitude=choices.Attitude.SUPPORT)),
-        "neutral": Count("pk", filter=Q(is_vacant=False, latest_attitude=choices.Attitude.NEUTRAL)),
-        "oppose": Count("pk", filter=Q(is_vacant=False, latest_attitude=choices.Attitude.OPPOSE)),
+        **keys,
+        "total": 0,
+        "vacant": 0,
+        "visited": 0,
+        "reached": 0,
+        "support": 0,
+        "neutral": 0,
+        "oppose": 0,
     }
 
 
-def _row(values: dict) -> dict:
-    total = values["total"]
-    return {
-        **{k: v for k, v in values.items() if k not in ("visited_n", "reached_n")},
-        "visited": values["visited_n"],
-        "reached": values["reached_n"],
-        "visited_pct": round(values["visited_n"] * 100 / total) if total else 0,
-    }
+def _add(row: dict, vacant: bool, status) -> None:
+    if vacant:
+        row["vacant"] += 1
+        return
+    row["total"] += 1
+    if status is None:
+        return
+    row["visited"] += 1
+    latest = status[1]
+    if latest:
+        row["reached"] += 1
+        row[latest] += 1
+
+
+def _pct(row: dict) -> dict:
+    row["visited_pct"] = round(row["visited"] * 100 / row["total"]) if row["total"] else 0
+    return row
+
+
+def _household_status(households) -> dict[int, tuple[int, str | None]]:
+    """household id -> (visit count, latest answered attitude or None), in one grouped query: each
+    household's visits are read once (correlated subqueries per household and per figure took
+    seconds at district scale)."""
+    from django.contrib.postgres.aggregates import ArrayAgg
+
+    rows = (
+        Visit.objects.filter(household__in=households.values("pk"))
+        .order_by()
+        .values("household_id")
+        .annotate(
+            n=Count("pk"),
+            answered=ArrayAgg(
+                "attitude",
+                filter=Q(attitude__in=choices.ANSWERED_ATTITUDES),
+                order_by=("-visited_at", "-pk"),
+                default=None,
+            ),
+        )
+        .values_list("household_id", "n", "answered")
+    )
+    return {hid: (n, answered[0] if answered else None) for hid, n, answered in rows}
 
 
 def coverage(
@@ -126,22 +160,54 @@ def coverage(
 ) -> Coverage:
     """Figures over a Household queryset (already scoped). `visits`/`opinions` default to those of
     these households' compounds; `assignments` (HouseholdAssignment queryset) gives the per-member
-    rows. About six queries whatever the size."""
-    annotated = households.annotate(**household_visit_annotations(Visit))
-    agg = annotated.aggregate(**_counts())
+    rows. Five queries whatever the size: the households once (with their building and community),
+    their visits grouped per household once, then the visit/opinion counts and the member rows; the
+    breakdowns are summed in Python from those two passes."""
+    status = _household_status(households)
     compound_ids = households.values("building__compound_id")
     if visits is None:
         visits = Visit.objects.filter(household__in=households.values("pk"))
     if opinions is None:
         opinions = Opinion.objects.filter(compound_id__in=compound_ids)
+    overall = _blank()
+    buildings: dict[int, dict] = {}
+    communities: dict[int, dict] = {}
+    rows = households.order_by().values_list(
+        "pk",
+        "is_vacant",
+        "building_id",
+        "building__name",
+        "building__compound__name",
+        "building__compound__division_id",
+        "building__compound__division__name",
+    )
+    for pk, vacant, building_id, building_name, compound_name, division_id, division_name in rows:
+        st = status.get(pk)
+        _add(overall, vacant, st)
+        if breakdown:
+            b = buildings.get(building_id)
+            if b is None:
+                b = buildings[building_id] = _blank(
+                    building_id=building_id,
+                    building__name=building_name,
+                    building__compound__name=compound_name,
+                )
+            _add(b, vacant, st)
+            c = communities.get(division_id)
+            if c is None:
+                c = communities[division_id] = _blank(
+                    building__compound__division_id=division_id,
+                    building__compound__division__name=division_name,
+                )
+            _add(c, vacant, st)
     figures = Figures(
-        total=agg["total"],
-        vacant=agg["vacant"],
-        visited=agg["visited_n"],
-        reached=agg["reached_n"],
-        support=agg["support"],
-        neutral=agg["neutral"],
-        oppose=agg["oppose"],
+        total=overall["total"],
+        vacant=overall["vacant"],
+        visited=overall["visited"],
+        reached=overall["reached"],
+        support=overall["support"],
+        neutral=overall["neutral"],
+        oppose=overall["oppose"],
         visits=visits.count(),
         opinions=opinions.count(),
     )
@@ -149,18 +215,13 @@ def coverage(
     if not breakdown:
         return result
     result.by_building = [
-        _row(r)
-        for r in annotated.order_by()
-        .values("building_id", "building__name", "building__compound__name")
-        .annotate(**_counts())
-        .order_by("building__compound__name", "building__name")
+        _pct(r)
+        for r in sorted(
+            buildings.values(), key=lambda r: (r["building__compound__name"], r["building__name"])
+        )
     ]
     result.by_community = [
-        _row(r)
-        for r in annotated.order_by()
-        .values("building__compound__division_id", "building__compound__division__name")
-        .annotate(**_counts())
-        .order_by("building__compound__division__name")
+        _pct(r) for r in sorted(communities.values(), key=lambda r: r["building__compound__division__name"])
     ]
     if assignments is not None:
         visited = Exists(Visit.objects.filter(household_id=OuterRef("household_id")))
