@@ -47,3 +47,11 @@ def test_street_user_sees_household_grid(world, street_user, browser_page):
     page.wait_for_load_state()
     assert "张三" in page.content()
     assert "138****" in page.content()
+    # on a phone nothing scrolls the page sideways: the compound page (grids scroll in their own box)
+    # and the household page, whose owners become stacked cards
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("table.stack-sm thead").is_hidden()
+    screenshot(page, "registry_household_phone")
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
