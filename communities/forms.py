@@ -8,7 +8,7 @@ so nothing outside their scope can be chosen. Rules beyond one field come from c
 import copy
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from . import choices, services
@@ -48,6 +48,10 @@ class BootstrapFormMixin:
 
 
 class DivisionChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Choose…"))
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Division) -> str:
         parent = getattr(obj, "parent", None)
         return f"{parent.name} · {obj.name}" if parent is not None else obj.name
@@ -137,6 +141,7 @@ class HouseholdForm(RuleCheckedForm):
         self.fields["building"].empty_label = None
         self.fields["exclusive_area"].widget.attrs.update(inputmode="decimal", step="0.01", min="0.01")
         self.fields["floor"].widget.attrs.update(inputmode="numeric")
+        self.fields["area_source"].choices = [("", _("Not given")), *choices.AreaSource.choices]
 
     def clean_exclusive_area(self):
         area = self.cleaned_data.get("exclusive_area")
@@ -241,20 +246,38 @@ class ResidentForm(PersonForm):
 
 class OwnershipForm(RuleCheckedForm):
     problems = staticmethod(services.ownership_problems)
-    person = PersonChoiceField(queryset=Person.objects.none(), label=_("person"))
+    person = PersonChoiceField(
+        queryset=Person.objects.none(), label=_("person"), empty_label=_("Choose a person")
+    )
 
     class Meta:
         model = Ownership
         fields = ["person", "kind", "since"]
         widgets = {"since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args, user, household: Household, **kwargs):
+    CHOICES = 50  # a community can hold thousands of people: the list shows this many, search finds others
+
+    def __init__(self, *args, user, household: Household, q: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         community = household.building.compound.division
         near = Q(division__path__startswith=community.path) | Q(division_id=community.parent_id)
-        self.fields["person"].queryset = Person.objects.editable_by(user).filter(near)
+        candidates = Person.objects.editable_by(user).filter(near).order_by("name", "pk")
+        q = (q or "").strip()
+        if q:
+            # a name, or the last digits of a phone number (what a masked number shows)
+            match = Q(name__icontains=q)
+            if q.isdigit():
+                match |= Q(phone__endswith=q)
+            candidates = candidates.filter(match)
+        shown = Q(pk__in=Subquery(candidates.values("pk")[: self.CHOICES]))
+        posted = str(self.data.get(self.add_prefix("person"), "")) if self.is_bound else ""
+        if posted.isdigit():
+            shown |= Q(pk=int(posted))  # still checked against the candidates: never outside them
         if self.instance.pk:
+            shown |= Q(pk=self.instance.person_id)
             self.fields["person"].disabled = True
+        self.fields["person"].queryset = candidates.filter(shown)
+        self.search = {"q": q, "limit": self.CHOICES}
 
 
 class RevealForm(BootstrapFormMixin, forms.Form):

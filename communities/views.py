@@ -230,7 +230,7 @@ def _require_editable(user, model, pk) -> None:
         raise PermissionDenied(gettext("You may read this but not change it."))
 
 
-def _form_page(request, form, *, title, save, crumbs, cancel_url, intro=""):
+def _form_page(request, form, *, title, save, crumbs, cancel_url, intro="", search=None):
     """Show `form`; on a valid POST call `save(form)` (a service) and go to the saved object's page.
     A DomainError is shown on its field and nothing is saved (the service is atomic)."""
     if request.method == "POST" and form.is_valid():
@@ -244,7 +244,14 @@ def _form_page(request, form, *, title, save, crumbs, cancel_url, intro=""):
     return render(
         request,
         "communities/form.html",
-        {"form": form, "title": title, "crumbs": crumbs, "cancel_url": cancel_url, "intro": intro},
+        {
+            "form": form,
+            "title": title,
+            "crumbs": crumbs,
+            "cancel_url": cancel_url,
+            "intro": intro,
+            "search": search,
+        },
     )
 
 
@@ -630,7 +637,11 @@ def ownership_create(request: HttpRequest, household_pk: int) -> HttpResponse:
     household = _household(request.user, household_pk)
     _require_editable(request.user, Household, household.pk)
     form = OwnershipForm(
-        request.POST or None, instance=Ownership(household=household), user=request.user, household=household
+        request.POST or None,
+        instance=Ownership(household=household),
+        user=request.user,
+        household=household,
+        q=request.GET.get("q", ""),
     )
 
     def save(f):
@@ -644,6 +655,7 @@ def ownership_create(request: HttpRequest, household_pk: int) -> HttpResponse:
         save=save,
         crumbs=_household_crumbs(request.user, household, (gettext("Link a person"), None)),
         cancel_url=household.get_absolute_url(),
+        search=form.search,
     )
 
 

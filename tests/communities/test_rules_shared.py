@@ -341,3 +341,32 @@ def test_error_pages_are_chinese_and_say_the_same_for_missing_and_out_of_scope(
         return html.replace(str(world.compound_a.pk), "").replace("999999", "")
 
     assert strip(outside) == strip(missing)
+
+
+# --- linking a registered person in a big community ----------------------------------------------------
+
+
+def test_link_form_lists_a_page_of_people_and_searches(client, world, place, secretary_a, secretary_b):
+    from communities.forms import OwnershipForm
+
+    _building, household, *_ = place
+    many = Person.objects.bulk_create(
+        Person(division=world.community_a, name=f"居民{i:03d}", phone=f"139000{i:05d}") for i in range(80)
+    )
+    stranger = f.PersonFactory(division=world.community_b, name="外社区")
+    client.force_login(secretary_a)
+    url = reverse("communities:ownership_create", args=[household.pk])
+    form = client.get(url).context["form"]
+    assert len(form.fields["person"].queryset) == OwnershipForm.CHOICES
+    # by name, or by the last digits of the phone
+    names = [p.name for p in client.get(url, {"q": "居民07"}).context["form"].fields["person"].queryset]
+    assert sorted(names) == [f"居民07{i}" for i in range(10)]
+    assert [p.name for p in client.get(url, {"q": "00079"}).context["form"].fields["person"].queryset] == [
+        "居民079"
+    ]
+    # someone past the first page can still be linked; someone outside the community cannot
+    last = many[-1]
+    assert client.post(url, {"person": stranger.pk, "kind": "tenant"}).status_code == 200
+    assert client.post(url, {"person": last.pk, "kind": "tenant"}).status_code == 302
+    assert Ownership.objects.filter(person=last, household=household).exists()
+    assert not Ownership.objects.filter(person=stranger).exists()
