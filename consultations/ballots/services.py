@@ -669,7 +669,16 @@ def cast_online_vote(*, code: str, option_id: int, ballot_id: int | None = None)
     ballot = _check_open(ballot_id, row)
     if row[4] is None:
         raise InvalidCode(_("This code is not valid for this ballot. Check the slip and try again."))
-    # the elector has a vote already: refuse with when/how, or change an online choice (audited)
+    # the elector has a vote already (committed: ON CONFLICT waited for any racing insert); without
+    # changes allowed, refuse at once with when/how -- no second lock or insert on this hot path
+    if not ballot.allow_change or ballot.secret:
+        existing = Vote.objects.filter(elector_id=row[4]).only("channel", "cast_at", "paper_serial").first()
+        if existing is not None:
+            message = _first_vote_message(existing)
+            if existing.channel != choices.VoteChannel.ONLINE:
+                message += " " + _("A paper or meeting vote is final.")
+            raise Conflict(message, code="already_voted")
+    # or change an online choice (audited)
     with transaction.atomic():
         ballot = _lock_open_ballot(ballot_id)
         return _insert_vote(

@@ -160,3 +160,26 @@ def test_api_takes_options_as_plain_text(world, street_user, api_as):
     options = response.json()["options"]
     assert [o["label"] for o in options] == ["方案一", "方案二", "弃权"]
     assert options[2]["is_abstention"] and not options[0]["counts_as_yes"]
+
+
+def test_duplicate_without_changes_says_when_and_how(world, street_user):
+    from django.utils import translation
+
+    from communities.errors import Conflict
+
+    make_households(world.compound_a)
+    ballot = make_ballot(street_user, world.compound_a)  # changes not allowed
+    codes = codes_for(ballot, street_user)
+    (first_id, first), (second_id, second) = list(codes.items())[:2]
+    yes, no = option(ballot, "同意").pk, option(ballot, "不同意").pk
+    services.cast_online_vote(code=first, option_id=yes)
+    elector = ballot.electors.get(pk=second_id)
+    services.record_staff_vote(
+        user=street_user, elector=elector, option=option(ballot, "同意"), paper_serial="P-7"
+    )
+    with translation.override("en"):
+        with pytest.raises(Conflict, match="already voted: Online with a code on "):
+            services.cast_online_vote(code=first, option_id=no)
+        with pytest.raises(Conflict, match=r"Paper ballot \(serial P-7\).*final"):
+            services.cast_online_vote(code=second, option_id=no)
+    assert ballot.votes.get(elector_id=first_id).option_id == yes
