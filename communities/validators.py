@@ -32,7 +32,13 @@ def validate_id_number(value: str) -> None:
 
 
 def normalize_phone(value: str) -> str:
-    return re.sub(r"[\s()+]", "", value or "").removeprefix("86") if value else ""
+    """Spaces, brackets, +86 go; dashes go too when what is left is a mobile number (138-1234-5678),
+    but stay in a landline's area code (0792-1234567)."""
+    if not value:
+        return ""
+    value = re.sub(r"[\s()+]", "", value).removeprefix("86")
+    digits = value.replace("-", "")
+    return digits if _MOBILE_RE.match(digits) else value
 
 
 def validate_phone(value: str) -> None:

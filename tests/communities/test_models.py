@@ -60,3 +60,20 @@ def test_id_number_check_digit(value, ok):
     else:
         with pytest.raises(ValidationError):
             validate_id_number(value)
+
+
+@pytest.mark.parametrize(
+    "raw, normal",
+    [
+        ("138 1234 5678", "13812345678"),
+        ("+86 138-1234-5678", "13812345678"),
+        ("(86)13812345678", "13812345678"),
+        ("0792-2345678", "0792-2345678"),  # a landline keeps the dash after its area code
+        ("", ""),
+    ],
+)
+def test_phone_normalisation(raw, normal):
+    from communities.validators import normalize_phone, validate_phone
+
+    assert normalize_phone(raw) == normal
+    validate_phone(normal)
