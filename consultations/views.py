@@ -13,6 +13,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
@@ -652,9 +653,12 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from communities.scoping import get_scope
 
     objections = list(notice.objections.select_related("handled_by"))
-    if not get_scope(request.user).sees_unmasked:
-        for o in objections:
+    unmasked = get_scope(request.user).sees_unmasked
+    for o in objections:
+        if not unmasked:
             o.contact = mask_phone(o.contact)
+        if editable:  # one form per objection, with its own ids (labels point at the right field)
+            o.handle_form = HandleObjectionForm(auto_id=f"id_o{o.pk}_%s")
     return render(
         request,
         "consultations/notice_detail.html",
@@ -662,7 +666,9 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notice": notice,
             "objections": objections,
             "editable": editable,
-            "handle_form": HandleObjectionForm() if editable else None,
+            "handle_form": editable,
+            "period_over": timezone.now() >= notice.ends_at,
+            "pending": sum(1 for o in objections if o.status == choices.ObjectionStatus.PENDING),
             "public_url": request.build_absolute_uri(notice.get_public_url()),
         },
     )

@@ -257,3 +257,29 @@ def test_a_step_is_dated_by_the_meeting_or_notice_that_did_it(world, secretary_a
     services.complete_step(step, user=secretary_a, note="x", done_at=timezone.now() + timedelta(days=3))
     step.refresh_from_db()
     assert step.done_at <= timezone.now()  # never in the future
+
+
+def test_notice_page_says_why_it_cannot_be_closed_yet_and_each_objection_has_its_own_form(
+    client, world, secretary_a
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    notice = services.publish_notice(
+        compound=world.compound_a, title="公示", body="正文", user=secretary_a, period_days=5
+    )
+    a = services.submit_objection(notice, text="异议一")
+    services.submit_objection(notice, text="异议二")
+    client.force_login(secretary_a)
+    page = client.get(notice.get_absolute_url()).content.decode()
+    assert "还有 2 条异议未处理" in page and 'action="/consultations/notices/' not in page.split("异议二")[1]
+    assert f'id="id_o{a.pk}_handling"' in page and page.count('id="id_handling"') == 0
+    for o in notice.objections.all():
+        services.handle_objection(o, user=secretary_a, status="rejected", handling="已答复")
+    page = client.get(notice.get_absolute_url()).content.decode()
+    assert "期满后可结束公示" in page
+    notice.starts_at = timezone.now() - timedelta(days=6)
+    notice.save()
+    page = client.get(notice.get_absolute_url()).content.decode()
+    assert reverse("consultations:notice_close", args=[notice.pk]) in page
