@@ -633,7 +633,11 @@ def _bulk_create(model, objs: list, step: Callable[[float], None], start: float,
 
 
 def write_plan(
-    compound: Compound, plan: Plan, result: ImportResult, step: Callable[[float], None] | None = None
+    compound: Compound,
+    plan: Plan,
+    result: ImportResult,
+    step: Callable[[float], None] | None = None,
+    user=None,
 ) -> None:
     """Write a validated plan; the caller holds the transaction. A fixed number of statements per
     batch of rows, whatever the file size. `step(fraction)` hears how much of the write is done."""
@@ -716,6 +720,31 @@ def write_plan(
         wanted = RawSQL("SELECT unnest(%s::varchar[])", [ids])
         for p in Person.objects.filter(id_number__in=wanted):
             by_id[p.id_number] = p
+    if by_id and user is not None:
+        # a person registered where the importer may not edit is neither changed nor linked: the
+        # row is refused (the page refuses the same), and the whole import with it
+        editable = set(
+            Person.objects.editable_by(user)
+            .filter(pk__in=[p.pk for p in by_id.values()])
+            .values_list("pk", flat=True)
+        )
+        errors = Errors()
+        for r in person_rows:
+            p = by_id.get(r.id_number)
+            if p is not None and p.pk not in editable:
+                errors.add(
+                    r.row,
+                    "id_number",
+                    _(
+                        "This ID number is registered in another community that you may not edit; "
+                        "ask that community to link the person."
+                    ),
+                )
+        if errors:
+            message = _("%(count)d problem(s) found in the file; nothing was imported.") % {
+                "count": errors.count
+            }
+            raise JobFailed(message, errors=errors.items)
     current = list(
         Ownership.objects.filter(household__building__compound=compound).values_list(
             "pk", "person_id", "household_id", "kind"
@@ -855,6 +884,7 @@ def import_file(
     *,
     progress: ProgressFn | None = None,
     context: dict[str, Any] | None = None,
+    user=None,
 ) -> ImportResult:
     """Parse, validate and (only when every row is valid) write a roster file into a compound."""
     result = ImportResult()
@@ -885,7 +915,7 @@ def import_file(
                 # written through a second connection (communities.jobs.Progress): the page sees it
                 progress(data_rows + int((total - data_rows) * fraction), total)
 
-        write_plan(locked, plan, result, step)
+        write_plan(locked, plan, result, step, user=user)
     result.seconds["write"] = round(time.perf_counter() - t2, 3)
     if progress is not None:
         progress(total, total, force=True)
@@ -904,6 +934,7 @@ def import_roster(job: BackgroundJob, progress: ProgressFn) -> None:
             job.input_file.name,
             progress=progress,
             context={"source": "roster_import", "job": job.pk, "user": job.created_by_id},
+            user=job.created_by,
         )
         job.result = result.as_dict()
         with contextlib.suppress(NoReverseMatch):

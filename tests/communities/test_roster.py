@@ -579,3 +579,25 @@ def test_api_export_masked_for_viewer_and_jobs_private(
     assert b"".join(download.streaming_content)[:2] == b"PK"  # an .xlsx (zip)
     assert api_as(secretary_a).get(url).status_code == 404
     assert AccessLog.objects.filter(action=AccessLog.Action.EXPORT, reason="api download").count() == 1
+
+
+def test_import_cannot_change_or_link_a_person_registered_outside_the_scope(world, secretary_a):
+    outsider = f.PersonFactory(
+        division=world.community_b, name="外社区业主", phone="13700000000", id_number=ID3
+    )
+    row = ["1栋", "1", "1", "101", "86.45", "登记", "否", "改名", "13912340000", ID3, "业主", "", ""]
+    before = counts(world.compound_a)
+    job = run_import(secretary_a, world.compound_a, xlsx_bytes([row]))
+    assert job.status == JobStatus.FAILED
+    assert [e["field"] for e in job.errors] == ["id_number"]
+    assert counts(world.compound_a) == before
+    outsider.refresh_from_db()
+    assert (outsider.name, outsider.phone) == ("外社区业主", "13700000000")
+    # the same person registered in her own community is found and updated
+    outsider.division = world.community_a
+    outsider.save()
+    job = run_import(secretary_a, world.compound_a, xlsx_bytes([row]))
+    assert job.status == JobStatus.SUCCEEDED, job.errors
+    outsider.refresh_from_db()
+    assert outsider.name == "改名"
+    assert Ownership.objects.filter(person=outsider, household__building__compound=world.compound_a).exists()
