@@ -283,3 +283,34 @@ def test_notice_page_says_why_it_cannot_be_closed_yet_and_each_objection_has_its
     notice.save()
     page = client.get(notice.get_absolute_url()).content.decode()
     assert reverse("consultations:notice_close", args=[notice.pk]) in page
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("REDIS_URL"), reason="REDIS_URL unset: no real Redis")
+def test_objection_limit_is_shared_between_processes_through_redis(client, world, secretary_a, settings):
+    """With Redis the limit counts in Redis, so every web process sees the same count: posts made
+    "elsewhere" (another connection, like another gunicorn worker) count against this address."""
+    import os
+    import uuid
+
+    import redis
+
+    prefix = f"qa-{uuid.uuid4().hex[:8]}"
+    url = os.environ["REDIS_URL"]
+    settings.CACHES = {  # the setting_changed signal drops the cached connections
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url, "KEY_PREFIX": prefix}
+    }
+    notice = services.publish_notice(compound=world.compound_a, title="公示", body="正文", user=secretary_a)
+    public = notice.get_public_url()
+    other = redis.Redis.from_url(url)
+    try:
+        for i in range(3):
+            assert client.post(public, {"text": f"异议{i}"}).status_code == 302
+        keys = other.keys(f"{prefix}:*objection-rate*")
+        assert len(keys) == 1 and int(other.get(keys[0])) == 3  # in Redis, not in this process
+        other.incrby(keys[0], 2)  # two objections through another worker
+        r = client.post(public, {"text": "第六条"})
+        assert r.status_code == 200 and "频繁" in r.content.decode()
+        assert notice.objections.count() == 3
+    finally:
+        for key in other.keys(f"{prefix}:*"):
+            other.delete(key)
