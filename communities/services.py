@@ -117,6 +117,13 @@ def building_problems(building: Building) -> Problems:
             problems["floor_count"] = _(
                 "Households are registered up to floor %(floor)s; the building cannot have fewer floors."
             ) % {"floor": top}
+    if building.pk and building.unit_count:
+        units = Household.objects.filter(building_id=building.pk).values_list("unit", flat=True).distinct()
+        highest = max((int(u) for u in units if u.isdigit()), default=0)
+        if highest > building.unit_count:
+            problems["unit_count"] = _(
+                "Households are registered in unit %(unit)s; the building cannot have fewer units."
+            ) % {"unit": highest}
     return problems
 
 

@@ -20,6 +20,7 @@ VALID_ID = "36042319850505432" + id_number_check_digit("36042319850505432")
 def place(world):
     building = f.BuildingFactory(compound=world.compound_a, name="1栋", unit_count=2, floor_count=6)
     household = f.HouseholdFactory(building=building, unit="1", floor=3, room="301")
+    f.HouseholdFactory(building=building, unit="2", floor=1, room="101")
     person = f.PersonFactory(division=world.community_a, name="业主甲", phone="13812345678")
     ownership = f.OwnershipFactory(person=person, household=household)
     company = f.PersonFactory(division=world.community_a, name="开发商", is_organization=True)
@@ -107,6 +108,15 @@ def _cases(world, building, household, person, ownership, company):
             {"floor_count": 2},
             "floor_count",
         ),
+        # a building with fewer units than its registered households use
+        (
+            reverse("communities:building_edit", args=[building.pk]),
+            {"name": "1栋", "unit_count": 1, "floor_count": 6},
+            "patch",
+            f"/api/v1/buildings/{building.pk}/",
+            {"unit_count": 1},
+            "unit_count",
+        ),
         # a second compound with the same name in one community
         (
             reverse("communities:compound_create"),
@@ -136,6 +146,7 @@ CASE_IDS = [
     "organisation_id",
     "developer",
     "floor_count",
+    "unit_count",
     "compound_name",
     "org_tenant",
 ]
@@ -300,7 +311,8 @@ def test_api_deletes_only_empty_records(world, place, secretary_a, api_as):
     # emptied from the bottom up, each goes
     assert client.delete(f"/api/v1/ownerships/{ownership.pk}/").status_code == 204
     assert client.delete(f"/api/v1/people/{person.pk}/").status_code == 204
-    assert client.delete(f"/api/v1/households/{household.pk}/").status_code == 204
+    for h in Household.objects.filter(building=building):
+        assert client.delete(f"/api/v1/households/{h.pk}/").status_code == 204
     assert client.delete(f"/api/v1/buildings/{building.pk}/").status_code == 204
     assert client.delete(f"/api/v1/compounds/{world.compound_a.pk}/").status_code == 204
 
