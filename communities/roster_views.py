@@ -36,6 +36,7 @@ class RosterImportForm(BootstrapFormMixin, forms.Form):
     compound = forms.ModelChoiceField(
         label=_("Compound"),
         queryset=Compound.objects.none(),
+        empty_label=_("Choose…"),
         help_text=_("Only compounds you may edit are listed."),
     )
     file = forms.FileField(
