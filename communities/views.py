@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, Func, OuterRef, Subquery
+from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -727,7 +727,11 @@ def person_list(request: HttpRequest) -> HttpResponse:
     people = Person.objects.for_user(request.user).select_related("division").order_by("name", "pk")
     q = request.GET.get("q", "").strip()
     if q:
-        people = people.filter(name__icontains=q)
+        # a name, or the last digits of a phone number (what the masked numbers show)
+        match = Q(name__icontains=q)
+        if q.isdigit():
+            match |= Q(phone__endswith=q)
+        people = people.filter(match)
     page, query = _page(request, people)
     return render(request, "communities/person_list.html", {"page_obj": page, "query": query, "q": q})
 

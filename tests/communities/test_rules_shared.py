@@ -382,3 +382,11 @@ def test_link_form_lists_a_page_of_people_and_searches(client, world, place, sec
     assert client.post(url, {"person": last.pk, "kind": "tenant"}).status_code == 302
     assert Ownership.objects.filter(person=last, household=household).exists()
     assert not Ownership.objects.filter(person=stranger).exists()
+
+
+def test_people_list_finds_by_name_or_phone_ending(client, world, place, secretary_a):
+    client.force_login(secretary_a)
+    url = reverse("communities:person_list")
+    assert [p.name for p in client.get(url, {"q": "5678"}).context["page_obj"]] == ["业主甲"]
+    assert [p.name for p in client.get(url, {"q": "业主"}).context["page_obj"]] == ["业主甲"]
+    assert list(client.get(url, {"q": "1234"}).context["page_obj"]) == []  # only the end of the number
