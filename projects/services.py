@@ -158,14 +158,32 @@ def missing_five_ones(project: Project) -> list[str]:
     return missing
 
 
-def transition_refusal(project: Project, to_status: str) -> str | None:
-    """Why `project` may not move to `to_status` now (None: it may)."""
+# The acceptance results (accepted, rework, handed over into maintenance) and a new acceptance after
+# rework are decided by supervision's acceptance rounds (panel verdict, satisfaction ballot, filing,
+# handover, rectification orders verified): moving there by hand would skip those rules.
+ACCEPTANCE_OWNED = (ProjectStatus.ACCEPTED, ProjectStatus.REWORK, ProjectStatus.MAINTENANCE)
+
+
+def _owned_by_acceptance(project: Project, to_status: str) -> bool:
+    return to_status in ACCEPTANCE_OWNED or (
+        to_status == ProjectStatus.ACCEPTANCE and project.status == ProjectStatus.REWORK
+    )
+
+
+def transition_refusal(project: Project, to_status: str, *, by_acceptance: bool = False) -> str | None:
+    """Why `project` may not move to `to_status` now (None: it may). `by_acceptance`: the move is made
+    by supervision's acceptance services, which alone decide acceptance results."""
     labels = dict(ProjectStatus.choices)
     if to_status not in labels:
         return _("Unknown status: %(status)s.") % {"status": to_status}
     if to_status == project.status:
         return _("The project is already in %(status)s.") % {"status": labels[to_status]}
     allowed = TRANSITIONS.get(project.status, ())
+    if to_status in allowed and not by_acceptance and _owned_by_acceptance(project, to_status):
+        return _(
+            "%(status)s follows from the acceptance rounds (panel verdict, residents' satisfaction, "
+            "filing and handover): record it on the project's supervision page."
+        ) % {"status": labels[to_status]}
     if to_status not in allowed:
         if to_status == ProjectStatus.UNDER_CONSTRUCTION and project.status in (
             ProjectStatus.PLANNING,
@@ -202,11 +220,14 @@ def transition_refusal(project: Project, to_status: str) -> str | None:
 
 
 @transaction.atomic
-def transition_project(project: Project, to_status: str, user, note: str = "") -> ProjectStatusChange:
-    """Move a project along its lifecycle; every move is recorded with who, when and why."""
+def transition_project(
+    project: Project, to_status: str, user, note: str = "", *, by_acceptance: bool = False
+) -> ProjectStatusChange:
+    """Move a project along its lifecycle; every move is recorded with who, when and why.
+    Acceptance results come only from supervision's services (`by_acceptance=True`)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     require_edit(project, user)
-    refusal = transition_refusal(project, to_status)
+    refusal = transition_refusal(project, to_status, by_acceptance=by_acceptance)
     if refusal:
         raise Conflict(refusal, code="transition_refused")
     if to_status == ProjectStatus.REWORK and not note.strip():
@@ -220,9 +241,14 @@ def transition_project(project: Project, to_status: str, user, note: str = "") -
 
 
 def allowed_transitions(project: Project) -> list[tuple[str, str, str | None]]:
-    """(status, label, refusal or None) for each next step the lifecycle offers."""
+    """(status, label, refusal or None) for each next step the lifecycle offers by hand (acceptance
+    results are recorded on the supervision page, not offered here)."""
     labels = dict(ProjectStatus.choices)
-    return [(s, labels[s], transition_refusal(project, s)) for s in TRANSITIONS.get(project.status, ())]
+    return [
+        (s, labels[s], transition_refusal(project, s))
+        for s in TRANSITIONS.get(project.status, ())
+        if not _owned_by_acceptance(project, s)
+    ]
 
 
 # --- work items --------------------------------------------------------------------------------------

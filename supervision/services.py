@@ -72,7 +72,7 @@ def _transition_project(project, to_status: str, user, note: str = "") -> None:
     """Move the project through its lifecycle with the projects service (audited there)."""
     from projects import services as project_services
 
-    project_services.transition_project(project, to_status, user=user, note=note)
+    project_services.transition_project(project, to_status, user=user, note=note, by_acceptance=True)
 
 
 # --- team ---------------------------------------------------------------------------------------------

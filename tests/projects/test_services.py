@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from communities.errors import Conflict, DomainError
 from projects import services
 from projects.choices import BranchKind, FundingSource, MemberRole, PartyRole, ProjectStatus, UtilityKind
-from projects.models import HouseholdAssignment, ProjectStatusChange
+from projects.models import HouseholdAssignment, Project, ProjectStatusChange
 from tests import factories as f
 
 from . import factories as pf
@@ -70,10 +70,12 @@ def test_full_lifecycle_with_rework(project_a, street_user):
     services.transition_project(project_a, ProjectStatus.UNDER_CONSTRUCTION, street_user)
     project_a.work_items.update(progress=100)
     services.transition_project(project_a, ProjectStatus.ACCEPTANCE, street_user)
-    services.transition_project(project_a, ProjectStatus.REWORK, street_user, note="3栋外墙空鼓")
-    services.transition_project(project_a, ProjectStatus.ACCEPTANCE, street_user)
-    services.transition_project(project_a, ProjectStatus.ACCEPTED, street_user)
-    services.transition_project(project_a, ProjectStatus.MAINTENANCE, street_user)
+    # acceptance results are recorded by supervision's acceptance rounds
+    kw = {"by_acceptance": True}
+    services.transition_project(project_a, ProjectStatus.REWORK, street_user, note="3栋外墙空鼓", **kw)
+    services.transition_project(project_a, ProjectStatus.ACCEPTANCE, street_user, **kw)
+    services.transition_project(project_a, ProjectStatus.ACCEPTED, street_user, **kw)
+    services.transition_project(project_a, ProjectStatus.MAINTENANCE, street_user, **kw)
     project_a.refresh_from_db()
     assert project_a.status == ProjectStatus.MAINTENANCE
     changes = list(ProjectStatusChange.objects.filter(project=project_a).order_by("at", "pk"))
@@ -135,6 +137,25 @@ def test_transition_refused_for_non_editors(project_a, contractor, viewer, secre
     for user in (contractor, viewer, secretary_b):
         with pytest.raises(services.Forbidden):
             services.transition_project(project_a, ProjectStatus.CONSULTING, user)
+
+
+def test_acceptance_results_only_through_acceptance_rounds(project_a, street_user):
+    """Accepted / rework / maintenance (and acceptance again after rework) skip the panel, the
+    satisfaction ballot, filing and handover when moved by hand: refused, and not offered."""
+    for start, to in (
+        (ProjectStatus.ACCEPTANCE, ProjectStatus.ACCEPTED),
+        (ProjectStatus.ACCEPTANCE, ProjectStatus.REWORK),
+        (ProjectStatus.REWORK, ProjectStatus.ACCEPTANCE),
+        (ProjectStatus.ACCEPTED, ProjectStatus.MAINTENANCE),
+    ):
+        Project.objects.filter(pk=project_a.pk).update(status=start)
+        project_a.refresh_from_db()
+        with pytest.raises(Conflict, match="acceptance rounds"):
+            services.transition_project(project_a, to, street_user, note="x")
+        assert to not in [s for s, _label, _r in services.allowed_transitions(project_a)]
+        project_a.refresh_from_db()
+        assert project_a.status == start
+    assert not ProjectStatusChange.objects.filter(project=project_a).exists()
 
 
 def test_allowed_transitions_lists_refusals(project_a):
