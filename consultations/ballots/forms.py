@@ -145,7 +145,15 @@ class StaffVoteForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, ballot: Ballot, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["elector"].queryset = ballot.electors.filter(vote__isnull=True).natural_order()
+        # The list offers the electors who have not voted; one who has (another clerk was quicker) is
+        # still accepted here, so the service refuses it saying when and how the first vote was cast.
+        electors = ballot.electors.natural_order()
+        field = self.fields["elector"]
+        field.queryset = electors
+        field.choices = [
+            ("", field.empty_label),
+            *((e.pk, field.label_from_instance(e)) for e in electors.filter(vote__isnull=True)),
+        ]
         self.fields["option"].queryset = ballot.options.all()
         self.fields["option"].empty_label = None
 

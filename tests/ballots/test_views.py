@@ -91,6 +91,24 @@ def test_paper_entry_and_close_with_reason(client, ballot, grid_worker_a, street
     assert "计算过程" in html and "1/4" in html and "19/20" in html
 
 
+def test_second_paper_entry_for_an_elector_says_when_and_how_the_first_was_cast(
+    client, ballot, grid_worker_a
+):
+    """Two staff with the form open enter the same household: the second is refused by the service's
+    message (when and how the first vote was cast), not a generic "not one of the choices"."""
+    client.force_login(grid_worker_a)
+    elector = ballot.electors.first()
+    entry = {"elector": elector.pk, "option": option(ballot, "同意").pk, "channel": "paper"}
+    assert client.post(f"/ballots/{ballot.pk}/votes/", {**entry, "paper_serial": "0001"}).status_code == 302
+    form_html = client.get(f"/ballots/{ballot.pk}/").content.decode()
+    assert f'<option value="{elector.pk}"' not in form_html  # the list offers those not yet voted
+    response = client.post(f"/ballots/{ballot.pk}/votes/", {**entry, "paper_serial": "0002"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "0001" in html and "纸质" in html
+    assert Vote.objects.filter(elector=elector).count() == 1
+
+
 def test_slips_job_makes_a_printable_sheet(client, ballot, street_user, django_capture_on_commit_callbacks):
     client.force_login(street_user)
     with django_capture_on_commit_callbacks(execute=True):
