@@ -635,6 +635,17 @@ def schedule_round(*, user, project, scheduled_on: date, panel: list[dict] = ())
 
 
 @transaction.atomic
+def add_panel_seat(*, user, acceptance: AcceptanceRound, **seat) -> PanelMember:
+    """A seat on the technical panel, taken before the panel's verdict is recorded (a verdict is made
+    by the panel as it sat)."""
+    acceptance = _lock_round(acceptance)
+    _require(perms.can_run_acceptance(user, acceptance.project), _("Only the street sets up the panel."))
+    if acceptance.status != RoundStatus.SCHEDULED or acceptance.panel_verdict:
+        raise Conflict(_("The panel can change only before its verdict."))
+    return PanelMember.objects.create(round=acceptance, **seat)
+
+
+@transaction.atomic
 def record_panel_verdict(
     *, user, acceptance: AcceptanceRound, verdict: str, notes: str = "", opinions: list[dict] = ()
 ) -> AcceptanceRound:

@@ -477,9 +477,7 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form = seat_form = forms.PanelSeatForm(request.POST, prefix="seat")
                 if not form.is_valid():
                     raise _Invalid
-                if acceptance.status != RoundStatus.SCHEDULED:
-                    raise DomainError(_("The panel can change only before its verdict."))
-                PanelMember.objects.create(round=acceptance, **form.cleaned_data)
+                services.add_panel_seat(user=request.user, acceptance=acceptance, **form.cleaned_data)
             elif action == "verdict":
                 form = verdict_form = forms.PanelVerdictForm(request.POST)
                 if not form.is_valid():

@@ -226,3 +226,16 @@ def test_block_project_surveys_every_compound_pooled(site, street_user, world, s
     client.force_login(street_user)
     page = client.get(acceptance.get_absolute_url()).content.decode()
     assert "老城建宿舍楼" in page and "合并计票" in page
+
+
+def test_panel_seats_only_before_the_verdict_and_only_by_the_street(site, street_user, secretary_a):
+    acceptance = services.schedule_round(user=street_user, project=site.project, scheduled_on=TODAY())
+    seat = {"role": "resident", "name": "李大爷"}
+    with pytest.raises(services.Forbidden):
+        services.add_panel_seat(user=secretary_a, acceptance=acceptance, **seat)
+    services.add_panel_seat(user=street_user, acceptance=acceptance, **seat)
+    services.record_panel_verdict(user=street_user, acceptance=acceptance, verdict=Verdict.PASS)
+    # the round is still "scheduled" (waiting for its survey) but the panel has spoken
+    with pytest.raises(Conflict, match="before its verdict"):
+        services.add_panel_seat(user=street_user, acceptance=acceptance, role="design", name="后来者")
+    assert list(acceptance.panel.values_list("name", flat=True)) == ["李大爷"]
