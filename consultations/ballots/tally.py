@@ -271,10 +271,12 @@ def compute_tally(ballot) -> TallyResult:
             }
         )
     yes_rows = [r for r in option_rows if r["counts_as_yes"]]
-    if not yes_rows and option_rows:
-        # a plan choice: the leading option is measured against the threshold (a tie has no leader)
-        top = max(r["count"] for r in option_rows)
-        leaders = [r for r in option_rows if r["count"] == top]
+    plans = [r for r in option_rows if not r["is_abstention"]]
+    if not yes_rows and plans:
+        # a plan choice: the leading option is measured against the threshold (a tie has no leader);
+        # an abstention is never a plan, however many chose it
+        top = max(r["count"] for r in plans)
+        leaders = [r for r in plans if r["count"] == top]
         if len(leaders) == 1 and top > 0:
             yes_rows = leaders
             notes.append(_("Leading option: %(label)s") % {"label": leaders[0]["label"]})

@@ -306,3 +306,20 @@ def test_threads_mixing_paper_and_online_for_one_elector(world, street_user):
         t.join()
     assert Vote.objects.filter(ballot=b).count() == 1
     assert len(outcomes) == 8
+
+
+def test_plan_choice_leader_is_never_the_abstention(world, street_user, grid_worker_a):
+    """Most households abstain: the leading PLAN is measured against the threshold, not "弃权"."""
+    make_households(world.compound_a, areas=(Decimal("80.00"),) * 5)
+    ballot = make_ballot(
+        street_user, world.compound_a, kind="plan_choice", options=["方案一", "方案二", "弃权"]
+    )
+    choices_made = ["弃权", "弃权", "弃权", "方案一", "方案二"]
+    for i, (elector, label) in enumerate(zip(ballot.electors.all(), choices_made, strict=True)):
+        services.record_staff_vote(
+            user=grid_worker_a, elector=elector, option=option(ballot, label), paper_serial=f"P{i}"
+        )
+    result = services.tally(ballot)
+    assert result.abstain_count == 3
+    assert result.yes_count == 0 and not result.passed
+    assert "弃权" not in " ".join(result.notes)
