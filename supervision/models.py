@@ -26,6 +26,7 @@ from . import choices
 from .querysets import (
     AcceptanceRoundQuerySet,
     DisputeQuerySet,
+    PhotoQuerySet,
     ProjectChildQuerySet,
     RectificationQuerySet,
     ReminderQuerySet,
@@ -582,7 +583,7 @@ class Photo(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ProjectChildQuerySet.as_manager()
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("photo")

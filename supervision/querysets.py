@@ -107,3 +107,17 @@ class ReminderQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         return self.none()
+
+
+class PhotoQuerySet(_child("project__")):
+    """Photos inherit their project's scope, except evidence of a rectification order: it is seen by
+    whoever sees the order (a contractor: only the evidence of its own parties' orders)."""
+
+    def for_user(self, user):
+        qs = super().for_user(user)
+        if _contractor_only(get_scope(user)):
+            from .models import Rectification
+
+            own_orders = Rectification.objects.filter(order_q(user)).values("pk")
+            qs = qs.filter(Q(rectification__isnull=True) | Q(rectification_id__in=own_orders))
+        return qs

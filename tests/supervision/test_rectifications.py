@@ -61,6 +61,26 @@ def test_contractor_cannot_verify_or_touch_other_partys_order(site, contractor, 
         services.verify_rectification(user=contractor, order=mine)
 
 
+def test_contractor_sees_evidence_photos_of_own_orders_only(
+    site, contractor, other_contractor, api_as, client
+):
+    from django.urls import reverse
+
+    mine = RectificationFactory(responsible_party=site.builder)
+    theirs = RectificationFactory(responsible_party=site.other_builder)
+    for user, order in ((contractor, mine), (other_contractor, theirs)):
+        services.start_rectification(user=user, order=order)
+        services.submit_rectification(user=user, order=order, response="x", photos=[image_upload()])
+    mine_photo = Photo.objects.get(rectification=mine)
+    theirs_photo = Photo.objects.get(rectification=theirs)
+    ids = [row["id"] for row in api_as(contractor).get("/api/v1/photos/").json()["results"]]
+    assert ids == [mine_photo.pk]
+    assert api_as(contractor).get(f"/api/v1/photos/{theirs_photo.pk}/").status_code == 404
+    client.force_login(contractor)
+    assert client.get(reverse("supervision:photo_file", args=[mine_photo.pk])).status_code == 200
+    assert client.get(reverse("supervision:photo_file", args=[theirs_photo.pk])).status_code == 404
+
+
 def test_contractor_sees_only_own_orders_over_api(site, contractor, other_contractor, street_user, api_as):
     mine = RectificationFactory(responsible_party=site.builder)
     theirs = RectificationFactory(responsible_party=site.other_builder)
