@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db import transaction
+from django.db.models import Count, Prefetch, ProtectedError, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -275,6 +276,24 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(project)
 
 
+def _delete(request: HttpRequest, instance) -> bool:
+    """Delete a project's or branch's row; when other records depend on it (a party that rectification
+    orders are addressed to, a member on a supervision team) say so instead of answering 500."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        blocking = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        names = sorted({str(o._meta.verbose_name) for o in blocking if hasattr(o, "_meta")})
+        messages.error(
+            request,
+            _("This cannot be deleted while other records depend on it: %(names)s.")
+            % {"names": ", ".join(names) or "-"},
+        )
+        return False
+    return True
+
+
 CHILD_KINDS = {
     "work-items": (WorkItem, forms.WorkItemForm, _("work item")),
     "funding": (FundingLine, forms.FundingLineForm, _("funding line")),
@@ -296,7 +315,8 @@ def project_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | 
     _require_edit(project, request.user)
     instance = get_object_or_404(model.objects.filter(project=project), pk=item_pk) if item_pk else None
     if request.method == "POST" and request.POST.get("delete") and instance is not None:
-        instance.delete()
+        if not _delete(request, instance):
+            return redirect(request.path)
         messages.success(request, _("Deleted."))
         return redirect(project)
     form = form_class(request.POST or None, instance=instance, parent=project, user=request.user)
@@ -560,7 +580,8 @@ def branch_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | N
     _require_edit(branch, request.user)
     instance = get_object_or_404(model.objects.filter(branch=branch), pk=item_pk) if item_pk else None
     if request.method == "POST" and request.POST.get("delete") and instance is not None:
-        instance.delete()
+        if not _delete(request, instance):
+            return redirect(request.path)
         messages.success(request, _("Deleted."))
         return redirect(branch)
     initial = {}

@@ -98,3 +98,14 @@ def test_export_job_builds_the_ledger(site, street_user):
     assert response.status_code == 302
     job = BackgroundJob.objects.get(kind="rectification_ledger")
     assert response.url == job.get_absolute_url()
+
+
+def test_deleting_a_party_with_orders_is_refused_in_words_not_a_500(site, street_user):
+    from projects.models import ProjectParty
+
+    RectificationFactory(responsible_party=site.builder)
+    url = f"/projects/{site.project.pk}/parties/{site.builder.pk}/"
+    response = _client(street_user).post(url, {"delete": "1"}, follow=True)
+    assert response.status_code == 200
+    assert "仍有其他记录依赖它，不能删除" in response.content.decode()
+    assert ProjectParty.objects.filter(pk=site.builder.pk).exists()
