@@ -722,14 +722,17 @@ def ownership_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
-    if not get_scope(request.user).sees_residents:
+    scope = get_scope(request.user)
+    if not scope.sees_residents:
         raise Http404
     people = Person.objects.for_user(request.user).select_related("division").order_by("name", "pk")
     q = request.GET.get("q", "").strip()
     if q:
-        # a name, or the last digits of a phone number (what the masked numbers show)
+        # a name, or the last digits of a phone number (what the masked numbers show). Roles that
+        # see masked numbers match at most the 4 digits they are shown: a longer suffix would let
+        # them recover a full number digit by digit.
         match = Q(name__icontains=q)
-        if q.isdigit():
+        if q.isdigit() and (len(q) <= 4 or scope.sees_unmasked):
             match |= Q(phone__endswith=q)
         people = people.filter(match)
     page, query = _page(request, people)

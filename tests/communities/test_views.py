@@ -97,6 +97,22 @@ def test_list_pages_answer_for_every_role(client, world, reg, request, role):
     assert people.status_code == (404 if role == "contractor" else 200)
 
 
+def test_masked_roles_search_phones_by_the_shown_four_digits_only(client, world, reg, viewer, secretary_a):
+    reg.person_a.phone = "13812345678"
+    reg.person_a.save(update_fields=["phone"])
+
+    def found(user, q):
+        client.force_login(user)
+        r = client.get(reverse("communities:person_list"), {"q": q})
+        assert r.status_code == 200
+        return [p.pk for p in r.context["page_obj"]]
+
+    assert found(viewer, "5678") == [reg.person_a.pk]  # what the masked number shows
+    assert found(viewer, "45678") == []  # longer suffixes would reveal the hidden digits
+    assert found(viewer, "13812345678") == []
+    assert found(secretary_a, "13812345678") == [reg.person_a.pk]  # roles that see numbers in full
+
+
 def test_secretary_lists_only_her_community(client, world, reg, secretary_a):
     page = get(client, secretary_a, "compound_list").content.decode()
     assert world.compound_a.name in page
