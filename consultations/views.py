@@ -171,6 +171,10 @@ def visit_create(request: HttpRequest) -> HttpResponse:
             if token:
                 cache.delete(key)
             _fail(request, exc)
+        except Exception:
+            if token:  # nothing was saved: a resend of this form must save it, not wait an hour
+                cache.delete(key)
+            raise
         else:
             if token:
                 cache.set(key, visit.pk, 3600)

@@ -225,6 +225,40 @@ def test_a_visit_form_sent_twice_saves_one_visit(client, world, secretary_a, own
     assert Visit.objects.filter(household=h).count() == 3
 
 
+def test_a_visit_form_resent_after_a_server_error_is_saved(
+    client, world, secretary_a, owned_visit, monkeypatch
+):
+    """The first send crashed (nothing saved): sending the same form again saves the visit instead of
+    answering "already being saved" for an hour and dropping it."""
+    from consultations import views
+    from consultations.models import Visit
+
+    client.force_login(secretary_a)
+    h = owned_visit.household
+    url = reverse("consultations:visit_create") + f"?household={h.pk}"
+    token = re.search(r'name="submission" value="([0-9a-f]+)"', client.get(url).content.decode()).group(1)
+    data = {
+        "submission": token,
+        "household": h.pk,
+        "channel": "door",
+        "attitude": "support",
+        "op-TOTAL_FORMS": "0",
+        "op-INITIAL_FORMS": "0",
+    }
+    real = views.services.log_visit
+
+    def crash(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(views.services, "log_visit", crash)
+    with pytest.raises(RuntimeError):
+        client.post(url, data)
+    monkeypatch.setattr(views.services, "log_visit", real)
+    r = client.post(url, data)
+    assert r.status_code == 302 and "/visits/" in r["Location"]
+    assert Visit.objects.filter(household=h).count() == 2  # the fixture's visit + this one
+
+
 def test_a_step_is_dated_by_the_meeting_or_notice_that_did_it(world, secretary_a):
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
