@@ -457,6 +457,12 @@ def raise_rectification(
         )
         if acceptance_round.project_id != project.pk:
             raise DomainError(_("The acceptance round belongs to another project."))
+        # the project row is what schedule_round locks: an order raised while the next round is being
+        # scheduled either lands before it (and blocks it) or sees that round and is refused
+        from projects.models import Project
+
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        acceptance_round = AcceptanceRound.objects.get(pk=acceptance_round.pk)
         if acceptance_round.status != RoundStatus.FAILED:
             raise Conflict(_("Only a failed acceptance round raises rectification orders."))
         if AcceptanceRound.objects.filter(project=project, number__gt=acceptance_round.number).exists():
