@@ -197,12 +197,18 @@ def add_photo(
     taken_on: date | None = None,
 ) -> Photo:
     """Validate (type, size), resize and store one photo. Nothing is stored when it is refused."""
-    if not (
-        perms.can_inspect(user, project)
-        or perms.can_report_progress(user, project)
-        or (rectification is not None and perms.can_work_on_order(user, rectification))
-    ):
+    for parent in (inspection, progress_report, rectification):
+        if parent is not None and parent.project_id != project.pk:
+            raise DomainError(_("The photo is attached to a record of another project."), field="project")
+    if rectification is not None:
+        # evidence for an order comes from those who work on it or verify it, not any unit on site
+        allowed = perms.can_work_on_order(user, rectification) or perms.can_verify_order(user, rectification)
+    else:
+        allowed = perms.can_inspect(user, project) or perms.can_report_progress(user, project)
+    if not allowed:
         raise Forbidden(_("You may not add photos to this project."))
+    if kind == PhotoKind.EVIDENCE and rectification is None:
+        raise DomainError(_("An evidence photo belongs to a rectification order."), field="rectification")
     image = upload if getattr(upload, "_validated_photo", False) else _validated(upload)
     if is_public is None:
         # the works themselves may be shown to residents; inspection and evidence photos stay internal

@@ -191,3 +191,42 @@ def test_evidence_photo_is_stored_resized(site, contractor):
     services.submit_rectification(user=contractor, order=order, response="x", photos=[image_upload()])
     photo = Photo.objects.get(rectification=order)
     assert photo.kind == "evidence" and max(photo.width, photo.height) == 1600 and not photo.is_public
+
+
+def test_photo_for_an_order_only_by_its_party_or_verifiers_and_on_its_project(
+    site, contractor, other_contractor, street_user
+):
+    from tests.projects import factories as pf
+
+    theirs = RectificationFactory(responsible_party=site.other_builder)
+    # the contractor builds on this project too, but the order is the other unit's
+    with pytest.raises(services.Forbidden):
+        services.add_photo(
+            user=contractor,
+            project=site.project,
+            upload=image_upload(),
+            kind="evidence",
+            rectification=theirs,
+        )
+    other_project = pf.ProjectFactory(
+        division=site.project.division, compounds=list(site.project.compounds.all())
+    )
+    with pytest.raises(DomainError, match="another project"):
+        services.add_photo(
+            user=street_user,
+            project=other_project,
+            upload=image_upload(),
+            kind="evidence",
+            rectification=theirs,
+        )
+    with pytest.raises(DomainError, match="rectification order"):
+        services.add_photo(user=street_user, project=site.project, upload=image_upload(), kind="evidence")
+    assert not Photo.objects.exists()
+    services.add_photo(
+        user=other_contractor,
+        project=site.project,
+        upload=image_upload(),
+        kind="evidence",
+        rectification=theirs,
+    )
+    assert Photo.objects.filter(rectification=theirs).count() == 1
