@@ -109,3 +109,28 @@ def test_deleting_a_party_with_orders_is_refused_in_words_not_a_500(site, street
     assert response.status_code == 200
     assert "仍有其他记录依赖它，不能删除" in response.content.decode()
     assert ProjectParty.objects.filter(pk=site.builder.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["/supervision/rectifications/", "/supervision/inspections/", "/supervision/disputes/"]
+)
+def test_list_pages_constant_queries(site, street_user, django_assert_max_num_queries, url):
+    def grow(n):
+        for _ in range(n):
+            order = RectificationFactory(responsible_party=site.builder)
+            services.add_photo(
+                user=street_user,
+                project=site.project,
+                upload=image_upload(size=(40, 30)),
+                inspection=order.inspection,
+            )
+            services.record_dispute(user=street_user, project=site.project, parties="甲/乙", issue="占道")
+
+    client = _client(street_user)
+    grow(2)
+    with django_assert_max_num_queries(25) as small:
+        assert client.get(url).status_code == 200
+    grow(8)
+    with django_assert_max_num_queries(25) as big:
+        assert client.get(url).status_code == 200
+    assert len(big.captured_queries) == len(small.captured_queries)
