@@ -39,6 +39,11 @@ def _project(request, pk):
 
 
 def _fail(request, form, exc: DomainError):
+    if exc.status_code == 403:
+        # visible but not the user's to change: 403 with the reason, like the API (not a 200 form)
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(exc.message) from exc
     if form is not None and exc.field and exc.field in form.fields:
         form.add_error(exc.field, exc.message)
     elif form is not None:

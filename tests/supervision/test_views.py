@@ -134,3 +134,16 @@ def test_list_pages_constant_queries(site, street_user, django_assert_max_num_qu
     with django_assert_max_num_queries(25) as big:
         assert client.get(url).status_code == 200
     assert len(big.captured_queries) == len(small.captured_queries)
+
+
+def test_visible_but_not_editable_is_403_on_pages(site, contractor, other_contractor):
+    """A contractor sees its own order but may not verify it; another contractor does not see it nor
+    touch it (404): refused with 403 and the reason, not a page answering 200."""
+    mine = RectificationFactory(responsible_party=site.builder)
+    client = _client(contractor)
+    assert client.get(f"/supervision/rectifications/{mine.pk}/").status_code == 200
+    assert client.post(f"/supervision/rectifications/{mine.pk}/", {"action": "verify"}).status_code == 403
+    mine.refresh_from_db()
+    assert mine.status == "open"
+    client = _client(other_contractor)
+    assert client.post(f"/supervision/rectifications/{mine.pk}/", {"action": "start"}).status_code == 404
