@@ -118,7 +118,9 @@ def update_project(
             raise DomainError(f"unknown field: {name}")
         setattr(project, name, value)
     project.full_clean(exclude=["compounds"])
-    project.save()
+    # only the edited fields: the instance was read before the form was filled in, and a full save
+    # would write its stale status over a transition made meanwhile (unrecorded)
+    project.save(update_fields=[*fields, "updated_at"])
     if compounds is not None:
         compounds = _check_compounds(project.division, compounds)
         project.compounds.set(compounds)

@@ -158,6 +158,14 @@ def test_acceptance_results_only_through_acceptance_rounds(project_a, street_use
     assert not ProjectStatusChange.objects.filter(project=project_a).exists()
 
 
+def test_editing_a_stale_copy_keeps_a_transition_made_meanwhile(project_a, street_user):
+    stale = Project.objects.get(pk=project_a.pk)  # e.g. the edit form's instance
+    services.transition_project(project_a, ProjectStatus.CONSULTING, street_user)
+    services.update_project(stale, user=street_user, name="新名字")
+    project_a.refresh_from_db()
+    assert (project_a.status, project_a.name) == (ProjectStatus.CONSULTING, "新名字")
+
+
 def test_allowed_transitions_lists_refusals(project_a):
     project_a.status = ProjectStatus.CONSULTING
     steps = dict((s, r) for s, _label, r in services.allowed_transitions(project_a))
