@@ -335,6 +335,11 @@ def record_inspection(
 def report_progress(
     *, user, work_item, percent: int, reported_on: date | None = None, note: str = "", party=None, photos=()
 ) -> ProgressReport:
+    from projects.models import WorkItem
+
+    # one report at a time per work item: the item's progress is re-read from the latest report below,
+    # and two reports committing together would otherwise each miss the other's
+    work_item = WorkItem.objects.select_for_update().select_related("project__division").get(pk=work_item.pk)
     project = work_item.project
     _require(perms.can_report_progress(user, project), _("You may not report progress on this project."))
     reported_on = reported_on or timezone.localdate()
