@@ -81,13 +81,16 @@ def _transition_project(project, to_status: str, user, note: str = "") -> None:
 @transaction.atomic
 def create_team(*, user, project, name: str = "", note: str = "") -> SupervisionTeam:
     _require(perms.can_manage_team(user, project), _("Only staff over the project may set up its team."))
-    if SupervisionTeam.objects.filter(project=project).exists():
-        raise Conflict(_("This project already has a resident supervision team."))
-    return SupervisionTeam.objects.create(
-        project=project,
-        name=name or _("%(project)s resident supervision team") % {"project": project},
-        note=note,
-    )
+    try:
+        # the one-to-one on project decides (two set-ups at once: one wins, the other is told so)
+        with transaction.atomic():
+            return SupervisionTeam.objects.create(
+                project=project,
+                name=name or _("%(project)s resident supervision team") % {"project": project},
+                note=note,
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("This project already has a resident supervision team.")) from exc
 
 
 def _branch_on_project(branch, project) -> bool:

@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 
+from supervision import services
 from supervision.models import SupervisionTeam, SupervisionTeamMember
 from tests import factories as f
 from tests.projects import factories as pf
@@ -93,3 +94,12 @@ def test_team_page_constant_queries(site, street_user, world, django_assert_max_
     with django_assert_max_num_queries(40) as big:
         client.get(url, {"q": "王"})
     assert len(big.captured_queries) == len(small.captured_queries)
+
+
+def test_a_second_team_on_a_project_is_a_conflict(site, street_user):
+    from communities.errors import Conflict
+
+    services.create_team(user=street_user, project=site.project)
+    with pytest.raises(Conflict, match="already has a resident supervision team"):
+        services.create_team(user=street_user, project=site.project, name="第二支")
+    assert SupervisionTeam.objects.get(project=site.project).name != "第二支"
