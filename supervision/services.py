@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from communities.errors import Conflict, DomainError
 from communities.photos import validate_and_resize
+from communities.scoping import get_scope
 
 from . import permissions as perms
 from .choices import (
@@ -161,7 +162,9 @@ def team_candidates(*, user, project, query: str = "", limit: int = 20):
         for compound in compounds:
             where |= Q(division__path__startswith=compound.division.path)
         match = Q(name__contains=query)
-        if query.isdigit() and len(query) >= 4:
+        # the last 4 digits (what masked numbers show); longer suffixes only for roles that see full
+        # numbers, or a masked role could rebuild a number digit by digit
+        if query.isdigit() and (len(query) == 4 or get_scope(user).sees_unmasked):
             match |= Q(phone__endswith=query)
         residents = (
             Person.objects.for_user(user)
