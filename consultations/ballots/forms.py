@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.forms import BootstrapFormMixin
 from communities.models import Household
 
-from . import choices
+from . import choices, services
 from .models import Ballot, BallotOption, Elector, RulePolicy
 
 
@@ -45,7 +46,11 @@ class BallotForm(BootstrapFormMixin, forms.Form):
         label=_("Elevator: households whose part it occupies"),
         queryset=Household.objects.none(),
         required=False,
-        help_text=_("Their owners must consent in any case."),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Their owners must consent in any case. Only households of the scope saved above are listed; "
+            "after changing the scope, save, then tick them."
+        ),
     )
     options = forms.CharField(
         label=_("Options"),
@@ -62,11 +67,14 @@ class BallotForm(BootstrapFormMixin, forms.Form):
     realtime_results = forms.BooleanField(label=_("Show results while open"), required=False)
     allow_change = forms.BooleanField(label=_("Online choice may be changed until close"), required=False)
 
-    def __init__(self, *args, compound, user, **kwargs):
+    def __init__(self, *args, compound, user, ballot: Ballot | None = None, **kwargs):
         from projects.models import Project
 
         from .querysets import RulePolicyQuerySet  # noqa: F401  (documented queryset)
 
+        self.ballot = ballot
+        if ballot is not None:
+            kwargs["initial"] = {**self._initial_from(ballot), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.compound = compound
         self.fields["project"].queryset = Project.objects.for_user(user).filter(compounds=compound)
@@ -85,35 +93,105 @@ class BallotForm(BootstrapFormMixin, forms.Form):
         self.fields["scope_units"].choices = [
             (f"{b.pk}:{u}", f"{b.name} {u}单元") for b in buildings for u in range(1, b.unit_count + 1)
         ]
-        self.fields["occupied_households"].queryset = Household.objects.filter(
-            building__compound=compound
-        ).select_related("building")
-        self.fields["occupied_households"].label_from_instance = lambda h: h.label
+        if ballot is None or ballot.kind != choices.BallotKind.ELEVATOR_RETROFIT:
+            # The scope is not known yet: the households are ticked when editing the draft, where only
+            # the households of its stairwell unit(s) / buildings are offered.
+            del self.fields["occupied_households"]
+        else:
+            field = self.fields["occupied_households"]
+            field.queryset = Household.objects.filter(building__compound=compound).select_related("building")
+            field.label_from_instance = lambda h: h.label
+            self._offer_occupied(services.scope_households(ballot))
+
+    @staticmethod
+    def _initial_from(ballot: Ballot) -> dict:
+        return {
+            "kind": ballot.kind,
+            "title": ballot.title,
+            "question": ballot.question,
+            "project": ballot.project_id,
+            "rule_policy": ballot.rule_policy_id,
+            "rule": ballot.rule,
+            "scope_buildings": [str(pk) for pk in ballot.scope_buildings.values_list("pk", flat=True)],
+            "scope_units": [f"{u['building']}:{u['unit']}" for u in ballot.scope_units],
+            "occupied_households": list(ballot.occupied_households.values_list("pk", flat=True)),
+            "options": "\n".join(o.label for o in ballot.options.all()),
+            "opens_at": timezone.localtime(ballot.opens_at),
+            "closes_at": timezone.localtime(ballot.closes_at),
+            "secret": ballot.secret,
+            "realtime_results": ballot.realtime_results,
+            "allow_change": ballot.allow_change,
+        }
+
+    def _offer_occupied(self, households) -> None:
+        """List only the households the scope covers (the queryset still parses any of the compound's,
+        so a stale tick is refused in clean() with its name rather than 'not a valid choice')."""
+        field = self.fields["occupied_households"]
+        rows = households.select_related("building").order_by("building__name", "unit", "floor", "room")
+        field.choices = [(h.pk, h.label) for h in rows]
+
+    def _scope(self) -> tuple[list, list]:
+        data = self.cleaned_data
+        buildings = [self.buildings[i] for i in data.get("scope_buildings") or []]
+        units = []
+        for value in data.get("scope_units") or []:
+            building_id, unit = value.split(":", 1)
+            units.append({"building": int(building_id), "unit": unit})
+        return buildings, units
+
+    def clean(self):
+        data = super().clean()
+        if "occupied_households" in self.fields and "scope_buildings" in data and "scope_units" in data:
+            buildings, units = self._scope()
+            kind = services._scope_kind(buildings, units)
+            self._offer_occupied(
+                Household.objects.filter(building__compound=self.compound).filter(
+                    services.scope_q(kind, [b.pk for b in buildings], units)
+                )
+            )
+            outside = services.occupied_outside_scope(
+                self.compound, buildings, units, data.get("occupied_households") or []
+            )
+            if outside:
+                self.add_error(
+                    "occupied_households",
+                    _("Not in the ballot's scope (choose their stairwell unit, or untick them): %(h)s")
+                    % {"h": "、".join(h.label for h in outside)},
+                )
+        return data
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
-        units = []
-        for value in data["scope_units"]:
-            building_id, unit = value.split(":", 1)
-            units.append({"building": int(building_id), "unit": unit})
-        return {
+        buildings, units = self._scope()
+        options = [line.strip() for line in data["options"].splitlines() if line.strip()]
+        kwargs = {
             "kind": data["kind"],
             "title": data["title"],
             "question": data["question"],
             "project": data["project"],
-            "compound": self.compound,
             "rule_policy": data["rule_policy"],
             "rule": data["rule"] or None,
-            "scope_buildings": [self.buildings[i] for i in data["scope_buildings"]],
+            "scope_buildings": buildings,
             "scope_units": units,
-            "occupied_households": list(data["occupied_households"]),
-            "options": [line for line in data["options"].splitlines() if line.strip()],
+            "options": options,
             "opens_at": data["opens_at"],
             "closes_at": data["closes_at"],
             "secret": data["secret"],
             "realtime_results": data["realtime_results"],
             "allow_change": data["allow_change"],
         }
+        if self.ballot is None:
+            kwargs["compound"] = self.compound
+        else:
+            if "occupied_households" in self.fields:
+                kwargs["occupied_households"] = list(data["occupied_households"])
+            if data["kind"] != choices.BallotKind.ELEVATOR_RETROFIT:
+                kwargs["occupied_households"] = []  # only an elevator occupies households' parts
+            if data["kind"] != self.ballot.kind and kwargs["rule"] == choices.DEFAULT_RULE[self.ballot.kind]:
+                kwargs["rule"] = None  # the old kind's usual rule left as it was: take the new kind's
+            if options == [o.label for o in self.ballot.options.all()]:
+                del kwargs["options"]  # unchanged: keep them as they are (with their yes/abstain flags)
+        return kwargs
 
 
 class CloseForm(BootstrapFormMixin, forms.Form):

@@ -163,43 +163,72 @@ def _normalize_units(compound: Compound, scope_units: Iterable) -> list[dict]:
     return units
 
 
+def scope_q(scope_kind: str, building_ids: Iterable[int], units: Iterable[dict]) -> Q:
+    """Households (of the ballot's compound) a scope covers, as a filter on Household."""
+    if scope_kind == choices.ScopeKind.UNITS:
+        q = Q(pk__in=[])
+        for item in units:
+            q |= Q(building_id=item["building"], unit=item["unit"])
+        return q
+    if scope_kind == choices.ScopeKind.BUILDINGS:
+        return Q(building_id__in=list(building_ids))
+    return Q()
+
+
 def scope_households(ballot: Ballot):
     """The households a ballot's scope covers, read from the registry (used when opening)."""
-    qs = Household.objects.filter(building__compound_id=ballot.compound_id)
-    if ballot.scope_kind == choices.ScopeKind.BUILDINGS:
-        qs = qs.filter(building__in=ballot.scope_buildings.all())
-    elif ballot.scope_kind == choices.ScopeKind.UNITS:
-        q = Q(pk__in=[])
-        for item in ballot.scope_units:
-            q |= Q(building_id=item["building"], unit=item["unit"])
-        qs = qs.filter(q)
-    return qs
+    building_ids = (
+        list(ballot.scope_buildings.values_list("pk", flat=True))
+        if ballot.scope_kind == choices.ScopeKind.BUILDINGS
+        else []
+    )
+    return Household.objects.filter(building__compound_id=ballot.compound_id).filter(
+        scope_q(ballot.scope_kind, building_ids, ballot.scope_units)
+    )
 
 
-@transaction.atomic
-def create_ballot(
+def _scope_kind(buildings: list, units: list) -> str:
+    if units:
+        return choices.ScopeKind.UNITS
+    return choices.ScopeKind.BUILDINGS if buildings else choices.ScopeKind.COMPOUND
+
+
+def occupied_outside_scope(compound: Compound, buildings: list, units: list, occupied: Iterable) -> list:
+    """The households among `occupied` that the scope (buildings/units of `compound`) does not cover."""
+    occupied = list(occupied or [])
+    if not occupied:
+        return []
+    kind = _scope_kind(buildings, units)
+    inside = set(
+        Household.objects.filter(building__compound_id=compound.pk, pk__in=[h.pk for h in occupied])
+        .filter(scope_q(kind, [b.pk for b in buildings], units))
+        .values_list("pk", flat=True)
+    )
+    return [h for h in occupied if h.pk not in inside]
+
+
+def _prepare(
     *,
     user,
+    compound: Compound,
     kind: str,
     title: str,
-    compound: Compound,
-    options: Sequence | None = None,
-    opens_at: datetime,
-    closes_at: datetime,
-    project=None,
-    scope_buildings: Iterable[Building] = (),
-    scope_units: Iterable = (),
-    secret: bool = False,
-    rule_policy: RulePolicy | None = None,
-    rule: str | None = None,
-    realtime_results: bool = False,
-    allow_change: bool = False,
-    question: str = "",
-    occupied_households: Iterable[Household] = (),
-) -> Ballot:
-    """A draft ballot. The rule numbers are copied from `rule_policy` (default: the policy in force for the
-    compound's division, else the model defaults), so later policy edits never change this ballot."""
-    _require_edit(user, compound)
+    question: str,
+    project,
+    scope_buildings,
+    scope_units,
+    secret: bool,
+    rule_policy: RulePolicy | None,
+    rule: str | None,
+    realtime_results: bool,
+    allow_change: bool,
+    opens_at,
+    closes_at,
+    options,
+    occupied_households,
+) -> tuple[dict, list, list | None, list]:
+    """Check a ballot's settings (create and draft edits share this) and return
+    (model fields, scope buildings, option rows or None = keep, occupied households)."""
     if kind not in choices.BallotKind.values:
         raise DomainError(_("Unknown kind of ballot."), field="kind")
     if not (title or "").strip():
@@ -239,23 +268,35 @@ def create_ballot(
         if b.compound_id != compound.pk:
             raise DomainError(_("A building in the scope is not in this compound."), field="scope_buildings")
     units = _normalize_units(compound, scope_units)
-    scope_kind = (
-        choices.ScopeKind.UNITS
-        if units
-        else choices.ScopeKind.BUILDINGS
-        if buildings
-        else choices.ScopeKind.COMPOUND
-    )
+    scope_kind = _scope_kind(buildings, units)
     if kind == choices.BallotKind.ELEVATOR_RETROFIT and scope_kind == choices.ScopeKind.COMPOUND:
         raise DomainError(
             _("An elevator ballot is scoped to the stairwell unit (or building) the elevator serves."),
             field="scope_units",
         )
-    option_rows = _option_dicts(kind, options)
-    if len(option_rows) < 2:
-        raise DomainError(_("A ballot needs at least two options."), field="options")
-    if len({o["label"] for o in option_rows}) != len(option_rows):
-        raise DomainError(_("Two options have the same text."), field="options")
+    option_rows = None
+    if options is not None:
+        option_rows = _option_dicts(kind, options)
+        if len(option_rows) < 2:
+            raise DomainError(_("A ballot needs at least two options."), field="options")
+        if len({o["label"] for o in option_rows}) != len(option_rows):
+            raise DomainError(_("Two options have the same text."), field="options")
+    occupied = list(occupied_households or [])
+    if occupied and secret:
+        raise DomainError(
+            _("The owners whose part the elevator occupies must consent by name: not in a secret ballot."),
+            field="secret",
+        )
+    outside = occupied_outside_scope(compound, buildings, units, occupied)
+    if outside:
+        raise DomainError(
+            _(
+                "A household whose part the elevator occupies must be in the ballot's scope; "
+                "not in it: %(households)s."
+            )
+            % {"households": "、".join(h.label for h in outside)},
+            field="occupied_households",
+        )
 
     if rule_policy is None:
         policy = applicable_policy(compound)
@@ -272,56 +313,218 @@ def create_ballot(
         pass_num, pass_den, inclusive = source.ordinary_pass_num, source.ordinary_pass_den, False
     else:
         pass_num, pass_den, inclusive = source.major_pass_num, source.major_pass_den, True
+    fields = {
+        "kind": kind,
+        "title": title.strip()[:200],
+        "question": (question or "").strip(),
+        "project": project,
+        "scope_kind": scope_kind,
+        "scope_units": units,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "secret": secret,
+        "realtime_results": realtime_results,
+        "allow_change": allow_change,
+        "rule_policy": policy,
+        "rule_policy_label": str(policy) if policy else _("Defaults (no rule policy in force)"),
+        "rule": rule,
+        "threshold_num": th_num,
+        "threshold_den": th_den,
+        "threshold_base": th_base,
+        "participation_num": source.participation_num,
+        "participation_den": source.participation_den,
+        "pass_num": pass_num,
+        "pass_den": pass_den,
+        "pass_inclusive": inclusive,
+        "notice_days": source.notice_days,
+    }
+    return fields, buildings, option_rows, occupied
 
-    ballot = Ballot.objects.create(
-        kind=kind,
-        title=title.strip()[:200],
-        question=(question or "").strip(),
-        project=project,
+
+@transaction.atomic
+def create_ballot(
+    *,
+    user,
+    kind: str,
+    title: str,
+    compound: Compound,
+    options: Sequence | None = None,
+    opens_at: datetime,
+    closes_at: datetime,
+    project=None,
+    scope_buildings: Iterable[Building] = (),
+    scope_units: Iterable = (),
+    secret: bool = False,
+    rule_policy: RulePolicy | None = None,
+    rule: str | None = None,
+    realtime_results: bool = False,
+    allow_change: bool = False,
+    question: str = "",
+    occupied_households: Iterable[Household] = (),
+) -> Ballot:
+    """A draft ballot. The rule numbers are copied from `rule_policy` (default: the policy in force for the
+    compound's division, else the model defaults), so later policy edits never change this ballot."""
+    _require_edit(user, compound)
+    fields, buildings, option_rows, occupied = _prepare(
+        user=user,
         compound=compound,
-        scope_kind=scope_kind,
-        scope_units=units,
-        opens_at=opens_at,
-        closes_at=closes_at,
+        kind=kind,
+        title=title,
+        question=question,
+        project=project,
+        scope_buildings=scope_buildings,
+        scope_units=scope_units,
         secret=secret,
+        rule_policy=rule_policy,
+        rule=rule,
         realtime_results=realtime_results,
         allow_change=allow_change,
-        rule_policy=policy,
-        rule_policy_label=str(policy) if policy else _("Defaults (no rule policy in force)"),
-        rule=rule,
-        threshold_num=th_num,
-        threshold_den=th_den,
-        threshold_base=th_base,
-        participation_num=source.participation_num,
-        participation_den=source.participation_den,
-        pass_num=pass_num,
-        pass_den=pass_den,
-        pass_inclusive=inclusive,
-        notice_days=source.notice_days,
-        created_by=user,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        options=options or [],
+        occupied_households=occupied_households,
     )
+    ballot = Ballot.objects.create(compound=compound, created_by=user, **fields)
     if buildings:
         ballot.scope_buildings.set(buildings)
     BallotOption.objects.bulk_create(
         BallotOption(ballot=ballot, position=i + 1, **row) for i, row in enumerate(option_rows)
     )
-    occupied = list(occupied_households or [])
-    if occupied and secret:
-        raise DomainError(
-            _("The owners whose part the elevator occupies must consent by name: not in a secret ballot."),
-            field="secret",
-        )
     if occupied:
-        in_scope = set(
-            scope_households(ballot).filter(pk__in=[h.pk for h in occupied]).values_list("pk", flat=True)
-        )
-        if len(in_scope) != len({h.pk for h in occupied}):
-            raise DomainError(
-                _("A household whose part the elevator occupies must be in the ballot's scope."),
-                field="occupied_households",
-            )
         ballot.occupied_households.set(occupied)
     return ballot
+
+
+# --- drafts: edit and delete ----------------------------------------------------------------------------
+
+DRAFT_EDITABLE = frozenset(
+    {
+        "kind",
+        "title",
+        "question",
+        "project",
+        "scope_buildings",
+        "scope_units",
+        "secret",
+        "rule_policy",
+        "rule",
+        "realtime_results",
+        "allow_change",
+        "opens_at",
+        "closes_at",
+        "options",
+        "occupied_households",
+    }
+)
+RULE_FIELDS = (
+    "rule_policy",
+    "rule_policy_label",
+    "threshold_num",
+    "threshold_den",
+    "threshold_base",
+    "participation_num",
+    "participation_den",
+    "pass_num",
+    "pass_den",
+    "pass_inclusive",
+    "notice_days",
+)
+
+
+def _locked_draft(ballot: Ballot, user, refusal: str) -> Ballot:
+    locked = (
+        Ballot.objects.select_for_update(of=("self",)).select_related("compound__division").get(pk=ballot.pk)
+    )
+    _require_edit(user, locked.compound)
+    if locked.status != choices.BallotStatus.DRAFT:
+        raise Conflict(refusal % {"status": locked.get_status_display()})
+    return locked
+
+
+@transaction.atomic
+def update_draft_ballot(ballot: Ballot, user, **changes) -> Ballot:
+    """Change a ballot while it is a draft (nobody has voted and the electorate is not frozen).
+
+    `changes` holds any of DRAFT_EDITABLE (same meaning as create_ballot's arguments; `options` replaces
+    all options, `rule_policy=None` means the policy in force). The rule numbers are copied again only
+    if the kind, the rule or the rule policy changes. Refused (409) once the ballot is open or closed."""
+    unknown = set(changes) - DRAFT_EDITABLE
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    locked = _locked_draft(
+        ballot,
+        user,
+        _(
+            "This ballot is already %(status)s: its electorate is frozen and votes may have been cast, "
+            "so it can no longer be edited. Close it and create a new ballot if needed."
+        ),
+    )
+    if "kind" in changes and changes["kind"] != locked.kind and "rule" not in changes:
+        changes["rule"] = None  # the new kind's usual rule
+    current = {
+        "kind": locked.kind,
+        "title": locked.title,
+        "question": locked.question,
+        "project": locked.project,
+        "scope_buildings": list(locked.scope_buildings.all()),
+        "scope_units": locked.scope_units,
+        "secret": locked.secret,
+        "rule_policy": locked.rule_policy,
+        "rule": locked.rule,
+        "realtime_results": locked.realtime_results,
+        "allow_change": locked.allow_change,
+        "opens_at": locked.opens_at,
+        "closes_at": locked.closes_at,
+        "options": None,  # keep
+        "occupied_households": list(locked.occupied_households.all()),
+    }
+    merged = {**current, **changes}
+    if "options" in changes and not changes["options"]:
+        merged["options"] = []  # empty: the kind's default options
+    fields, buildings, option_rows, occupied = _prepare(user=user, compound=locked.compound, **merged)
+    if option_rows is None and merged["kind"] != locked.kind:
+        # keep the options, but check they still make sense (e.g. a plan choice needs real options)
+        kept = list(locked.options.all())
+        if len(kept) < 2:
+            raise DomainError(_("A ballot needs at least two options."), field="options")
+    same_rule = (
+        fields["kind"] == locked.kind
+        and fields["rule"] == locked.rule
+        and (fields["rule_policy"].pk if fields["rule_policy"] else None) == locked.rule_policy_id
+    )
+    if same_rule:
+        for name in RULE_FIELDS:
+            fields.pop(name, None)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*fields, "updated_at"])
+    locked.scope_buildings.set(buildings)
+    locked.occupied_households.set(occupied)
+    if option_rows is not None:
+        locked.options.all().delete()
+        BallotOption.objects.bulk_create(
+            BallotOption(ballot=locked, position=i + 1, **row) for i, row in enumerate(option_rows)
+        )
+    return locked
+
+
+@transaction.atomic
+def delete_draft_ballot(ballot: Ballot, user) -> None:
+    """Delete a draft. An opened ballot is a record and is never deleted (409)."""
+    from django.db.models import ProtectedError
+
+    locked = _locked_draft(
+        ballot,
+        user,
+        _("This ballot is already %(status)s: an opened ballot is a record and cannot be deleted."),
+    )
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except ProtectedError as exc:
+        raise Conflict(
+            _("This draft is the survey of an acceptance round; remove it there instead.")
+        ) from exc
 
 
 # --- open: freeze the electorate ------------------------------------------------------------------------

@@ -97,6 +97,48 @@ def ballot_create(request: HttpRequest) -> HttpResponse:
     return render(request, "ballots/ballot_form.html", {"form": form, "compound": compound})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def ballot_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a draft (404 outside scope, 403 visible but not editable; once open: back with the reason)."""
+    ballot = _editable(request, pk)
+    if ballot.status != choices.BallotStatus.DRAFT:
+        messages.error(
+            request,
+            _(
+                "This ballot is already %(status)s: its electorate is frozen and votes may have been cast, "
+                "so it can no longer be edited. Close it and create a new ballot if needed."
+            )
+            % {"status": ballot.get_status_display()},
+        )
+        return redirect(ballot)
+    form = BallotForm(request.POST or None, compound=ballot.compound, user=request.user, ballot=ballot)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_draft_ballot(ballot, request.user, **form.service_kwargs())
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect(ballot)
+    return render(
+        request, "ballots/ballot_form.html", {"form": form, "compound": ballot.compound, "ballot": ballot}
+    )
+
+
+@login_required
+@require_POST
+def ballot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    ballot = _editable(request, pk)
+    try:
+        services.delete_draft_ballot(ballot, request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(ballot)
+    messages.success(request, _("Draft “%(title)s” deleted.") % {"title": ballot.title})
+    return redirect("ballots:ballot_list")
+
+
 def _scope_unit_labels(ballot: Ballot) -> list[str]:
     """'1栋 2单元' for each stairwell unit in the scope (scope_units holds building ids)."""
     if not ballot.scope_units:

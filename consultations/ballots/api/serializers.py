@@ -221,6 +221,69 @@ class BallotCreateSerializer(serializers.Serializer):
         }
 
 
+class BallotUpdateSerializer(serializers.Serializer):
+    """PATCH/PUT of a draft: only the fields sent change (services.update_draft_ballot). The compound is
+    fixed; `options` replaces all options; `rule_policy: null` means the policy in force."""
+
+    kind = serializers.ChoiceField(choices=choices.BallotKind.choices, required=False)
+    title = serializers.CharField(max_length=200, required=False)
+    question = serializers.CharField(required=False, allow_blank=True)
+    project = serializers.IntegerField(required=False, allow_null=True)
+    rule_policy = serializers.IntegerField(required=False, allow_null=True)
+    rule = serializers.ChoiceField(choices=choices.Rule.choices, required=False, allow_null=True)
+    scope_buildings = serializers.ListField(child=serializers.IntegerField(), required=False)
+    scope_units = UnitInputSerializer(many=True, required=False)
+    occupied_households = serializers.ListField(child=serializers.IntegerField(), required=False)
+    options = OptionInputSerializer(many=True, required=False)
+    opens_at = serializers.DateTimeField(required=False)
+    closes_at = serializers.DateTimeField(required=False)
+    secret = serializers.BooleanField(required=False)
+    realtime_results = serializers.BooleanField(required=False)
+    allow_change = serializers.BooleanField(required=False)
+
+    def service_kwargs(self, user, ballot) -> dict:
+        from communities.models import Building, Household
+        from projects.models import Project
+
+        data = dict(self.validated_data)
+        compound = ballot.compound
+        if "project" in data:
+            project = None
+            if data["project"]:
+                project = Project.objects.for_user(user).filter(pk=data["project"]).first()
+                if project is None:
+                    raise serializers.ValidationError({"project": _("Choose a project you can see.")})
+            data["project"] = project
+        if "rule_policy" in data:
+            policy = None
+            if data["rule_policy"]:
+                policy = RulePolicy.objects.for_user(user).filter(pk=data["rule_policy"]).first()
+                if policy is None:
+                    raise serializers.ValidationError({"rule_policy": _("Choose a rule policy you can see.")})
+            data["rule_policy"] = policy
+        if "scope_buildings" in data:
+            ids = set(data["scope_buildings"])
+            buildings = list(Building.objects.filter(compound=compound, pk__in=ids))
+            if len(buildings) != len(ids):
+                raise serializers.ValidationError(
+                    {"scope_buildings": _("A building in the scope is not in this compound.")}
+                )
+            data["scope_buildings"] = buildings
+        if "scope_units" in data:
+            data["scope_units"] = [dict(u) for u in data["scope_units"]]
+        if "occupied_households" in data:
+            ids = set(data["occupied_households"])
+            occupied = list(Household.objects.filter(building__compound=compound, pk__in=ids))
+            if len(occupied) != len(ids):
+                raise serializers.ValidationError(
+                    {"occupied_households": _("A household is not in this compound.")}
+                )
+            data["occupied_households"] = occupied
+        if "options" in data:
+            data["options"] = [o if isinstance(o, str) else dict(o) for o in data["options"]]
+        return data
+
+
 class CloseSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 

@@ -65,12 +65,21 @@ class BallotViewSet(
         ballot = services.create_ballot(user=request.user, **data.service_kwargs(request.user))
         return Response(self.get_serializer(self._annotated(ballot)).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.BallotUpdateSerializer, responses={200: s.BallotSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Edit a draft through services.update_draft_ballot (refused with 409 once open)."""
+        ballot = self.get_object()  # 404 outside scope, 403 visible but not editable
+        data = s.BallotUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        services.update_draft_ballot(ballot, request.user, **data.service_kwargs(request.user, ballot))
+        return Response(self.get_serializer(self._annotated(ballot)).data)
+
+    @extend_schema(request=s.BallotUpdateSerializer, responses={200: s.BallotSerializer})
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
     def perform_destroy(self, instance):
-        if instance.status != "draft":
-            raise DomainError(
-                _("Only a draft ballot can be deleted; an opened ballot is a record."), code="conflict"
-            )
-        instance.delete()
+        services.delete_draft_ballot(instance, self.request.user)
 
     @extend_schema(request=None, responses={200: s.BallotSerializer})
     @action(detail=True, methods=["post"])
