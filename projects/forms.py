@@ -25,6 +25,7 @@ from .models import (
     UtilityWork,
     WorkItem,
 )
+from .services import has_progress_reports, typed_progress_refusal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -142,9 +143,20 @@ class WorkItemForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["catalog_item"].queryset = CatalogItem.objects.filter(is_active=True)
         self.fields["name"].required = False
+        # once supervision has progress reports on the item, its progress follows them only
+        self.progress_from_reports = has_progress_reports(self.instance)
+        if self.progress_from_reports:
+            field = self.fields["progress"]
+            field.disabled = True
+            field.help_text = _("Progress follows the supervision progress reports; it is not typed here.")
 
     def clean(self):
         data = super().clean()
+        # a report recorded after this form was opened: a typed change is refused all the same
+        if "progress" in self.changed_data and "progress" in data:
+            refusal = typed_progress_refusal(self.instance, data["progress"])
+            if refusal:
+                self.add_error("progress", refusal)
         item = data.get("catalog_item")
         if item is not None:
             data["name"] = data.get("name") or item.name

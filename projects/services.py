@@ -271,9 +271,37 @@ def add_work_items(project: Project, user, catalog_items: Iterable[CatalogItem])
     return WorkItem.objects.bulk_create(items)
 
 
+def has_progress_reports(item: WorkItem) -> bool:
+    """Whether supervision has recorded progress reports (序时进度) on `item`. Read through the
+    reverse relation of supervision's ProgressReport (related_name "progress_reports"): projects
+    does not import supervision."""
+    return item.pk is not None and item.progress_reports.exists()
+
+
+def progress_follows_reports() -> str:
+    return _("This work item has progress reports: its progress follows the reports.")
+
+
+def typed_progress_refusal(item: WorkItem, percent) -> str | None:
+    """Why a progress typed by hand (work-item form, API update) may not replace the stored one
+    (None: it may). The rule: before any progress report exists, editors type it (planning); once a
+    work item has a report, its progress follows the reports only. Keeping the stored value is
+    always allowed (a form or PUT that sends it back unchanged)."""
+    if item.pk is None or percent is None:
+        return None
+    current = WorkItem.objects.filter(pk=item.pk).values_list("progress", flat=True).first()
+    if current is None or int(percent) == current:
+        return None
+    return progress_follows_reports() if has_progress_reports(item) else None
+
+
 @transaction.atomic
-def set_work_item_progress(item: WorkItem, percent: int, user) -> WorkItem:
-    """Editors, and the accounts of the project's construction unit, report a work item's progress."""
+def set_work_item_progress(item: WorkItem, percent: int, user, *, from_reports: bool = False) -> WorkItem:
+    """Editors, and the accounts of the project's construction unit, set a work item's progress.
+
+    Once the item has progress reports, only supervision's report path (`from_reports=True`, which
+    sets it to the latest report's) may change it; a typed value is refused, so the next report
+    cannot silently overwrite it and it cannot contradict the reports."""
     allowed = WorkItem.objects.editable_by(user).filter(pk=item.pk).exists() or (
         get_scope(user).has_role(Role.CONTRACTOR)
         and item.project.parties.filter(role=PartyRole.CONSTRUCTION, users=user).exists()
@@ -282,6 +310,10 @@ def set_work_item_progress(item: WorkItem, percent: int, user) -> WorkItem:
         raise Forbidden(_("You may read this but not change it."))
     if not 0 <= int(percent) <= 100:
         raise DomainError(_("Progress is a percentage from 0 to 100."), field="progress")
+    # the same row lock as supervision's report_progress: a report and a typed value never interleave
+    WorkItem.objects.select_for_update().filter(pk=item.pk).first()
+    if not from_reports and has_progress_reports(item):
+        raise Conflict(progress_follows_reports(), code="progress_follows_reports", field="progress")
     item.progress = int(percent)
     item.save(update_fields=["progress"])
     return item

@@ -303,6 +303,20 @@ CHILD_KINDS = {
 }
 
 
+def _edited_fields(form, obj) -> list[str]:
+    """The model columns the form changed (typed, or derived in its clean), plus auto_now timestamps,
+    for `save(update_fields=...)`."""
+    columns = {f.name: f for f in obj._meta.concrete_fields if not f.primary_key}
+    names = [
+        n
+        for n in form.fields
+        if n in columns
+        and (n in form.changed_data or columns[n].value_from_object(obj) != form.initial.get(n))
+    ]
+    names += [n for n, f in columns.items() if getattr(f, "auto_now", False) and n not in names]
+    return names
+
+
 @login_required
 def project_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | None = None) -> HttpResponse:
     """Add or edit one of a project's work items, funding lines, parties, milestones, utility works."""
@@ -323,7 +337,12 @@ def project_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | 
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
         obj.project = project
-        obj.save()
+        if instance is None:
+            obj.save()
+        else:
+            # only the edited fields: the instance was read before the form was filled in, and a full
+            # save would write its stale values (a work item's progress set by a report meanwhile)
+            obj.save(update_fields=_edited_fields(form, obj))
         form.save_m2m()
         messages.success(request, _("Saved."))
         return redirect(project.get_absolute_url() + f"#{kind}")

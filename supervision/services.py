@@ -387,7 +387,7 @@ def refresh_work_item_progress(work_item, user) -> int:
     )
     value = latest["percent"] if latest else 0
     if work_item.progress != value:
-        set_work_item_progress(work_item, value, user)
+        set_work_item_progress(work_item, value, user, from_reports=True)
     return value
 
 

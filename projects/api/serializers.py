@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from communities.api.serializers import ScopedPrimaryKeyRelatedField
 from communities.choices import DivisionLevel, Role
+from communities.errors import Conflict
 from communities.masking import mask_phone
 from communities.models import Building, Compound, Division, Household, Person
 
@@ -231,6 +232,10 @@ class WorkItemSerializer(ProjectChildSerializer):
         end = attrs.get("planned_end", getattr(self.instance, "planned_end", None))
         if start and end and end < start:
             raise serializers.ValidationError({"planned_end": _("The end comes before the start.")})
+        if self.instance is not None and "progress" in attrs:
+            refusal = services.typed_progress_refusal(self.instance, attrs["progress"])
+            if refusal:
+                raise Conflict(refusal, code="progress_follows_reports", field="progress")
         return attrs
 
 
