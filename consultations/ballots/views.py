@@ -127,9 +127,11 @@ def ballot_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def ballot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks to confirm; POST deletes the draft."""
     ballot = _editable(request, pk)
+    if request.method != "POST":
+        return render(request, "ballots/ballot_confirm_delete.html", {"ballot": ballot})
     try:
         services.delete_draft_ballot(ballot, request.user)
     except DomainError as exc:

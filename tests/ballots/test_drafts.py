@@ -238,3 +238,10 @@ def test_api_delete_draft_and_refused_once_open(api_as, world, draft, street_use
     assert api_as(street_user).delete(f"/api/v1/ballots/{draft.pk}/").status_code == 204
     assert not Ballot.objects.filter(pk=draft.pk).exists()
     assert Ballot.objects.filter(pk=other.pk).exists()
+
+
+def test_delete_asks_for_confirmation_first(client, draft, street_user):
+    client.force_login(street_user)
+    page = client.get(f"/ballots/{draft.pk}/delete/")
+    assert page.status_code == 200 and "confirm-delete" in page.content.decode()
+    draft.refresh_from_db()  # a GET deletes nothing
