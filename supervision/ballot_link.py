@@ -16,8 +16,9 @@ SURVEY_DAYS = 7
 
 
 def create_and_open(*, acceptance, user, closes_at=None):
-    """Open one satisfaction ballot per compound of the project (a ballot's electorate is one compound's
-    households). Returns (first ballot, its threshold, every ballot)."""
+    """Open the round's satisfaction ballot: ONE ballot asking the households of every compound of the
+    project (the first compound is the ballot's primary one, the others its extra compounds), so each
+    household has one voice. Returns (the ballot, its threshold, [the ballot])."""
     from consultations.ballots import services as ballots
     from consultations.ballots.choices import BallotKind
 
@@ -26,26 +27,20 @@ def create_and_open(*, acceptance, user, closes_at=None):
     if not compounds:
         raise DomainError(_("The project covers no compound: there is nobody to ask."))
     now = timezone.now()
-    opened = []
-    for compound in compounds:
-        title = _("%(project)s: acceptance satisfaction survey, round %(n)s") % {
-            "project": project.name,
-            "n": acceptance.number,
-        }
-        if len(compounds) > 1:
-            title = f"{title} · {compound.name}"
-        ballot = ballots.create_ballot(
-            user=user,
-            kind=BallotKind.ACCEPTANCE_SATISFACTION,
-            title=title,
-            question=_("Are you satisfied with the renovation works?"),
-            compound=compound,
-            project=project,
-            opens_at=now,
-            closes_at=closes_at or now + timedelta(days=SURVEY_DAYS),
-        )
-        opened.append(ballots.open_ballot(ballot, user))
-    return opened[0], threshold_percent(opened[0]), opened
+    ballot = ballots.create_ballot(
+        user=user,
+        kind=BallotKind.ACCEPTANCE_SATISFACTION,
+        title=_("%(project)s: acceptance satisfaction survey, round %(n)s")
+        % {"project": project.name, "n": acceptance.number},
+        question=_("Are you satisfied with the renovation works?"),
+        compound=compounds[0],
+        extra_compounds=compounds[1:],
+        project=project,
+        opens_at=now,
+        closes_at=closes_at or now + timedelta(days=SURVEY_DAYS),
+    )
+    ballot = ballots.open_ballot(ballot, user)
+    return ballot, threshold_percent(ballot), [ballot]
 
 
 def threshold_percent(ballot) -> Decimal:
@@ -54,7 +49,8 @@ def threshold_percent(ballot) -> Decimal:
 
 
 def round_ballots(acceptance) -> list:
-    """The round's ballots, one per compound (rounds from before per-compound ballots: the one)."""
+    """The round's ballots: the one (over all the project's compounds); rounds opened before a ballot
+    could cover several compounds have one per compound, and rounds older still only `acceptance.ballot`."""
     ballots = [sb.ballot for sb in acceptance.survey_ballots.select_related("ballot").order_by("pk")]
     if not ballots and acceptance.ballot_id:
         ballots = [acceptance.ballot]
@@ -62,10 +58,10 @@ def round_ballots(acceptance) -> list:
 
 
 def close_and_tally(*, acceptance, user):
-    """Close every ballot of the round and count them. One compound: the ballot's own result. Several:
-    pooled, satisfied over counted across all compounds against the first ballot's threshold, so each
-    household weighs the same whichever compound it is in (a small compound cannot sink or carry the
-    project on its own)."""
+    """Close every ballot of the round and count them. One ballot (today's rounds, whatever the number
+    of compounds): the ballot's own result. Several (older rounds, one ballot per compound): pooled,
+    satisfied over counted across all compounds against the first ballot's threshold, so each household
+    weighs the same whichever compound it is in (a small compound cannot sink or carry the project)."""
     from consultations.ballots import services as ballots
     from consultations.ballots.choices import BallotStatus
 

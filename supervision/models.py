@@ -608,9 +608,9 @@ class Photo(models.Model):
 
 
 class SurveyBallot(models.Model):
-    """One compound's satisfaction ballot within an acceptance round. A ballot covers one compound
-    (consultations.ballots), so a project over several compounds runs one ballot per compound, opened and
-    closed together, and the round counts them pooled: every household of the project has one voice."""
+    """The satisfaction ballot of an acceptance round (the link; one row per round today). A ballot
+    covers all the compounds of a block project (Ballot.extra_compounds). Rounds opened before that have
+    one row per compound, opened and closed together and counted pooled (ballot_link.close_and_tally)."""
 
     round = models.ForeignKey(
         AcceptanceRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="survey_ballots"

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.forms import BootstrapFormMixin
-from communities.models import Household
+from communities.models import Building, Household
 
 from . import choices, services
 from .models import Ballot, BallotOption, Elector, RulePolicy
@@ -77,6 +77,9 @@ class BallotForm(BootstrapFormMixin, forms.Form):
             kwargs["initial"] = {**self._initial_from(ballot), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.compound = compound
+        # a draft of a block project's ballot: its scope may be in any of its compounds
+        self.extra_compounds = list(ballot.extra_compounds.all()) if ballot is not None else []
+        compound_ids = [compound.pk, *(c.pk for c in self.extra_compounds)]
         self.fields["project"].queryset = Project.objects.for_user(user).filter(compounds=compound)
         self.fields["rule_policy"].queryset = RulePolicy.objects.for_user(user).filter(
             division_id__in=[int(p) for p in compound.division.path.strip("/").split("/") if p]
@@ -87,11 +90,19 @@ class BallotForm(BootstrapFormMixin, forms.Form):
         if in_force is not None and not self.is_bound:
             self.initial.setdefault("rule_policy", in_force.pk)
         self.fields["rule_policy"].empty_label = _("The policy in force (else the defaults)")
-        buildings = list(compound.buildings.order_by("name"))
+        buildings = list(
+            Building.objects.filter(compound_id__in=compound_ids)
+            .select_related("compound")
+            .order_by("compound_id", "name")
+        )
         self.buildings = {str(b.pk): b for b in buildings}
-        self.fields["scope_buildings"].choices = [(str(b.pk), b.name) for b in buildings]
+
+        def name(b):
+            return f"{b.compound.name} {b.name}" if len(compound_ids) > 1 else b.name
+
+        self.fields["scope_buildings"].choices = [(str(b.pk), name(b)) for b in buildings]
         self.fields["scope_units"].choices = [
-            (f"{b.pk}:{u}", f"{b.name} {u}单元") for b in buildings for u in range(1, b.unit_count + 1)
+            (f"{b.pk}:{u}", f"{name(b)} {u}单元") for b in buildings for u in range(1, b.unit_count + 1)
         ]
         if ballot is None or ballot.kind != choices.BallotKind.ELEVATOR_RETROFIT:
             # The scope is not known yet: the households are ticked when editing the draft, where only
@@ -99,7 +110,9 @@ class BallotForm(BootstrapFormMixin, forms.Form):
             del self.fields["occupied_households"]
         else:
             field = self.fields["occupied_households"]
-            field.queryset = Household.objects.filter(building__compound=compound).select_related("building")
+            field.queryset = Household.objects.filter(building__compound_id__in=compound_ids).select_related(
+                "building"
+            )
             field.label_from_instance = lambda h: h.label
             self._offer_occupied(services.scope_households(ballot))
 
@@ -145,12 +158,16 @@ class BallotForm(BootstrapFormMixin, forms.Form):
             buildings, units = self._scope()
             kind = services._scope_kind(buildings, units)
             self._offer_occupied(
-                Household.objects.filter(building__compound=self.compound).filter(
-                    services.scope_q(kind, [b.pk for b in buildings], units)
-                )
+                Household.objects.filter(
+                    building__compound_id__in=[self.compound.pk, *(c.pk for c in self.extra_compounds)]
+                ).filter(services.scope_q(kind, [b.pk for b in buildings], units))
             )
             outside = services.occupied_outside_scope(
-                self.compound, buildings, units, data.get("occupied_households") or []
+                self.compound,
+                buildings,
+                units,
+                data.get("occupied_households") or [],
+                self.extra_compounds,
             )
             if outside:
                 self.add_error(

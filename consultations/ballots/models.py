@@ -152,6 +152,15 @@ class Ballot(models.Model):
     compound = models.ForeignKey(
         Compound, verbose_name=_("compound"), on_delete=models.PROTECT, related_name="ballots"
     )
+    # A block project's ballot may ask the households of several compounds (DESIGN.md §3): `compound` is
+    # the primary one (scope, rule policy and result notice follow it), these are the others.
+    extra_compounds = models.ManyToManyField(
+        Compound,
+        verbose_name=_("other compounds"),
+        blank=True,
+        related_name="extra_ballots",
+        help_text=_("A block project's ballot may also ask the households of these compounds."),
+    )
     scope_kind = models.CharField(
         _("scope"), max_length=10, choices=choices.ScopeKind.choices, default=choices.ScopeKind.COMPOUND
     )
@@ -275,6 +284,14 @@ class Ballot(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("ballots:ballot_detail", args=[self.pk])
+
+    def compound_ids(self) -> list[int]:
+        """The primary compound's id first, then the other compounds' (a block project's ballot)."""
+        return [self.compound_id, *(c.pk for c in self.extra_compounds.all() if c.pk != self.compound_id)]
+
+    def all_compounds(self) -> list[Compound]:
+        """The compounds whose households this ballot asks, the primary one first."""
+        return [self.compound, *(c for c in self.extra_compounds.all() if c.pk != self.compound_id)]
 
     @property
     def is_owners_decision(self) -> bool:

@@ -142,9 +142,19 @@ def _option_dicts(kind: str, options: Iterable | None) -> list[dict]:
     return out or _default_options(kind)
 
 
-def _normalize_units(compound: Compound, scope_units: Iterable) -> list[dict]:
+def _compound_ids(compound: Compound, extra_compounds: Iterable[Compound] = ()) -> list[int]:
+    return [compound.pk, *(c.pk for c in extra_compounds if c.pk != compound.pk)]
+
+
+def _normalize_units(
+    compound: Compound, scope_units: Iterable, extra_compounds: Iterable[Compound] = ()
+) -> list[dict]:
     units = []
-    building_ids = set(compound.buildings.values_list("pk", flat=True))
+    building_ids = set(
+        Building.objects.filter(compound_id__in=_compound_ids(compound, extra_compounds)).values_list(
+            "pk", flat=True
+        )
+    )
     for item in scope_units or []:
         if isinstance(item, dict):
             building, unit = item.get("building"), item.get("unit")
@@ -164,7 +174,7 @@ def _normalize_units(compound: Compound, scope_units: Iterable) -> list[dict]:
 
 
 def scope_q(scope_kind: str, building_ids: Iterable[int], units: Iterable[dict]) -> Q:
-    """Households (of the ballot's compound) a scope covers, as a filter on Household."""
+    """Households (of the ballot's compounds) a scope covers, as a filter on Household."""
     if scope_kind == choices.ScopeKind.UNITS:
         q = Q(pk__in=[])
         for item in units:
@@ -182,7 +192,7 @@ def scope_households(ballot: Ballot):
         if ballot.scope_kind == choices.ScopeKind.BUILDINGS
         else []
     )
-    return Household.objects.filter(building__compound_id=ballot.compound_id).filter(
+    return Household.objects.filter(building__compound_id__in=ballot.compound_ids()).filter(
         scope_q(ballot.scope_kind, building_ids, ballot.scope_units)
     )
 
@@ -193,14 +203,24 @@ def _scope_kind(buildings: list, units: list) -> str:
     return choices.ScopeKind.BUILDINGS if buildings else choices.ScopeKind.COMPOUND
 
 
-def occupied_outside_scope(compound: Compound, buildings: list, units: list, occupied: Iterable) -> list:
-    """The households among `occupied` that the scope (buildings/units of `compound`) does not cover."""
+def occupied_outside_scope(
+    compound: Compound,
+    buildings: list,
+    units: list,
+    occupied: Iterable,
+    extra_compounds: Iterable[Compound] = (),
+) -> list:
+    """The households among `occupied` that the scope (buildings/units of `compound` and
+    `extra_compounds`) does not cover."""
     occupied = list(occupied or [])
     if not occupied:
         return []
     kind = _scope_kind(buildings, units)
     inside = set(
-        Household.objects.filter(building__compound_id=compound.pk, pk__in=[h.pk for h in occupied])
+        Household.objects.filter(
+            building__compound_id__in=_compound_ids(compound, extra_compounds),
+            pk__in=[h.pk for h in occupied],
+        )
         .filter(scope_q(kind, [b.pk for b in buildings], units))
         .values_list("pk", flat=True)
     )
@@ -211,6 +231,7 @@ def _prepare(
     *,
     user,
     compound: Compound,
+    extra_compounds: Sequence[Compound] = (),
     kind: str,
     title: str,
     question: str,
@@ -263,11 +284,20 @@ def _prepare(
             raise DomainError(_("Choose a project you can see."), field="project")
         if not project.compounds.filter(pk=compound.pk).exists():
             raise DomainError(_("The project does not cover this compound."), field="project")
+        covered = set(project.compounds.values_list("pk", flat=True))
+        outside = [c for c in extra_compounds if c.pk not in covered]
+        if outside:
+            raise DomainError(
+                _("The project does not cover %(compounds)s.")
+                % {"compounds": "、".join(c.name for c in outside)},
+                field="extra_compounds",
+            )
+    compound_ids = set(_compound_ids(compound, extra_compounds))
     buildings = list(scope_buildings or [])
     for b in buildings:
-        if b.compound_id != compound.pk:
+        if b.compound_id not in compound_ids:
             raise DomainError(_("A building in the scope is not in this compound."), field="scope_buildings")
-    units = _normalize_units(compound, scope_units)
+    units = _normalize_units(compound, scope_units, extra_compounds)
     scope_kind = _scope_kind(buildings, units)
     if kind == choices.BallotKind.ELEVATOR_RETROFIT and scope_kind == choices.ScopeKind.COMPOUND:
         raise DomainError(
@@ -287,7 +317,7 @@ def _prepare(
             _("The owners whose part the elevator occupies must consent by name: not in a secret ballot."),
             field="secret",
         )
-    outside = occupied_outside_scope(compound, buildings, units, occupied)
+    outside = occupied_outside_scope(compound, buildings, units, occupied, extra_compounds)
     if outside:
         raise DomainError(
             _(
@@ -361,13 +391,26 @@ def create_ballot(
     allow_change: bool = False,
     question: str = "",
     occupied_households: Iterable[Household] = (),
+    extra_compounds: Iterable[Compound] = (),
 ) -> Ballot:
     """A draft ballot. The rule numbers are copied from `rule_policy` (default: the policy in force for the
-    compound's division, else the model defaults), so later policy edits never change this ballot."""
+    compound's division, else the model defaults), so later policy edits never change this ballot.
+
+    `extra_compounds`: a block project's ballot also asks the households of these compounds (each one the
+    user may edit and, with a project, one the project covers); `compound` stays the primary one that
+    scopes the ballot. The scope's buildings and units may be in any of the ballot's compounds."""
     _require_edit(user, compound)
+    extras = []
+    for extra in extra_compounds or ():
+        if extra.pk != compound.pk and extra.pk not in {c.pk for c in extras}:
+            extras.append(extra)
+    for extra in extras:
+        if user is not None and not get_scope(user).can_edit(extra.division.path):
+            raise PermissionDenied(_("You may not run ballots in %(compound)s.") % {"compound": extra.name})
     fields, buildings, option_rows, occupied = _prepare(
         user=user,
         compound=compound,
+        extra_compounds=extras,
         kind=kind,
         title=title,
         question=question,
@@ -385,6 +428,8 @@ def create_ballot(
         occupied_households=occupied_households,
     )
     ballot = Ballot.objects.create(compound=compound, created_by=user, **fields)
+    if extras:
+        ballot.extra_compounds.set(extras)
     if buildings:
         ballot.scope_buildings.set(buildings)
     BallotOption.objects.bulk_create(
@@ -481,7 +526,12 @@ def update_draft_ballot(ballot: Ballot, user, **changes) -> Ballot:
     merged = {**current, **changes}
     if "options" in changes and not changes["options"]:
         merged["options"] = []  # empty: the kind's default options
-    fields, buildings, option_rows, occupied = _prepare(user=user, compound=locked.compound, **merged)
+    fields, buildings, option_rows, occupied = _prepare(
+        user=user,
+        compound=locked.compound,
+        extra_compounds=list(locked.extra_compounds.all()),
+        **merged,
+    )
     if option_rows is None and merged["kind"] != locked.kind:
         # keep the options, but check they still make sense (e.g. a plan choice needs real options)
         kept = list(locked.options.all())
@@ -530,8 +580,14 @@ def delete_draft_ballot(ballot: Ballot, user) -> None:
 # --- open: freeze the electorate ------------------------------------------------------------------------
 
 
-def _household_label(h: Household) -> str:
-    return f"{h.building.name} {h.unit}单元 {h.room}"
+def _building_name(h: Household, several: bool) -> str:
+    """The building's name; on a ballot over several compounds, with its compound's (two compounds may
+    each have a 1栋)."""
+    return f"{h.building.compound.name} {h.building.name}"[:50] if several else h.building.name
+
+
+def _household_label(h: Household, several: bool = False) -> str:
+    return f"{_building_name(h, several)} {h.unit}单元 {h.room}"
 
 
 def build_electorate(ballot: Ballot) -> list[Elector]:
@@ -546,8 +602,11 @@ def build_electorate(ballot: Ballot) -> list[Elector]:
     Area = the household's exclusive_area as registered (its area_source says register / survey /
     contract); a part without an area counts 0 m² and is marked "missing".
     """
+    several = len(ballot.compound_ids()) > 1
     households = list(
-        scope_households(ballot).select_related("building").order_by("building__name", "unit", "room")
+        scope_households(ballot)
+        .select_related("building__compound")
+        .order_by("building__compound_id", "building__name", "unit", "room")
     )
     occupied = set(ballot.occupied_households.values_list("pk", flat=True))
     if not ballot.is_owners_decision:
@@ -555,8 +614,8 @@ def build_electorate(ballot: Ballot) -> list[Elector]:
             Elector(
                 ballot=ballot,
                 household_ids=[h.pk],
-                label=_household_label(h),
-                building_name=h.building.name,
+                label=_household_label(h, several),
+                building_name=_building_name(h, several),
                 unit=h.unit,
                 room=h.room,
                 part_count=1,
@@ -592,8 +651,8 @@ def build_electorate(ballot: Ballot) -> list[Elector]:
                 ballot=ballot,
                 person_id=key[1] if key[0] in ("developer", "owners") else None,
                 household_ids=[p.pk for p in parts],
-                label=("、".join(_household_label(p) for p in parts))[:500],
-                building_name=first.building.name,
+                label=("、".join(_household_label(p, several) for p in parts))[:500],
+                building_name=_building_name(first, several),
                 unit=first.unit,
                 room=("、".join(p.room for p in parts))[:100],
                 part_count=len(parts),

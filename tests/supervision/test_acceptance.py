@@ -187,18 +187,9 @@ def test_acceptance_history_is_audited(site, street_user):
     assert events.count() >= 2
 
 
-def _vote_ballot(user, ballot, satisfied: int, tag: str):
-    options = {o.label: o for o in ballot.options.all()}
-    for i, elector in enumerate(Elector.objects.filter(ballot=ballot).order_by("pk")):
-        label = "满意" if i < satisfied else "不满意"
-        ballots.record_staff_vote(
-            user=user, elector=elector, option=options[label], paper_serial=f"{tag}-{ballot.pk}-{i}"
-        )
-
-
 @pytest.mark.parametrize(("satisfied_b", "passed"), [(4, True), (2, False)])
-def test_block_project_surveys_every_compound_pooled(site, street_user, world, satisfied_b, passed):
-    """A project over two compounds asks the households of both (one ballot each), counted together."""
+def test_block_project_surveys_every_compound_in_one_ballot(site, street_user, world, satisfied_b, passed):
+    """A project over two compounds asks the households of both in ONE ballot, counted together."""
     from tests import factories as f
 
     site.project.compounds.add(world.compound_b)
@@ -209,23 +200,41 @@ def test_block_project_surveys_every_compound_pooled(site, street_user, world, s
     services.record_panel_verdict(user=street_user, acceptance=acceptance, verdict=Verdict.PASS)
     acceptance = services.open_satisfaction_survey(user=street_user, acceptance=acceptance)
     survey = [sb.ballot for sb in acceptance.survey_ballots.order_by("pk")]
-    assert [b.compound_id for b in survey] == [world.compound_a.pk, world.compound_b.pk]
-    assert acceptance.ballot == survey[0]
-    assert [Elector.objects.filter(ballot=b).count() for b in survey] == [6, 4]
+    assert survey == [acceptance.ballot]
+    ballot = acceptance.ballot
+    assert ballot.compound_id == world.compound_a.pk
+    assert ballot.compound_ids() == [world.compound_a.pk, world.compound_b.pk]
+    electors = Elector.objects.filter(ballot=ballot)
+    assert electors.count() == ballot.electorate_size == 10
+    assert electors.filter(building_name__startswith=world.compound_b.name).count() == 4
     # compound A: 6 of 6; compound B: satisfied_b of 4 -> pooled 10/10 passes, 8/10 = 80% fails
-    _vote_ballot(street_user, survey[0], 6, "A")
-    _vote_ballot(street_user, survey[1], satisfied_b, "B")
+    options = {o.label: o for o in ballot.options.all()}
+    b_households = set(
+        world.compound_b.buildings.values_list("households__pk", flat=True)
+    )  # the electors of compound B
+    given_b = 0
+    for i, elector in enumerate(electors.order_by("pk")):
+        in_b = bool(set(elector.household_ids) & b_households)
+        satisfied = given_b < satisfied_b if in_b else True
+        given_b += in_b
+        ballots.record_staff_vote(
+            user=street_user,
+            elector=elector,
+            option=options["满意" if satisfied else "不满意"],
+            paper_serial=f"S-{ballot.pk}-{i}",
+        )
     acceptance = services.close_round(user=street_user, acceptance=acceptance)
     assert (acceptance.satisfied_count, acceptance.valid_count) == (6 + satisfied_b, 10)
     assert acceptance.status == (RoundStatus.PASSED if passed else RoundStatus.FAILED)
-    assert all(b.status == "closed" for b in (type(survey[0]).objects.filter(pk__in=[x.pk for x in survey])))
+    ballot.refresh_from_db()
+    assert ballot.status == "closed"
 
     from django.test import Client
 
     client = Client()
     client.force_login(street_user)
     page = client.get(acceptance.get_absolute_url()).content.decode()
-    assert "老城建宿舍楼" in page and "合并计票" in page
+    assert world.compound_a.name in page and world.compound_b.name in page
 
 
 def test_panel_seats_only_before_the_verdict_and_only_by_the_street(site, street_user, secretary_a):

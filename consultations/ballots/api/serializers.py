@@ -90,6 +90,7 @@ class BallotSerializer(serializers.ModelSerializer):
             "question",
             "project",
             "compound",
+            "extra_compounds",
             "scope_kind",
             "scope_buildings",
             "scope_units",
@@ -158,6 +159,12 @@ class BallotCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     question = serializers.CharField(required=False, allow_blank=True, default="")
     compound = ScopedPrimaryKeyRelatedField(queryset=Compound.objects.all())
+    extra_compounds = ScopedPrimaryKeyRelatedField(
+        queryset=Compound.objects.select_related("division"),
+        many=True,
+        required=False,
+        help_text=_("A block project's ballot: the other compounds whose households are asked."),
+    )
     project = serializers.IntegerField(required=False, allow_null=True)
     rule_policy = serializers.IntegerField(required=False, allow_null=True)
     rule = serializers.ChoiceField(choices=choices.Rule.choices, required=False, allow_null=True)
@@ -179,6 +186,8 @@ class BallotCreateSerializer(serializers.Serializer):
 
         data = dict(self.validated_data)
         compound = data["compound"]
+        extras = list(data.get("extra_compounds") or [])
+        compound_ids = [compound.pk, *(c.pk for c in extras)]
         project = None
         if data.get("project"):
             project = Project.objects.for_user(user).filter(pk=data["project"]).first()
@@ -189,13 +198,17 @@ class BallotCreateSerializer(serializers.Serializer):
             policy = RulePolicy.objects.for_user(user).filter(pk=data["rule_policy"]).first()
             if policy is None:
                 raise serializers.ValidationError({"rule_policy": _("Choose a rule policy you can see.")})
-        buildings = list(Building.objects.filter(compound=compound, pk__in=data["scope_buildings"]))
+        buildings = list(
+            Building.objects.filter(compound_id__in=compound_ids, pk__in=data["scope_buildings"])
+        )
         if len(buildings) != len(set(data["scope_buildings"])):
             raise serializers.ValidationError(
                 {"scope_buildings": _("A building in the scope is not in this compound.")}
             )
         occupied = list(
-            Household.objects.filter(building__compound=compound, pk__in=data["occupied_households"])
+            Household.objects.filter(
+                building__compound_id__in=compound_ids, pk__in=data["occupied_households"]
+            )
         )
         if len(occupied) != len(set(data["occupied_households"])):
             raise serializers.ValidationError(
@@ -206,6 +219,7 @@ class BallotCreateSerializer(serializers.Serializer):
             "title": data["title"],
             "question": data["question"],
             "compound": compound,
+            "extra_compounds": extras,
             "project": project,
             "rule_policy": policy,
             "rule": data.get("rule") or None,
@@ -246,7 +260,7 @@ class BallotUpdateSerializer(serializers.Serializer):
         from projects.models import Project
 
         data = dict(self.validated_data)
-        compound = ballot.compound
+        compound_ids = ballot.compound_ids()
         if "project" in data:
             project = None
             if data["project"]:
@@ -263,7 +277,7 @@ class BallotUpdateSerializer(serializers.Serializer):
             data["rule_policy"] = policy
         if "scope_buildings" in data:
             ids = set(data["scope_buildings"])
-            buildings = list(Building.objects.filter(compound=compound, pk__in=ids))
+            buildings = list(Building.objects.filter(compound_id__in=compound_ids, pk__in=ids))
             if len(buildings) != len(ids):
                 raise serializers.ValidationError(
                     {"scope_buildings": _("A building in the scope is not in this compound.")}
@@ -273,7 +287,7 @@ class BallotUpdateSerializer(serializers.Serializer):
             data["scope_units"] = [dict(u) for u in data["scope_units"]]
         if "occupied_households" in data:
             ids = set(data["occupied_households"])
-            occupied = list(Household.objects.filter(building__compound=compound, pk__in=ids))
+            occupied = list(Household.objects.filter(building__compound_id__in=compound_ids, pk__in=ids))
             if len(occupied) != len(ids):
                 raise serializers.ValidationError(
                     {"occupied_households": _("A household is not in this compound.")}

@@ -44,7 +44,7 @@ class BallotViewSet(
 
     queryset = (
         Ballot.objects.select_related("compound", "project")
-        .prefetch_related("options", "scope_buildings", "occupied_households")
+        .prefetch_related("options", "scope_buildings", "occupied_households", "extra_compounds")
         .annotate(voted=Count("votes", distinct=True))
         .order_by("-opens_at", "-pk")  # GROUP BY drops Meta.ordering
     )
