@@ -83,9 +83,49 @@ def _project_for(compound, name: str, status: str, stdout):
     from projects.choices import STATUS_ORDER
 
     if STATUS_ORDER.index(project.status) < STATUS_ORDER.index(status):  # never move a project back
-        Project.objects.filter(pk=project.pk).update(status=status)
-        project.refresh_from_db()
+        _flesh_out(project, status)
     return project, parties
+
+
+def _flesh_out(project, status: str) -> None:
+    """A project made here gets what a real one has: its recorded lifecycle up to `status`, the five
+    ones, funding by source, milestones and a temporary Party branch covering most households."""
+    from projects import demo as projects_demo
+    from projects.choices import FundingSource, MemberRole
+    from projects.models import FundingLine, Milestone
+
+    street = get_user_model().objects.filter(username="street").first()
+    start = project.planned_start or datetime.date(2024, 3, 1)
+    projects_demo._walk_status(project, status, street, start - datetime.timedelta(days=100))
+    project.schedule = "三月方案公示，四月进场施工，十月完工，十一月验收"
+    project.save(update_fields=["schedule"])
+    if not project.funding_lines.exists():
+        for source, planned, received in (
+            (FundingSource.CENTRAL_SUBSIDY, 1_100_000, 1_100_000),
+            (FundingSource.LOCAL_FISCAL, 600_000, 520_000),
+            (FundingSource.UTILITY_COMPANIES, 250_000, 250_000),
+            (FundingSource.RESIDENTS, 80_000, 64_000),
+        ):
+            FundingLine.objects.create(project=project, source=source, planned=planned, received=received)
+    if not project.milestones.exists():
+        for name, days in (("改造方案公示", -20), ("进场施工", 30), ("主体工程完工", 210), ("竣工验收", 250)):
+            day = start + datetime.timedelta(days=days)
+            Milestone.objects.create(project=project, name=name, planned_date=day, actual_date=day)
+    if not project.branches.exists():
+        compound = project.compounds.select_related("division").first()
+        committee = f"{compound.division.name}党委"
+        branch, members = projects_demo._branch(
+            project,
+            f"{compound.name}改造项目临时党支部",
+            [
+                ("钟书记", committee, committee, MemberRole.SECRETARY, "0792-2815678"),
+                ("胡科长", "武宁县住房和城乡建设局", "住建局机关党支部", MemberRole.COMMITTEE, ""),
+                ("王工", "江西建工第三建筑有限公司", "江西建工三公司党委", MemberRole.MEMBER, ""),
+                ("赵工", "九江华诚工程监理有限公司", "监理公司党支部", MemberRole.MEMBER, ""),
+            ],
+            established=start - datetime.timedelta(days=60),
+        )
+        projects_demo._groups_and_assignments(branch, members)
 
 
 def _team(project, user):
