@@ -53,9 +53,26 @@ class RulePolicyQuerySet(models.QuerySet):
         )
 
 
+def visible_ballot_q(user, prefix: str = "") -> Q:
+    """Read access to a ballot (or, with `prefix="ballot__"`, to its rows): its primary compound or any
+    of its extra compounds (a block project) lies in the user's scope. Editing stays with the primary
+    compound's division."""
+    from .models import Ballot
+
+    scope = get_scope(user)
+    if scope.is_superuser:
+        return Q()
+    on_extra = scope.q("compound__division__path", RESIDENT_DATA_ROLES)
+    q = scope.q(f"{prefix}compound__division__path", RESIDENT_DATA_ROLES)
+    if on_extra != Q(pk__in=[]):
+        through = Ballot.extra_compounds.through.objects.filter(on_extra).values("ballot_id")
+        q |= Q(**{f"{prefix[:-2]}_id__in" if prefix else "pk__in": through})
+    return q
+
+
 class BallotQuerySet(models.QuerySet):
     def for_user(self, user) -> BallotQuerySet:
-        return self.filter(get_scope(user).q("compound__division__path", RESIDENT_DATA_ROLES))
+        return self.filter(visible_ballot_q(user))
 
     def editable_by(self, user) -> BallotQuerySet:
         return self.filter(get_scope(user).q("compound__division__path", EDITOR_ROLES))
@@ -70,7 +87,7 @@ class ElectorQuerySet(models.QuerySet):
         return self.order_by(*natural("building_name"), *natural("unit"), *natural("room"), "pk")
 
     def for_user(self, user) -> ElectorQuerySet:
-        return self.filter(get_scope(user).q("ballot__compound__division__path", RESIDENT_DATA_ROLES))
+        return self.filter(visible_ballot_q(user, "ballot__"))
 
     def editable_by(self, user) -> ElectorQuerySet:
         return self.filter(get_scope(user).q("ballot__compound__division__path", EDITOR_ROLES))
@@ -78,7 +95,7 @@ class ElectorQuerySet(models.QuerySet):
 
 class VoteQuerySet(models.QuerySet):
     def for_user(self, user) -> VoteQuerySet:
-        return self.filter(get_scope(user).q("ballot__compound__division__path", RESIDENT_DATA_ROLES))
+        return self.filter(visible_ballot_q(user, "ballot__"))
 
     def editable_by(self, user) -> VoteQuerySet:
         return self.filter(get_scope(user).q("ballot__compound__division__path", VOTE_ENTRY_ROLES))

@@ -107,3 +107,23 @@ def test_scope_units_in_the_extra_compound(world, street_user, api_as):
     data = response.json()
     assert data["extra_compounds"] == [world.compound_b.pk]
     assert client.post(f"/api/v1/ballots/{data['id']}/open/").json()["electorate_size"] == 4
+
+
+def test_secretary_of_an_extra_compound_sees_the_ballot_but_cannot_edit_it(
+    world, street_user, secretary_b, api_as, django_assert_max_num_queries
+):
+    from consultations.ballots.models import Ballot, Elector
+
+    make_households(world.compound_a, areas=[Decimal("50.00")] * 2)
+    make_households(world.compound_b, areas=[Decimal("70.00")] * 2)
+    block = make_ballot(street_user, world.compound_a, extra_compounds=[world.compound_b])
+    only_a = make_ballot(street_user, world.compound_a, title="只在竹岭")
+    visible = set(Ballot.objects.for_user(secretary_b).values_list("pk", flat=True))
+    assert block.pk in visible and only_a.pk not in visible
+    assert Elector.objects.for_user(secretary_b).filter(ballot=block).count() == 4
+    assert not Ballot.objects.editable_by(secretary_b).filter(pk=block.pk).exists()
+    api = api_as(secretary_b)
+    with django_assert_max_num_queries(12):
+        ids = [row["id"] for row in api.get("/api/v1/ballots/").json()["results"]]
+    assert ids == [block.pk]
+    assert api.get(f"/api/v1/ballots/{only_a.pk}/").status_code == 404
