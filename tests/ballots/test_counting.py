@@ -26,7 +26,9 @@ def registry(world):
         name: f.PersonFactory(division=world.community_a, name=name)
         for name in ("alice", "bob", "carol", "dave", "erin")
     }
-    developer = f.PersonFactory(division=world.community_a, name="开发商", is_organization=True, is_developer=True)
+    developer = f.PersonFactory(
+        division=world.community_a, name="开发商", is_organization=True, is_developer=True
+    )
     f.OwnershipFactory(person=people["alice"], household=hs[0])
     f.OwnershipFactory(person=people["alice"], household=hs[1])
     f.OwnershipFactory(person=people["bob"], household=hs[1], kind=OwnershipKind.CO_OWNER)
@@ -106,7 +108,14 @@ def test_missing_areas_block_an_owners_decision_until_accepted(client, api_as, w
     services.close_ballot(ballot, street_user, reason="测试")
     ballot.refresh_from_db()
     keys = {n["key"] for n in ballot.result["counting_notes"]}
-    assert keys == {"missing_area", "no_owner", "several_parts", "co_owners", "developer", "several_owner_sets"}
+    assert keys == {
+        "missing_area",
+        "no_owner",
+        "several_parts",
+        "co_owners",
+        "developer",
+        "several_owner_sets",
+    }
     body = Notice.objects.get(pk=ballot.result_notice_id).body
     assert "801室面积待不动产登记中心核实" in body
     assert "多个业主组合" in body and "共有" in body and "开发" in body

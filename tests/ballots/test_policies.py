@@ -16,7 +16,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _body(world, **numbers):
-    return {"division": world.district.pk, "name": "武宁县表决规则", "effective_from": "2025-01-01", **numbers}
+    return {
+        "division": world.district.pk,
+        "name": "武宁县表决规则",
+        "effective_from": "2025-01-01",
+        **numbers,
+    }
 
 
 # --- floors ---------------------------------------------------------------------------------------------
@@ -31,7 +36,7 @@ def test_api_refuses_a_policy_below_art_278(api_as, world, district_admin):
         format="json",
     )
     assert response.status_code == 400, response.json()
-    errors = response.json()
+    errors = response.json()["errors"]
     assert "participation_num" in errors and "major_pass_num" in errors
     assert "2/3" in str(errors["participation_num"]) and "3/4" in str(errors["major_pass_num"])
     assert not RulePolicy.objects.exists()
@@ -54,7 +59,7 @@ def test_api_refuses_a_policy_below_art_278(api_as, world, district_admin):
 )
 def test_api_refuses_each_number_out_of_bounds(api_as, world, district_admin, numbers, field):
     response = api_as(district_admin).post("/api/v1/rule-policies/", _body(world, **numbers), format="json")
-    assert response.status_code == 400 and field in response.json(), response.json()
+    assert response.status_code == 400 and field in response.json()["errors"], response.json()
 
 
 def test_a_policy_may_raise_the_floors(api_as, world, district_admin):
@@ -128,13 +133,19 @@ def test_database_holds_the_floors(world):
         {"satisfaction_participation_num": 0},
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
-            RulePolicy.objects.create(division=world.district, name="x", effective_from=date(2025, 1, 1), **numbers)
+            RulePolicy.objects.create(
+                division=world.district, name="x", effective_from=date(2025, 1, 1), **numbers
+            )
 
 
 def test_elevator_ballot_runs_on_the_raised_major_rule(world, street_user):
     households = make_households(world.compound_a)
     RulePolicy.objects.create(
-        division=world.district, name="规则", effective_from=date(2025, 1, 1), major_pass_num=4, major_pass_den=5
+        division=world.district,
+        name="规则",
+        effective_from=date(2025, 1, 1),
+        major_pass_num=4,
+        major_pass_den=5,
     )
     ballot = make_ballot(
         street_user,
@@ -144,7 +155,12 @@ def test_elevator_ballot_runs_on_the_raised_major_rule(world, street_user):
         scope_units=[{"building": households[0].building_id, "unit": "1"}],
         options=[yes("同意"), "不同意"],
     )
-    assert (ballot.rule, ballot.pass_num, ballot.pass_den, ballot.pass_inclusive) == ("art278_major", 4, 5, True)
+    assert (ballot.rule, ballot.pass_num, ballot.pass_den, ballot.pass_inclusive) == (
+        "art278_major",
+        4,
+        5,
+        True,
+    )
     assert (ballot.participation_num, ballot.participation_den) == (2, 3)
 
 
@@ -161,16 +177,22 @@ def test_satisfaction_ballot_copies_the_participation_share(world, street_user):
     assert (ballot.participation_num, ballot.participation_den, ballot.threshold_base) == (3, 4, "answered")
 
 
-# --- which policy a new ballot will use, and why ---------------------------------------------------------------
+# --- which policy a new ballot will use, and why -----------------------------------------------------
 
 
 @pytest.fixture
 def two_policies(world):
     community = RulePolicy.objects.create(
-        division=world.community_a, name="竹岭社区规则", effective_from=date(2024, 6, 1), consent_threshold_num=90
+        division=world.community_a,
+        name="竹岭社区规则",
+        effective_from=date(2024, 6, 1),
+        consent_threshold_num=90,
     )
     district = RulePolicy.objects.create(
-        division=world.district, name="武宁县新规则", effective_from=date(2025, 3, 1), consent_threshold_num=98
+        division=world.district,
+        name="武宁县新规则",
+        effective_from=date(2025, 3, 1),
+        consent_threshold_num=98,
     )
     future = RulePolicy.objects.create(
         division=world.district,

@@ -163,10 +163,14 @@ def test_tally_agrees_with_a_reference_implementation(world, street_user, kind, 
         )
         building = f.BuildingFactory(compound=world.compound_a, name="9栋")
         people = [f.PersonFactory(division=world.community_a, name=f"业主{i}") for i in range(4)]
-        developer = f.PersonFactory(division=world.community_a, name="开发商", is_developer=True)
+        developer = f.PersonFactory(
+            division=world.community_a, name="开发商", is_developer=True, is_organization=True
+        )
         registry = []
         for i, p in enumerate(parts):
-            h = f.HouseholdFactory(building=building, unit="1", floor=i + 1, room=f"{i + 1}01", exclusive_area=p.area)
+            h = f.HouseholdFactory(
+                building=building, unit="1", floor=i + 1, room=f"{i + 1}01", exclusive_area=p.area
+            )
             for k, who in enumerate(p.owners):
                 person = developer if who == 9 else people[who]
                 f.OwnershipFactory(
@@ -180,13 +184,19 @@ def test_tally_agrees_with_a_reference_implementation(world, street_user, kind, 
             sorted(h) for h, _a in electors
         )
         n_options = len(OPTIONS[kind])
-        votes = {hids: (None if c is None else c % n_options) for (hids, _a), c in zip(electors, choices, strict=False)}
+        votes = {
+            hids: (None if c is None else c % n_options)
+            for (hids, _a), c in zip(electors, choices, strict=False)
+        }
         by_households = {frozenset(e.household_ids): e for e in ballot.electors.all()}
         options = list(ballot.options.all())
         for i, (hids, choice) in enumerate(votes.items()):
             if choice is not None:
                 services.record_staff_vote(
-                    user=street_user, elector=by_households[hids], option=options[choice], paper_serial=f"P{i}"
+                    user=street_user,
+                    elector=by_households[hids],
+                    option=options[choice],
+                    paper_serial=f"P{i}",
                 )
         result = services.tally(ballot)
         passed, valid, ayes = reference_verdict(kind, pol, electors, votes)
