@@ -359,3 +359,7 @@ class RulePolicyForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["division"].queryset = Division.objects.filter(
             get_scope(user).q("path", POLICY_EDITOR_ROLES)
         )
+        # satisfaction is measured over those who answered (how many must answer: its participation)
+        self.fields["satisfaction_base"].choices = [
+            c for c in choices.ThresholdBase.choices if c[0] == choices.ThresholdBase.ANSWERED
+        ]

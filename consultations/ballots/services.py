@@ -163,7 +163,11 @@ def options_refusal(kind: str, options: Sequence[dict]) -> str | None:
             return _("A plan choice needs at least two plans (an abstention is not a plan).")
         return None
     if not yes:
-        usual = [o["label"] for o in options if o["label"].lower() in choices.STANDARD_YES_WORDING]
+        usual = [
+            o["label"]
+            for o in options
+            if not o.get("is_abstention") and o["label"].lower().startswith(choices.STANDARD_YES_WORDING)
+        ]
         hint = (
             _("%(options)s reads like agreement: tick it if it means yes.") % {"options": _quoted(usual)}
             if usual
@@ -980,7 +984,7 @@ def open_ballot(
         who = (user.get_full_name() or user.username) if user is not None else _("the system")
         for note in notes:
             if note["key"] == "missing_area":
-                note["text"] += _("; accepted by %(who)s on %(when)s: %(reason)s") % {
+                note["accepted"] = _("accepted by %(who)s on %(when)s: %(reason)s") % {
                     "who": who,
                     "when": _when(now),
                     "reason": missing_area_reason,
@@ -1438,11 +1442,17 @@ def turnout(ballot: Ballot) -> dict:
         "area": sum((r["area"] or Decimal("0") for r in rows), Decimal("0")),
         "voted_area": sum((r["voted_area"] or Decimal("0") for r in rows), Decimal("0")),
     }
+    line = ballot.participation_share if ballot.is_owners_decision else ballot.answer_participation
     for r in [*rows, total]:
         r["voted_area"] = r["voted_area"] or Decimal("0")
-        # rounded down: no line beside these, and they never show a line not reached (66.65%, not 67%)
         headcount, area = ratios.share(r["voted"], r["electors"]), ratios.share(r["voted_area"], r["area"])
-        r["percent"], r["area_percent"] = ratios.percent_floor(headcount), ratios.percent_floor(area)
+        if line is None:
+            # no line beside them: rounded down, so they never show a line not reached (never 100% early)
+            r["percent"], r["area_percent"] = ratios.percent_floor(headcount), ratios.percent_floor(area)
+        else:
+            # read against the participation line (66.67% at exactly 2/3, 66.65% below it, never 67%)
+            r["percent"] = ratios.shown_against(headcount, line)[0]
+            r["area_percent"] = ratios.shown_against(area, line)[0]
         r["bar"] = int(headcount * 100) if headcount is not None else 0
     return {"rows": rows, "total": total, "requirement": _turnout_requirement(ballot, total)}
 

@@ -204,7 +204,7 @@ class TallyResult:
             % {"n": self.participated_count, "area": _show(self.participated_area)},
         ]
         for option in self.options:
-            area = f", {option['area']} m²" if option.get("area") is not None else ""
+            area = _(", %(area)s m²") % {"area": option["area"]} if option.get("area") is not None else ""
             label = option["label"]
             if option.get("counted_as_yes"):
                 label = _("%(label)s (counted as yes)") % {"label": label}
@@ -263,7 +263,9 @@ def counting_note_text(note: dict) -> str:
         more = len(items) - COUNTING_NOTE_ITEMS
         if more > 0:
             named += _(" and %(n)s more") % {"n": more}
-        text = f"{text}: {named}" if not text.endswith((":", "：")) else f"{text}{named}"
+        text = _("%(text)s: %(items)s") % {"text": text, "items": named}
+    if note.get("accepted"):
+        text = _("%(text)s; %(accepted)s") % {"text": text, "accepted": note["accepted"]}
     return text
 
 

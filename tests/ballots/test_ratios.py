@@ -192,3 +192,15 @@ def test_live_turnout_1333_of_2000_owners_is_not_shown_as_67_percent(client, api
     assert not re.search(r"(?<![\d.])67%", section) and "66.65%" in section and "差 1 位业主" in section
     api = api_as(street_user).get(f"/api/v1/ballots/{ballot.pk}/turnout/").json()
     assert api["total"]["percent"] == "66.65%" and api["requirement"]["headcount"]["shortfall"] == "1"
+
+
+@pytest.mark.django_db
+def test_live_turnout_at_exactly_two_thirds_reads_as_reached(world, street_user):
+    make_households(world.compound_a, areas=(Decimal("60.00"),) * 12)
+    ballot = make_ballot(street_user, world.compound_a, kind="owners_ordinary")
+    vote_each(ballot, street_user, ["同意"] * 8)
+    turnout = services.turnout(ballot)
+    headcount = turnout["requirement"]["headcount"]
+    assert headcount["passed"] and turnout["total"]["percent"] == headcount["percent"] == "66.67%"
+    assert agrees(turnout["total"]["percent"], headcount["required_percent"], True, True)
+    assert turnout["rows"][0]["percent"] == "66.67%"  # rows are read against the same line
