@@ -407,3 +407,18 @@ def test_result_notice_and_api_say_which_options_counted_as_yes(client, api_as, 
     assert html.count("计为同意") >= 2
     api = api_as(street_user).get(f"/api/v1/ballots/{ballot.pk}/tally/").json()
     assert [o["counted_as_yes"] for o in api["options"]] == [True, True, False]
+
+
+def test_admin_cannot_change_what_an_open_ballots_options_mean(client, world, street_user, twenty):
+    from tests import factories as f
+
+    admin = f.UserFactory(username="root", is_staff=True, is_superuser=True)
+    draft = make_ballot(street_user, world.compound_a, opened=False, title="草稿")
+    opened = make_ballot(street_user, world.compound_a, title="已开始")
+    client.force_login(admin)
+    assert (
+        'name="options-0-counts_as_yes"'
+        in client.get(f"/admin/ballots/ballot/{draft.pk}/change/").content.decode()
+    )
+    html = client.get(f"/admin/ballots/ballot/{opened.pk}/change/").content.decode()
+    assert 'name="options-0-counts_as_yes"' not in html and 'name="options-0-label"' not in html

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from communities.choices import OwnershipKind
@@ -59,6 +59,19 @@ policy = st.fixed_dictionaries(
         "major": st.sampled_from([(3, 4), (4, 5)]),
     }
 )
+
+
+DEFAULTS = {
+    "consent": (95, 100),
+    "consent_base": "eligible",
+    "satisfaction": (9, 10),
+    "satisfaction_participation": (2, 3),
+    "choice": (1, 2),
+    "choice_base": "answered",
+    "participation": (2, 3),
+    "ordinary": (1, 2),
+    "major": (3, 4),
+}
 
 
 def reference_electors(kind: str, parts: list) -> list[tuple[frozenset, Fraction]]:
@@ -137,6 +150,24 @@ def reference_verdict(kind: str, pol: dict, electors: list, votes: dict) -> tupl
     parts=st.lists(part, min_size=1, max_size=9),
     pol=policy,
     choices=st.lists(st.one_of(st.none(), st.integers(0, 3)), min_size=9, max_size=9),
+)
+@example(  # participation at exactly 2/3 of owners and of area: passes
+    kind="owners_ordinary",
+    parts=[Part(Decimal("60.00"), (0,)), Part(Decimal("60.00"), (1,)), Part(Decimal("60.00"), (2,))],
+    pol=DEFAULTS,
+    choices=[0, 0, None, None, None, None, None, None, None],
+)
+@example(  # agreement at exactly 1/2 of the participating owners: "more than half" fails
+    kind="owners_ordinary",
+    parts=[Part(Decimal("60.00"), (0,)), Part(Decimal("60.00"), (1,))],
+    pol=DEFAULTS,
+    choices=[0, 1, None, None, None, None, None, None, None],
+)
+@example(  # exactly 2/3 of households answered a satisfaction survey: valid
+    kind="acceptance_satisfaction",
+    parts=[Part(Decimal("60.00"), ()), Part(Decimal("60.00"), ()), Part(None, ())],
+    pol=DEFAULTS,
+    choices=[0, 1, None, None, None, None, None, None, None],
 )
 def test_tally_agrees_with_a_reference_implementation(world, street_user, kind, parts, pol, choices):
     with transaction.atomic():

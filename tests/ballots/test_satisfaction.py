@@ -41,6 +41,7 @@ def test_too_few_answers_is_not_valid_and_never_passed(client, api_as, world, st
     client.force_login(street_user)
     html = client.get(f"/ballots/{ballot.pk}/").content.decode()
     assert "无效（参与不足）" in html and "差 1 户" in html
+    assert "无效（参与不足）" in client.get("/ballots/").content.decode()
     api = api_as(street_user)
     assert api.get(f"/api/v1/ballots/{ballot.pk}/").json()["valid"] is False
     tally = api.get(f"/api/v1/ballots/{ballot.pk}/tally/").json()
