@@ -103,6 +103,20 @@ def test_missing_areas_block_an_owners_decision_until_accepted(client, api_as, w
     assert ballot.status == "open"
     assert ballot.missing_area_reason == "801室面积待不动产登记中心核实，按0计"
     assert ballot.missing_area_accepted_by == street_user and ballot.missing_area_accepted_at
+    # the API: the notes in full on the ballot, their number only in a list
+    api = api_as(street_user)
+    detail = api.get(f"/api/v1/ballots/{ballot.pk}/").json()["counting_notes"]
+    assert next(n for n in detail if n["key"] == "co_owners")["items"] == [
+        registry[1].label,
+        registry[4].label,
+    ]
+    listed = api.get("/api/v1/ballots/").json()["results"][0]["counting_notes"]
+    assert next(n for n in listed if n["key"] == "co_owners") == {
+        "key": "co_owners",
+        "text": next(n for n in detail if n["key"] == "co_owners")["text"],
+        "blocking": False,
+        "count": 2,
+    }
     # the result and the notice carry a note of each choice
     vote_each(ballot, street_user, ["同意"] * 6)
     services.close_ballot(ballot, street_user, reason="测试")

@@ -93,3 +93,18 @@ def test_open_satisfaction_survey_takes_the_participation_share(world, street_us
     ballot.refresh_from_db()
     assert (ballot.participation_num, ballot.participation_den) == (2, 3)
     assert "作答比例" in ballot.rule_policy_label
+
+
+@pytest.mark.django_db
+def test_results_stored_before_get_per_option_yes_and_the_verdict(world, street_user):
+    make_households(world.compound_a, areas=(Decimal("80.00"),) * 4)
+    plan = make_ballot(street_user, world.compound_a, kind="plan_choice", options=["甲", "乙"])
+    vote_each(plan, street_user, ["甲", "甲", "乙"])
+    plan = services.close_ballot(plan, street_user, reason="测试")
+    old = {k: v for k, v in plan.result.items() if k not in ("verdict", "valid", "counting_notes")}
+    old["options"] = [{k: v for k, v in o.items() if k != "counted_as_yes"} for o in old["options"]]
+    Ballot.objects.filter(pk=plan.pk).update(result=old)
+    migration.forwards(apps, None)
+    plan.refresh_from_db()
+    assert plan.result["verdict"] == "passed" and plan.result["valid"] is True
+    assert [o["counted_as_yes"] for o in plan.result["options"]] == [True, False]

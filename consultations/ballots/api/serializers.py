@@ -81,6 +81,12 @@ class BallotSerializer(serializers.ModelSerializer):
     verdict = serializers.SerializerMethodField(
         help_text=_("passed, not_passed or not_valid (null until closed).")
     )
+    counting_notes = serializers.SerializerMethodField(
+        help_text=_(
+            "Counting choices frozen at opening (owners' decisions); in a list, without the parts "
+            "concerned (their number only)."
+        )
+    )
 
     class Meta:
         model = Ballot
@@ -138,6 +144,15 @@ class BallotSerializer(serializers.ModelSerializer):
 
     def get_voting_url(self, obj) -> str:
         return obj.voting_url()
+
+    def get_counting_notes(self, obj) -> list[dict]:
+        view = self.context.get("view")
+        if view is not None and getattr(view, "action", None) == "list":
+            return [
+                {**{k: v for k, v in note.items() if k != "items"}, "count": len(note.get("items") or [])}
+                for note in obj.counting_notes or []
+            ]
+        return obj.counting_notes or []
 
     def get_valid(self, obj) -> bool | None:
         return obj.result.get("valid", True) if obj.result else None

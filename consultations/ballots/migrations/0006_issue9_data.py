@@ -12,6 +12,8 @@
   its published record is kept, but it is marked "not passed" with a note saying why, so no gate can
   rely on it. Open ones with no yes option cannot pass (the tally says so); drafts cannot open until a
   person marks the yes options.
+- Results stored before get the keys results carry now (per option "counted_as_yes", "valid",
+  "verdict"), read from what was stored; nothing is recounted.
 """
 
 from fractions import Fraction
@@ -117,6 +119,29 @@ def mark_former_reading(ballot) -> bool:
     return True
 
 
+def backfill_result(ballot) -> bool:
+    """A result stored before this migration gets the keys results carry now: per option whether it
+    counted as yes (the flags; a plan choice's single leader), and the verdict. Nothing is recounted."""
+    result = ballot.result
+    if not result or "verdict" in result:
+        return False
+    rows = result.get("options", [])
+    if ballot.kind == "plan_choice":
+        plans = [r for r in rows if not r.get("is_abstention")]
+        top = max((r.get("count", 0) for r in plans), default=0)
+        leaders = [r for r in plans if r.get("count", 0) == top]
+        for r in rows:
+            r["counted_as_yes"] = len(leaders) == 1 and top > 0 and r is leaders[0]
+    else:
+        for r in rows:
+            r["counted_as_yes"] = bool(r.get("counts_as_yes"))
+    result["valid"] = True
+    result["verdict"] = "passed" if result.get("passed") else "not_passed"
+    result.setdefault("counting_notes", [])
+    ballot.result = result
+    return True
+
+
 def forwards(apps, schema_editor):
     RulePolicy = apps.get_model("ballots", "RulePolicy")
     Ballot = apps.get_model("ballots", "Ballot")
@@ -145,6 +170,9 @@ def forwards(apps, schema_editor):
     for ballot in no_yes:
         if mark_former_reading(ballot):
             ballot.save(update_fields=["result", "passed"])
+    for ballot in Ballot.objects.filter(status="closed").exclude(result=None):
+        if backfill_result(ballot):
+            ballot.save(update_fields=["result"])
 
 
 class Migration(migrations.Migration):
