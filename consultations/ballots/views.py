@@ -375,7 +375,13 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "ballots/policy_list.html",
-        {"policies": policies, "can_edit": can_edit, "lookup": lookup, "found": found},
+        {
+            "policies": policies,
+            "can_edit": can_edit,
+            "lookup": lookup,
+            "found": found,
+            "today": timezone.localdate(),
+        },
     )
 
 

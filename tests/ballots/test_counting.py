@@ -144,3 +144,12 @@ def test_fixing_the_area_lifts_the_block(world, street_user, registry):
     registry[7].save()
     assert services.opening_refusal(ballot) is None
     services.open_ballot(ballot, street_user, confirmed_yes=yes_ids(ballot))
+
+
+def test_beat_does_not_open_an_owners_decision_with_missing_areas(world, street_user, registry):
+    from django.utils import timezone
+
+    ballot = make_ballot(street_user, world.compound_a, kind="owners_ordinary", opened=False)
+    assert services.open_and_close_due(timezone.now()) == {"opened": 0, "closed": 0}
+    ballot.refresh_from_db()
+    assert ballot.status == "draft"

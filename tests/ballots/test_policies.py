@@ -227,6 +227,7 @@ def test_policy_page_says_which_policy_applies_and_why(client, world, district_a
     html = client.get("/ballots/policies/").content.decode()
     # the district's policy says which divisions below keep their own
     assert "竹岭社区" in html.split("武宁县新规则", 1)[1][:2000]
+    assert "尚未生效" in html.split("武宁县明年规则", 1)[1][:500]
     lookup = client.get("/ballots/policies/", {"compound": "民居巷"}).content.decode()
     section = lookup.split('id="policy-lookup"', 1)[1]
     assert "民居巷血防站" in section and "竹岭社区规则" in section
