@@ -877,8 +877,6 @@ def _editable_compound(job: BackgroundJob) -> Compound:
     return compound
 
 
-
-
 def lock_compound_for_import(compound_id: int) -> None:
     """One import into a compound at a time, for the rest of the current transaction.
 

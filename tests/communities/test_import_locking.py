@@ -68,7 +68,7 @@ def test_a_visit_on_the_same_compound_goes_through_while_an_import_writes(world,
     other = f.HouseholdFactory(building=f.BuildingFactory(compound=world.compound_a, name="9栋"))
     roster.import_file(world.compound_a, xlsx_bytes(GOOD), "r.xlsx")
     updated = Household.objects.get(building__compound=world.compound_a, building__name="1栋", room="101")
-    changed = [row[:4] + ["90.10"] + row[5:] if row[3] == "101" else row for row in GOOD]
+    changed = [[*row[:4], "90.10", *row[5:]] if row[3] == "101" else row for row in GOOD]
     new_rows = [["3栋", "1", str(1 + i % 6), f"{1 + i % 6}{i:02d}", "", "", "", "", "", "", "", "", ""]
                 for i in range(40)]  # fmt: skip
 
