@@ -147,12 +147,15 @@ if REDIS_URL:
                 "SOCKET_TIMEOUT": 0.5,
                 # Redis down must not take pages down: a cache miss instead of an error.
                 "IGNORE_EXCEPTIONS": True,
+                # ...and, once seen down, no waiting on it for a few seconds (config.dependencies)
+                "REDIS_CLIENT_CLASS": "config.redis_client.GuardedRedis",
             },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# An outage is logged once per change of state by config.dependencies, not a traceback per call.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -169,6 +172,9 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
+# What a web request waits for Redis when it publishes a task (connect and each read/write). A hung
+# Redis (accepting connections, answering nothing) costs this once, then nothing for a few seconds.
+BROKER_PUBLISH_TIMEOUT = envfloat("BROKER_PUBLISH_TIMEOUT", 0.5)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
 # Background jobs (communities.jobs): the runner writes a heartbeat every JOB_HEARTBEAT_SECONDS; a
 # running job without one for JOB_STALE_SECONDS has lost its worker and is queued again (beat, every
