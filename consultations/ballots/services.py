@@ -800,7 +800,12 @@ def _check_open(ballot_id: int, row) -> Ballot:
     if status == choices.BallotStatus.DRAFT:
         raise Conflict(_("Voting has not opened yet."), code="not_open")
     if status == choices.BallotStatus.CLOSED or timezone.now() >= closes_at:
-        raise Conflict(_("Voting closed on %(when)s.") % {"when": _when(closes_at)}, code="closed")
+        # closed early: the actual closing time, not the scheduled one (read only on this refusal)
+        closed_at = None
+        if status == choices.BallotStatus.CLOSED:
+            closed_at = Ballot.objects.filter(pk=ballot_id).values_list("closed_at", flat=True).first()
+        when = min(closed_at, closes_at) if closed_at else closes_at
+        raise Conflict(_("Voting closed on %(when)s.") % {"when": _when(when)}, code="closed")
     return Ballot(pk=ballot_id, status=status, secret=secret, allow_change=allow_change, closes_at=closes_at)
 
 
