@@ -323,8 +323,23 @@ def ping_handler(job: BackgroundJob, progress: Progress) -> None:
     job.message = "pong"
 
 
+class FileGone(Exception):
+    """The job finished with a file, but the file is no longer in storage (cleaned up, or a restore
+    without the files): a 404 with this message, never a 500."""
+
+    def __init__(self, job: BackgroundJob):
+        from django.utils.translation import gettext as _
+
+        self.message = _(
+            "The file of this job is no longer there (it may have been cleaned up, or not restored from a "
+            "backup). Start the job again to make a new one."
+        )
+        super().__init__(self.message)
+
+
 def result_response(job: BackgroundJob, request, *, reason: str):
-    """Stream a job's result file to its owner, recording the download in the access log."""
+    """Stream a job's result file to its owner, recording the download in the access log. Raises
+    Http404 without a file and FileGone when the file is missing from storage (nothing logged)."""
     import os
 
     from django.http import FileResponse, Http404
@@ -334,6 +349,10 @@ def result_response(job: BackgroundJob, request, *, reason: str):
 
     if not job.result_file:
         raise Http404
+    try:
+        handle = job.result_file.open("rb")
+    except FileNotFoundError:
+        raise FileGone(job) from None
     access.record(
         user=request.user,
         action=AccessLog.Action.EXPORT,
@@ -343,6 +362,4 @@ def result_response(job: BackgroundJob, request, *, reason: str):
         reason=reason,
         request=request,
     )
-    return FileResponse(
-        job.result_file.open("rb"), as_attachment=True, filename=os.path.basename(job.result_file.name)
-    )
+    return FileResponse(handle, as_attachment=True, filename=os.path.basename(job.result_file.name))

@@ -134,9 +134,15 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def job_download(request: HttpRequest, pk: int) -> HttpResponse:
     from django.shortcuts import get_object_or_404
 
-    from .jobs import result_response
+    from .jobs import FileGone, result_response
 
-    return result_response(get_object_or_404(_my_jobs(request), pk=pk), request, reason="download")
+    job = get_object_or_404(_my_jobs(request), pk=pk)
+    try:
+        return result_response(job, request, reason="download")
+    except FileGone as exc:
+        return render(
+            request, "communities/job_detail.html", {"job": job, "file_error": exc.message}, status=404
+        )
 
 
 # --- registry pages -------------------------------------------------------------------------------------
