@@ -391,6 +391,7 @@ JOB_KIND_LABELS = {
     "visit_ledger": _("Visit ledger export"),
     "demand_list": _("Demand list export"),
     "ballot_slips": _("Voting slips"),
+    "ballot_codes": _("Voting codes"),
     "rectification_ledger": _("Rectification ledger export"),
     "ping": _("Test job"),
 }
