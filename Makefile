@@ -77,3 +77,8 @@ restore: install
 
 restore-drill: install
 	$(PY) manage.py restore_drill
+
+# Fault drills against real processes with their own PostgreSQL and Redis on spare ports (never the
+# machine's services): prints drill, lost, duplicated, user-visible errors, recovery time. Not in `make test`.
+chaos: install
+	$(PY) scripts/chaos.py $(CHAOS_ARGS)
