@@ -82,7 +82,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if ready and errors and request.user.is_superuser:
         for name, text in errors.items():
             checks[name]["error"] = text
-    return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    response = JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    # the outage is logged once by config.dependencies; not a django.request line per probe
+    response._has_been_logged = True
+    return response
 
 
 @login_required
