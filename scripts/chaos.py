@@ -459,7 +459,8 @@ class Drills:
         def watch():
             while not watching.is_set():
                 rows = self.c.sql(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = 'chaos' AND wait_event_type = 'Lock'"
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = 'chaos' AND wait_event_type = 'Lock'"
                 )
                 waits.append(rows[0][0])
                 time.sleep(0.05)
