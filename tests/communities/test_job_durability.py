@@ -142,7 +142,7 @@ def test_a_job_whose_heartbeat_stopped_is_queued_again(django_capture_on_commit_
     assert len(callbacks) == 1  # the message to a worker, sent once the decision commits
     job.refresh_from_db()
     assert job.status == JobStatus.PENDING
-    assert "stopped" in job.message and job.started_at == long_ago
+    assert "已停止" in job.message and "重新排队" in job.message and job.started_at == long_ago
     fresh.refresh_from_db()
     assert fresh.status == JobStatus.RUNNING  # a live heartbeat is left alone
 
@@ -165,7 +165,7 @@ def test_a_job_that_keeps_dying_fails_with_a_clear_message(settings):
     assert jobs.reap_stalled() == {"requeued": 0, "failed": 1}
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and job.finished_at is not None
-    assert "3" in job.message and "stopped" in job.message
+    assert "3 次" in job.message and "已停止" in job.message
     assert not OutboxMessage.objects.exists()
 
 
