@@ -12,7 +12,6 @@ from django.db import connection as default_connection
 NAMESPACES = {
     "roster_import": 1,  # one roster import per compound (held for the import's transaction)
     "job": 2,  # one runner per background job (held by the runner's own connection while it runs)
-    "ballot_codes": 3,  # one code-issuing run per ballot
 }
 
 
