@@ -390,6 +390,8 @@ JOB_KIND_LABELS = {
     "demand_list": _("Demand list export"),
     "ballot_slips": _("Voting slips"),
     "rectification_ledger": _("Rectification ledger export"),
+    "overview_ledger": _("Overview ledger export"),
+    "household_ledger": _("Household ledger export"),
     "ping": _("Test job"),
 }
 

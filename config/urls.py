@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("consultations.api.urls")),
     path("", include("consultations.ballots.api.urls")),
     path("", include("supervision.api.urls")),
+    path("", include("supervision.overview.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("ballots/", include("consultations.ballots.urls")),
     path("supervision/", include("supervision.urls")),
+    path("overview/", include("supervision.overview.urls")),
 ]
 
 if settings.DEBUG:
