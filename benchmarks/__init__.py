@@ -9,6 +9,8 @@ scratch data they create and remove themselves.
 BENCHMARKS: dict[str, str] = {
     "roster_import": "benchmarks.roster_import",
     "vote_burst": "benchmarks.vote_burst",
+    "overview": "benchmarks.overview",
+    "ledger": "benchmarks.ledger",
 }
 
 

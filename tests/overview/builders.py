@@ -29,7 +29,9 @@ def build_random(world, *, seed: int, year: int, now: datetime.datetime) -> dict
     today = timezone.localdate(now)
     other_district = Division.objects.create(name="修水县", level=DivisionLevel.DISTRICT, parent=world.city)
     other_street = Division.objects.create(name="义宁镇", level=DivisionLevel.STREET, parent=other_district)
-    other_community = Division.objects.create(name="良塘社区", level=DivisionLevel.COMMUNITY, parent=other_street)
+    other_community = Division.objects.create(
+        name="良塘社区", level=DivisionLevel.COMMUNITY, parent=other_street
+    )
     communities = [world.community_a, world.community_b, world.community_c, other_community]
     compounds = [world.compound_a, world.compound_b, world.compound_c]
     for i, community in enumerate(communities):
@@ -62,13 +64,18 @@ def build_random(world, *, seed: int, year: int, now: datetime.datetime) -> dict
                     Visit.objects.create(
                         household=h,
                         compound=c,
-                        visited_at=now - datetime.timedelta(days=rng.randint(0, 400), minutes=rng.randint(0, 999)),
+                        visited_at=now
+                        - datetime.timedelta(days=rng.randint(0, 400), minutes=rng.randint(0, 999)),
                         attitude=rng.choice(["support", "support", "neutral", "oppose", "not_at_home"]),
                     )
     # programmes of two districts, one with targets, one without; a compound or two left out of the plan
     district = world.district
     p1 = Programme.objects.create(
-        district=district, year=year, name="计划一", target_compounds=9, target_households=300,
+        district=district,
+        year=year,
+        name="计划一",
+        target_compounds=9,
+        target_households=300,
         target_investment=D("5000000.00"),
     )
     p1.compounds.set([c for c in compounds if c.division.path.startswith(district.path)][:-1])
@@ -78,7 +85,10 @@ def build_random(world, *, seed: int, year: int, now: datetime.datetime) -> dict
     # projects: one per planned compound or so, two block projects across communities, last year's one
     projects = []
     statuses = list(ProjectStatus.values)
-    groups = [[c] for c in compounds[:-1]] + [[world.compound_a, world.compound_b], [world.compound_b, world.compound_c]]
+    groups = [[c] for c in compounds[:-1]] + [
+        [world.compound_a, world.compound_b],
+        [world.compound_b, world.compound_c],
+    ]
     for n, group in enumerate(groups):
         if rng.random() < 0.2:
             continue
@@ -102,7 +112,9 @@ def build_random(world, *, seed: int, year: int, now: datetime.datetime) -> dict
             )
         for s in rng.sample(list(FundingSource.values), rng.randint(0, 4)):
             planned = D(rng.randint(0, 900000)) + D("0.50")
-            FundingLine.objects.create(project=p, source=s, planned=planned, received=planned * D(rng.choice([0, 0.5, 1])))
+            FundingLine.objects.create(
+                project=p, source=s, planned=planned, received=planned * D(rng.choice([0, 0.5, 1]))
+            )
         for m in range(rng.randint(0, 3)):
             Milestone.objects.create(
                 project=p,
@@ -119,8 +131,12 @@ def build_random(world, *, seed: int, year: int, now: datetime.datetime) -> dict
             status = "passed" if last and rng.random() < 0.7 else "failed"
             valid = rng.randint(10, 50)
             AcceptanceRound.objects.create(
-                project=p, number=number, status=status, scheduled_on=today,
-                valid_count=valid, satisfied_count=rng.randint(0, valid),
+                project=p,
+                number=number,
+                status=status,
+                scheduled_on=today,
+                valid_count=valid,
+                satisfied_count=rng.randint(0, valid),
             )
             if status == "passed":
                 break
@@ -138,7 +154,10 @@ def build_random(world, *, seed: int, year: int, now: datetime.datetime) -> dict
         for x in range(rng.randint(0, 3)):
             status = rng.choice(["open", "mediating", "resolved", "unresolved"])
             Dispute.objects.create(
-                project=p, parties="甲与乙", issue=f"纠纷{x}", status=status,
+                project=p,
+                parties="甲与乙",
+                issue=f"纠纷{x}",
+                status=status,
                 resolution="已调解" if status == "resolved" else "",
             )
     # opinions in every state, some answered late or never, rated when resolved
@@ -165,8 +184,14 @@ def build_random(world, *, seed: int, year: int, now: datetime.datetime) -> dict
                 answered_at=answered if answered and answered < now else None,
                 decline_reason="不在范围" if status == "declined" else "",
                 merged_into=target if status == "merged" else None,
-                work_item=item if status == "planned" or (status == "resolved" and item and rng.random() < 0.5) else None,
-                rating=(first_rating.pop() if first_rating else rng.choice(["", "satisfied", "basically", "unsatisfied"]))
+                work_item=item
+                if status == "planned" or (status == "resolved" and item and rng.random() < 0.5)
+                else None,
+                rating=(
+                    first_rating.pop()
+                    if first_rating
+                    else rng.choice(["", "satisfied", "basically", "unsatisfied"])
+                )
                 if status == "resolved"
                 else "",
             )

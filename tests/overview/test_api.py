@@ -9,7 +9,12 @@ from supervision.overview.models import PendingCompound
 
 def test_overview_figures_rates_and_shape(world, data, district_admin, api_as, year):
     body = api_as(district_admin).get(f"/api/v1/overview/?division={world.district.pk}&year={year}").json()
-    assert body["place"] == {"kind": "division", "id": world.district.pk, "name": world.district.name, "level": "district"}
+    assert body["place"] == {
+        "kind": "division",
+        "id": world.district.pk,
+        "name": world.district.name,
+        "level": "district",
+    }
     assert body["year"] == year and body["as_of"]
     assert set(body["figures"]) == set(F.KEYS)
     live = live_figures(world.district, year)
@@ -36,10 +41,18 @@ def test_default_year_and_bad_input(world, data, district_admin, api_as, year):
 
 def test_children_worst_first(world, data, district_admin, api_as, year):
     api = api_as(district_admin)
-    rows = api.get(f"/api/v1/overview/children/?division={world.district.pk}&ordering=coverage").json()["results"]
-    values = [Decimal(r["rates"]["coverage"]["percent"]) for r in rows if r["rates"]["coverage"]["percent"] is not None]
+    rows = api.get(f"/api/v1/overview/children/?division={world.district.pk}&ordering=coverage").json()[
+        "results"
+    ]
+    values = [
+        Decimal(r["rates"]["coverage"]["percent"])
+        for r in rows
+        if r["rates"]["coverage"]["percent"] is not None
+    ]
     assert values == sorted(values)
-    rows = api.get(f"/api/v1/overview/children/?division={world.district.pk}&ordering=rect_overdue").json()["results"]
+    rows = api.get(f"/api/v1/overview/children/?division={world.district.pk}&ordering=rect_overdue").json()[
+        "results"
+    ]
     overdue = [r["derived"]["rect_overdue"] for r in rows]
     assert overdue == sorted(overdue, reverse=True)
 
@@ -59,7 +72,10 @@ def test_refresh_by_staff_only_and_once_a_minute(world, data, district_admin, vi
 def test_refresh_marks_the_division_compounds(world, street_user, api_as, django_capture_on_commit_callbacks):
     PendingCompound.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
-        assert api_as(street_user).post("/api/v1/overview/refresh/", {"division": world.street_a.pk}).status_code == 202
+        assert (
+            api_as(street_user).post("/api/v1/overview/refresh/", {"division": world.street_a.pk}).status_code
+            == 202
+        )
     # the refresh ran (eagerly here) and drained what it marked
     assert not PendingCompound.objects.exists()
 

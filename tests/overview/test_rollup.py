@@ -45,12 +45,21 @@ def test_every_rollup_figure_equals_a_live_count(world, seed):
     # the data reach every kind of figure somewhere (so the comparison can fail)
     province = stored(world.province)
     reached = {k for k in F.KEYS if province[k]}
-    assert {"visited", "support", "answers_due", "rating_satisfied", "projects_behind", "open_votes"} <= reached
+    assert {
+        "visited",
+        "support",
+        "answers_due",
+        "rating_satisfied",
+        "projects_behind",
+        "open_votes",
+    } <= reached
     assert len(reached) > len(F.KEYS) // 2
 
 
 def test_block_project_counts_once_per_place(world):
-    p = Project.objects.create(name="街区改造", division=world.street_a, year=YEAR, status="under_construction")
+    p = Project.objects.create(
+        name="街区改造", division=world.street_a, year=YEAR, status="under_construction"
+    )
     p.compounds.set([world.compound_a, world.compound_b])
     services.refresh(full=True, now=NOW)
     assert stored(world.community_a)["projects"] == 1
@@ -71,9 +80,9 @@ def test_a_street_total_excludes_other_streets(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_write_refreshes_the_rollups_after_commit(world):
-    Programme.objects.create(district=world.district, year=timezone.localdate().year, name="本年").compounds.add(
-        world.compound_a
-    )
+    Programme.objects.create(
+        district=world.district, year=timezone.localdate().year, name="本年"
+    ).compounds.add(world.compound_a)
     household = f.HouseholdFactory(building=f.BuildingFactory(compound=world.compound_a))
     year = timezone.localdate().year
     assert stored(world.community_a, year)["plan_households"] == 1

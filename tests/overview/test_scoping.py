@@ -3,10 +3,9 @@ cover only that division's subtree (a street user never reads a number that incl
 
 import pytest
 
-from tests import factories as f
-
 from supervision.overview import figures as F
 from supervision.overview.live import live_figures
+from tests import factories as f
 
 ROLES = ["district_admin", "street_user", "secretary_a", "grid_worker_a", "viewer", "contractor", "superuser"]
 # role -> the world's divisions it may open
@@ -17,7 +16,16 @@ VISIBLE = {
     "grid_worker_a": {"community_a"},
     "viewer": {"district", "street_a", "street_b", "community_a", "community_b", "community_c"},
     "contractor": set(),
-    "superuser": {"province", "city", "district", "street_a", "street_b", "community_a", "community_b", "community_c"},
+    "superuser": {
+        "province",
+        "city",
+        "district",
+        "street_a",
+        "street_b",
+        "community_a",
+        "community_b",
+        "community_c",
+    },
 }
 PLACES = ["province", "city", "district", "street_a", "street_b", "community_a", "community_b", "community_c"]
 
@@ -55,7 +63,10 @@ def test_a_street_user_reads_only_their_street(world, data, street_user, api_as,
     assert own["plan_households"] == live_figures(world.street_a, year)["plan_households"]
     assert own["plan_households"] < whole["plan_households"]
     assert other["plan_households"] > 0
-    names = {r["place"]["name"] for r in api.get(f"/api/v1/overview/children/?division={world.street_a.pk}").json()["results"]}
+    names = {
+        r["place"]["name"]
+        for r in api.get(f"/api/v1/overview/children/?division={world.street_a.pk}").json()["results"]
+    }
     assert names == {world.community_a.name, world.community_b.name}
 
 
@@ -84,10 +95,17 @@ def test_the_menu_shows_the_overview_to_staff_only(world, street_user, contracto
 
 
 def test_below_a_community_the_children_are_its_compounds(world, data, secretary_a, api_as, year):
-    rows = api_as(secretary_a).get(f"/api/v1/overview/children/?division={world.community_a.pk}").json()["results"]
+    rows = (
+        api_as(secretary_a)
+        .get(f"/api/v1/overview/children/?division={world.community_a.pk}")
+        .json()["results"]
+    )
     assert {r["place"]["kind"] for r in rows} == {"compound"}
     assert world.compound_a.name in {r["place"]["name"] for r in rows}
     for r in rows:
-        assert r["figures"]["plan_households"] == live_figures(
-            next(c for c in data["compounds"] if c.pk == r["place"]["id"]), year
-        )["plan_households"]
+        assert (
+            r["figures"]["plan_households"]
+            == live_figures(next(c for c in data["compounds"] if c.pk == r["place"]["id"]), year)[
+                "plan_households"
+            ]
+        )

@@ -13,7 +13,6 @@ from communities.models import AccessLog, BackgroundJob, Compound, Division
 from projects.models import Programme
 from supervision.overview import figures as F
 from supervision.overview import services
-from tests import factories as f
 
 
 def _page_queries(client, division, django_assert_max_num_queries, n):
@@ -23,7 +22,9 @@ def _page_queries(client, division, django_assert_max_num_queries, n):
     return response
 
 
-def test_the_page_runs_a_constant_number_of_queries(world, data, district_admin, client, django_assert_max_num_queries, year):
+def test_the_page_runs_a_constant_number_of_queries(
+    world, data, district_admin, client, django_assert_max_num_queries, year
+):
     client.force_login(district_admin)
     small = _page_queries(client, world.district, django_assert_max_num_queries, 12)
     for i in range(12):  # many more children with figures
@@ -41,7 +42,16 @@ def test_the_page_shows_the_figures_and_when(world, data, street_user, client, y
     client.force_login(street_user)
     html = client.get(f"/overview/{world.street_a.pk}/").content.decode()
     assert 'id="ov-as-of"' in html and str(year) in html
-    for section in ("programme", "lifecycle", "progress", "money", "visits", "demands", "decisions", "supervision"):
+    for section in (
+        "programme",
+        "lifecycle",
+        "progress",
+        "money",
+        "visits",
+        "demands",
+        "decisions",
+        "supervision",
+    ):
         assert f'id="ov-{section}"' in html
     assert 'id="overview-charts"' in html  # chart data for the script, no inline script
     assert "<script>" not in html
@@ -57,10 +67,16 @@ def test_a_bad_year_falls_back_to_this_year(world, data, street_user, client, ye
 
 def test_refresh_button_for_staff_not_viewers(world, data, viewer, district_admin, client):
     client.force_login(viewer)
-    assert f"/overview/{world.district.pk}/refresh/" not in client.get(f"/overview/{world.district.pk}/").content.decode()
+    assert (
+        f"/overview/{world.district.pk}/refresh/"
+        not in client.get(f"/overview/{world.district.pk}/").content.decode()
+    )
     assert client.post(f"/overview/{world.district.pk}/refresh/").status_code == 403
     client.force_login(district_admin)
-    assert f"/overview/{world.district.pk}/refresh/" in client.get(f"/overview/{world.district.pk}/").content.decode()
+    assert (
+        f"/overview/{world.district.pk}/refresh/"
+        in client.get(f"/overview/{world.district.pk}/").content.decode()
+    )
     response = client.post(f"/overview/{world.district.pk}/refresh/")
     assert response.status_code == 302
     # asked once: the page says why the button waits
@@ -77,7 +93,7 @@ def _run_last_job(kind):
 
 
 def test_the_ledger_exports_every_compound_and_project_with_safe_text(world, data, street_user, client, year):
-    evil = Compound.objects.create(division=world.community_a, name="=HYPERLINK(\"http://x\",\"点我\")")
+    evil = Compound.objects.create(division=world.community_a, name='=HYPERLINK("http://x","点我")')
     Programme.objects.filter(year=year, district=world.district).first().compounds.add(evil)
     services.refresh(full=True)
     client.force_login(street_user)
@@ -99,14 +115,18 @@ def test_the_ledger_exports_every_compound_and_project_with_safe_text(world, dat
 
 
 def test_the_household_ledger_lists_the_plan_households(world, data, secretary_a, client, year):
-    from supervision.overview.ledger import household_compounds
     from communities.models import Household
+    from supervision.overview.ledger import household_compounds
 
     client.force_login(secretary_a)
     client.post(f"/overview/{world.community_a.pk}/export/?year={year}", {"kind": "households"})
     job = _run_last_job("household_ledger")
-    rows = list(load_workbook(io.BytesIO(job.result_file.read()), read_only=True).active.iter_rows(values_only=True))
-    expected = Household.objects.filter(building__compound__in=household_compounds(secretary_a, world.community_a, year))
+    rows = list(
+        load_workbook(io.BytesIO(job.result_file.read()), read_only=True).active.iter_rows(values_only=True)
+    )
+    expected = Household.objects.filter(
+        building__compound__in=household_compounds(secretary_a, world.community_a, year)
+    )
     assert len(rows) - 1 == expected.count() > 0
     assert job.result == {"rows": expected.count()}
 
