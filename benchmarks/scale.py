@@ -114,9 +114,7 @@ def _generated_size() -> str | None:
             host=db.get("HOST") or None,
             port=db.get("PORT") or None,
         ) as conn:
-            row = conn.execute(
-                "SELECT count(*) FROM communities_household h JOIN communities_building b ON b.id = h.building_id"
-            ).fetchone()
+            row = conn.execute("SELECT count(*) FROM communities_household").fetchone()
     except psycopg.Error:
         return None
     if not row or not row[0]:

@@ -133,11 +133,11 @@ class Writer:
         first = self.start(table)
         n = 0
         started = time.perf_counter()
-        with connection.connection.cursor() as cursor:
-            with cursor.copy(f"COPY {table} (id, {', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((first + n, *row))
-                    n += 1
+        sql = f"COPY {table} (id, {', '.join(columns)}) FROM STDIN"
+        with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row((first + n, *row))
+                n += 1
         self.next_id[table] = first + n
         self.counts[table] = self.counts.get(table, 0) + n
         self.stdout.write(f"  {table}: {n:,} rows in {time.perf_counter() - started:.1f} s")
@@ -200,7 +200,8 @@ class Command(BaseCommand):
             report = refresh(full=True)
             self.stdout.write(
                 f"overview rollups counted in {time.perf_counter() - step:.1f} s "
-                f"({report.compounds_recounted:,} compounds, {report.rows_written:,} rows, years {report.years})"
+                f"({report.compounds_recounted:,} compounds, {report.rows_written:,} rows, "
+                f"years {report.years})"
             )
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
@@ -401,7 +402,7 @@ def generate(w: Writer, n: dict, rng: random.Random, stdout) -> None:
         ["kind", "since", "household_id", "person_id"],
         ((kind, None, h, first_person + i) for h, i, kind in owners),
     )
-    del owners
+    owners.clear()
 
     # --- the year's programmes: every compound of each district
     district_compounds: dict[int, list[int]] = {}
@@ -676,7 +677,7 @@ def generate(w: Writer, n: dict, rng: random.Random, stdout) -> None:
         ],
         visits(),
     )
-    del visitable
+    visitable.clear()
 
     # --- opinions
     opinion_status = (
@@ -923,7 +924,7 @@ def generate(w: Writer, n: dict, rng: random.Random, stdout) -> None:
             if state_of[b] != "draft" and random_() < 0.7
         ),
     )
-    del elector_plan
+    elector_plan.clear()
 
     # --- acceptance rounds, rectification orders, disputes
     def rounds():
