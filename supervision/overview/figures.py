@@ -342,7 +342,7 @@ class Column:
 COLUMNS: list[Column] = [
     Column("plan_compounds", _("Compounds in plan"), "count", "low"),
     Column("plan_households", _("Households"), "count", "low"),
-    Column("start_rate", _("Started"), "rate", "low"),
+    Column("start_rate", _("Started building"), "rate", "low"),
     Column("completion_rate", _("Completed"), "rate", "low"),
     Column("progress", _("Progress"), "rate", "low"),
     Column("projects_behind", _("Behind schedule"), "count", "high"),

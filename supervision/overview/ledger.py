@@ -24,6 +24,7 @@ from django.core.files import File
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from communities import access
 from communities.choices import RESIDENT_DATA_ROLES
@@ -68,7 +69,7 @@ class Sheet:
             if header:
                 ws.write_string(self.row, col, str(v), b.header)
             elif isinstance(v, bool):
-                ws.write_string(self.row, col, _("yes") if v else _("no"))
+                ws.write_string(self.row, col, pgettext("boolean", "yes") if v else pgettext("boolean", "no"))
             elif isinstance(v, int | float | Decimal):
                 ws.write_number(self.row, col, float(v), b.money if isinstance(v, Decimal) else None)
             elif isinstance(v, datetime.datetime):
@@ -196,7 +197,7 @@ def overview_ledger(job, progress) -> None:
         _("Demands resolved"),
         _("Answered on time (%)"),
         _("Projects"),
-        _("Started"),
+        _("Construction started"),
         _("Completed"),
         _("Consent reached"),
         _("Progress (%)"),

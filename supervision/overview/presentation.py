@@ -286,7 +286,7 @@ def sections(fig) -> list[Section]:
     out.append(
         Section(
             "demands",
-            _("Demands"),
+            _("Demands and answers"),
             [
                 _rate_line(_("Answered on time"), r["answered_on_time"]),
                 _rate_line(_("Residents satisfied (民评)"), r["rating"]),
@@ -384,7 +384,7 @@ def sections(fig) -> list[Section]:
                 horizontal=True,
                 stacked=True,
             ),
-            columns=[_("Responsible party"), _("Open"), _("of which overdue")],
+            columns=[_("Responsible party"), _("Open orders"), _("of which overdue")],
             table=[
                 [str(label), count(c[f"rect_open_{v}"]), count(c[f"rect_overdue_{v}"])] for v, label in roles
             ]
