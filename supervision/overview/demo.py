@@ -66,11 +66,16 @@ def load(stdout) -> None:
                 year=year,
                 name=f"{district.name}{year}年城镇老旧小区改造计划",
                 note="演示数据：本年度计划",
-                **{k: (Decimal(v) * 10000 if k == "target_investment" else v) for k, v in (targets or {}).items()},
+                **{
+                    k: (Decimal(v) * 10000 if k == "target_investment" else v)
+                    for k, v in (targets or {}).items()
+                },
             )
         programme.compounds.add(*Compound.objects.filter(division__path__startswith=district.path))
         for n, (compound_name, status, budget, progress) in enumerate(plan):
-            compound = Compound.objects.filter(name=compound_name, division__path__startswith=district.path).first()
+            compound = Compound.objects.filter(
+                name=compound_name, division__path__startswith=district.path
+            ).first()
             if compound is None:
                 continue
             started = status in ("under_construction", "acceptance", "rework", "accepted", "maintenance")
@@ -86,7 +91,8 @@ def load(stdout) -> None:
                 schedule="方案公示后进场，年底前完工验收",
                 planned_start=today - datetime.timedelta(days=150 - 20 * n),
                 # the first project under construction runs late: its completion date has passed
-                planned_end=today + datetime.timedelta(days=-10 if status == "under_construction" and n == 0 else 90),
+                planned_end=today
+                + datetime.timedelta(days=-10 if status == "under_construction" and n == 0 else 90),
             )
             project.compounds.set([compound])
             total = Decimal(budget) * 10000
@@ -119,7 +125,9 @@ def load(stdout) -> None:
             builder = ProjectParty.objects.create(
                 project=project, role="construction", name=f"{district.name}城建工程有限公司"
             )
-            ProjectParty.objects.create(project=project, role="supervision", name=f"{district.name}建设监理站")
+            ProjectParty.objects.create(
+                project=project, role="supervision", name=f"{district.name}建设监理站"
+            )
             if started and status != "accepted":
                 Rectification.objects.create(
                     project=project,
@@ -156,5 +164,6 @@ def load(stdout) -> None:
 
     report = refresh(full=True)
     stdout.write(
-        f"overview demo: {made} projects of {year}; rollups counted ({report.rows_written} rows, years {report.years})"
+        f"overview demo: {made} projects of {year}; "
+        f"rollups counted ({report.rows_written} rows, years {report.years})"
     )

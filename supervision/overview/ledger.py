@@ -285,7 +285,8 @@ def _project_sheet(book: Ledger, division: Division, year: int, names: dict[int,
         )
         SELECT p.name, rd.name, (
                    SELECT string_agg(c.name, '、' ORDER BY c.name)
-                   FROM {m2m("projects.Project", "compounds")} pc JOIN {t("communities.Compound")} c ON c.id = pc.compound_id WHERE pc.project_id = p.id),
+                   FROM {m2m("projects.Project", "compounds")} pc
+                   JOIN {t("communities.Compound")} c ON c.id = pc.compound_id WHERE pc.project_id = p.id),
                p.status, p.planned_end,
                COALESCE(wi.budget, 0), wi.weighted, wi.mean, COALESCE(wi.n, 0),
                COALESCE(fl.planned, 0), COALESCE(fl.received, 0),
