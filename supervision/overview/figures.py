@@ -166,20 +166,18 @@ class Rate:
         return v >= self.line
 
     def percent(self, places: int = 1) -> Decimal | None:
-        """Percent with `places` decimals. Compared with a line, rounded toward the comparison (down
-        below the line, up at or above it), so 89.96% never shows as 90.0% and 90.04% never as 90.0%
-        below a 90.1% line: the figure shown never contradicts its verdict."""
+        """Percent with `places` decimals, never contradicting a verdict: compared with a line, rounded
+        toward the comparison (down below the line, up at or above it), so 89.96% never shows as 90.0%
+        and 90.04% never as 90.0% below a 90.1% line; with no line, rounded down, so it never shows a
+        mark it has not reached (99.96% coverage is 99.9%, not 100.0%). The same rule as the shared
+        ratio formatter of the ballots (issue 9), which this can use once it is merged."""
         v = self.value
         if v is None:
             return None
         exact = Decimal(v.numerator * 100) / Decimal(v.denominator)
         quantum = Decimal(1).scaleb(-places)
-        if self.line is not None:
-            rounding = ROUND_CEILING if v >= self.line else ROUND_FLOOR
-            return exact.quantize(quantum, rounding=rounding)
-        from decimal import ROUND_HALF_UP
-
-        return exact.quantize(quantum, rounding=ROUND_HALF_UP)
+        up = self.line is not None and v >= self.line
+        return exact.quantize(quantum, rounding=ROUND_CEILING if up else ROUND_FLOOR)
 
     def display(self) -> str:
         p = self.percent()

@@ -147,7 +147,8 @@ def test_an_export_of_another_place_is_refused(world, data, secretary_a, client)
         (9001, 10000, Fraction(9, 10), Decimal("90.1")),  # at or above: rounded up, never below
         (2, 3, Fraction(2, 3), Decimal("66.7")),  # exactly 2/3 passes and shows 66.7
         (6666, 10000, Fraction(2, 3), Decimal("66.6")),  # just below 2/3
-        (1, 8, None, Decimal("12.5")),  # no line: half up
+        (1, 8, None, Decimal("12.5")),
+        (9996, 10000, None, Decimal("99.9")),  # no line: down, never a 100.0% not reached
     ],
 )
 def test_a_rate_never_contradicts_its_line(num, den, line, shown):
