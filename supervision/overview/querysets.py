@@ -46,9 +46,14 @@ def this_year() -> int:
     return timezone.localdate().year
 
 
-def year_choices() -> list[int]:
+def refresh_states() -> dict[int, RefreshState]:
+    """Every year's refresh state (a row per year: a handful), read once per page."""
+    return {s.year: s for s in RefreshState.objects.all()}
+
+
+def year_choices(states: dict[int, RefreshState] | None = None) -> list[int]:
     """The years that have rollups, and this year."""
-    years = set(RefreshState.objects.values_list("year", flat=True)) | {this_year()}
+    years = set(states if states is not None else refresh_states()) | {this_year()}
     return sorted(years, reverse=True)
 
 

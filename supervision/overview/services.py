@@ -218,11 +218,16 @@ def may_request_refresh(user, division) -> bool:
     return get_scope(user).can_edit(division.path)
 
 
-def refresh_refusal(user, division, year: int) -> str | None:
-    """Why this user may not ask for a refresh of this division now (None: they may)."""
+_UNREAD = object()
+
+
+def refresh_refusal(user, division, year: int, *, state=_UNREAD) -> str | None:
+    """Why this user may not ask for a refresh of this division now (None: they may). `state`: the
+    year's RefreshState when the caller has read it already."""
     if not may_request_refresh(user, division):
         return _("Only staff who run this division's programme may ask for a refresh.")
-    state = RefreshState.objects.filter(year=year).first()
+    if state is _UNREAD:
+        state = RefreshState.objects.filter(year=year).first()
     if state is not None and state.requested_at and timezone.now() - state.requested_at < REFRESH_COOLDOWN:
         return _(
             "A refresh was asked for at %(time)s and runs in the background; ask again in a minute "

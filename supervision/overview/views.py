@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from communities.errors import DomainError
 from communities.jobs import start_job
+from communities.scoping import get_scope
 
 from . import figures as F
 from . import presentation, querysets, services
@@ -54,20 +55,14 @@ def _division(request: HttpRequest, pk: int):
 
 def _crumbs(request: HttpRequest, division, year: int) -> list[tuple[str, str | None]]:
     """Ancestors down to this division; those above the user's scope are named but not linked."""
-    visible = set(
-        querysets.divisions_for(request.user)
-        .filter(pk__in=_ancestor_ids(division))
-        .values_list("pk", flat=True)
-    )
+    scope = get_scope(request.user)
     crumbs = [(_("Overview"), reverse("overview:landing"))]
     for a in division.ancestors():
-        url = reverse("overview:division", args=[a.pk]) + f"?year={year}" if a.pk in visible else None
-        crumbs.append((a.name, url))
+        visible = scope.covers(a.path, querysets.OVERVIEW_ROLES)
+        crumbs.append(
+            (a.name, reverse("overview:division", args=[a.pk]) + f"?year={year}" if visible else None)
+        )
     return crumbs
-
-
-def _ancestor_ids(division) -> list[int]:
-    return [int(p) for p in division.path.strip("/").split("/") if p]
 
 
 @login_required
@@ -75,6 +70,7 @@ def division_overview(request: HttpRequest, pk: int) -> HttpResponse:
     division = _division(request, pk)
     year, sort, form = _year_and_sort(request)
     fig = querysets.division_figures(division, year)
+    states = querysets.refresh_states()
     sections = presentation.sections(fig)
     rows, column = querysets.sort_rows(querysets.child_rows(division, year), sort)
     return render(
@@ -83,7 +79,7 @@ def division_overview(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "division": division,
             "year": year,
-            "years": querysets.year_choices(),
+            "years": querysets.year_choices(states),
             "form": form,
             "sort": sort,
             "sort_column": column,
@@ -94,9 +90,9 @@ def division_overview(request: HttpRequest, pk: int) -> HttpResponse:
             "charts": presentation.chart_specs(sections),
             "columns": F.COLUMNS,
             "rows": [(row, [_cell(row.figures, col) for col in F.COLUMNS]) for row in rows],
-            "as_of": querysets.as_of(year),
+            "as_of": getattr(states.get(year), "refreshed_at", None),
             "may_refresh": services.may_request_refresh(request.user, division),
-            "refusal": services.refresh_refusal(request.user, division, year),
+            "refusal": services.refresh_refusal(request.user, division, year, state=states.get(year)),
             "child_label": _("Compounds") if division.level == "community" else _("Divisions below"),
             "answer_days": settings.OPINION_ANSWER_DAYS,
         },
