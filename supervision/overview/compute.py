@@ -72,7 +72,10 @@ def count_facts(compound_ids: list[int] | None, now: datetime.datetime) -> dict[
         f"SELECT b.compound_id, count(*) FROM {t('communities.Ownership')} o"
         f" JOIN {t('communities.Household')} h ON h.id = o.household_id"
         f" JOIN {t('communities.Building')} b ON b.id = h.building_id"
-        f" WHERE b.compound_id IN ({target}) GROUP BY b.compound_id",
+        f" WHERE b.compound_id IN ({target}) AND o.household_id IN ("
+        f"  SELECT h2.id FROM {t('communities.Household')} h2 JOIN {t('communities.Building')} b2"
+        f"  ON b2.id = h2.building_id WHERE b2.compound_id IN ({target}))"
+        " GROUP BY b.compound_id",
         params,
     ):
         out[cid]["plan_residents"] = n
@@ -88,6 +91,8 @@ def count_facts(compound_ids: list[int] | None, now: datetime.datetime) -> dict[
                    (array_agg(v.attitude ORDER BY v.visited_at DESC, v.id DESC)
                         FILTER (WHERE v.attitude <> 'not_at_home'))[1] AS latest
             FROM {t("consultations.Visit")} v JOIN hh ON hh.id = v.household_id
+            -- the visit's own compound (indexed): few rows when few compounds are recounted
+            WHERE v.compound_id IN ({target})
             GROUP BY v.household_id
         )
         SELECT hh.compound_id,

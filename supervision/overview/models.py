@@ -16,6 +16,8 @@ class DivisionRollup(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     figures = models.JSONField(default=dict)
+    # md5 of the figures: a refresh compares these, not the whole JSON, to find what changed
+    digest = models.CharField(max_length=32, default="")
     changed_at = models.DateTimeField(_("figures last changed"))
 
     class Meta:
@@ -35,6 +37,8 @@ class CompoundRollup(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     figures = models.JSONField(default=dict)
+    # md5 of the figures: a refresh compares these, not the whole JSON, to find what changed
+    digest = models.CharField(max_length=32, default="")
     changed_at = models.DateTimeField(_("figures last changed"))
 
     class Meta:
