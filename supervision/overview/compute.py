@@ -91,7 +91,7 @@ def count_facts(compound_ids: list[int] | None, now: datetime.datetime) -> dict[
                    (array_agg(v.attitude ORDER BY v.visited_at DESC, v.id DESC)
                         FILTER (WHERE v.attitude <> 'not_at_home'))[1] AS latest
             FROM {t("consultations.Visit")} v JOIN hh ON hh.id = v.household_id
-            -- the visit's own compound (indexed): few rows when few compounds are recounted
+            -- by the visit row's own compound (indexed): few rows when few compounds are recounted
             WHERE v.compound_id IN ({target})
             GROUP BY v.household_id
         )
