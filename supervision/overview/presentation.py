@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext as _
 
 from consultations.choices import Rating
@@ -15,6 +14,13 @@ from projects.choices import FundingSource, PartyRole, ProjectStatus
 
 from . import figures as F
 from .figures import Rate
+
+
+def intcomma(value) -> str:
+    # imported here: humanize pulls in locale machinery, not needed until a page is drawn
+    from django.contrib.humanize.templatetags.humanize import intcomma as humanize_intcomma
+
+    return humanize_intcomma(value)
 
 
 def money(value: Decimal | None) -> str:
