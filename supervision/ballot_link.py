@@ -80,7 +80,7 @@ def close_and_tally(*, acceptance, user):
                 else "",
             )
         result = ballots.tally(ballot)
-        condition = result.conditions[0] if result.conditions else None
+        condition = result.condition("threshold")  # satisfied over counted (the validity rule comes first)
         satisfied += int(condition.numerator) if condition else result.yes_count
         counted += int(condition.denominator) if condition else result.participated_count
         results.append((ballot, result))
