@@ -23,6 +23,7 @@ from fractions import Fraction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from communities import ratios
 from consultations.choices import OpinionStatus
 from projects.choices import FundingSource, PartyRole, ProjectStatus
 
@@ -180,8 +181,20 @@ class Rate:
         return exact.quantize(quantum, rounding=ROUND_CEILING if up else ROUND_FLOOR)
 
     def display(self) -> str:
-        p = self.percent()
-        return "—" if p is None else f"{p}%"
+        """As the shared ratio formatter (communities/ratios.py) shows it: rounded down with no line;
+        against a line, with as many decimals as it takes to compare the way the exact fractions do."""
+        v = self.value
+        if v is None:
+            return "—"
+        if self.line is None:
+            return ratios.percent_floor(v, 1)
+        return ratios.shown_against(v, self.line)[0]
+
+    def line_display(self) -> str:
+        if self.line is None:
+            return ""
+        v = self.value
+        return ratios.percent_short(self.line) if v is None else ratios.shown_against(v, self.line)[1]
 
     def as_dict(self) -> dict:
         p = self.percent()

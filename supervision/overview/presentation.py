@@ -66,11 +66,10 @@ class Section:
 def _rate_line(label: str, rate: Rate, unit: str = "") -> Line:
     detail = fraction(rate, unit) if rate.denominator else _("no base yet")
     if rate.line is not None and rate.value is not None:
-        line_pct = Decimal(rate.line.numerator * 100) / rate.line.denominator
         verdict = _("reaches") if rate.reaches_line else _("below")
-        detail += " · " + _("%(verdict)s the %(line)s%% line") % {
+        detail += " · " + _("%(verdict)s the %(line)s line") % {
             "verdict": verdict,
-            "line": line_pct.quantize(Decimal("0.1")).normalize(),
+            "line": rate.line_display(),
         }
     return Line(label, rate.display(), detail, warn=rate.reaches_line is False)
 

@@ -165,3 +165,19 @@ def test_worst_first_puts_places_without_a_base_last():
     column = next(c for c in F.COLUMNS if c.key == "rect_overdue")
     rows = [("a", 1), ("b", 5), ("c", 0)]
     assert [r[0] for r in F.worst_first(rows, column, lambda r: r[1])] == ["b", "a", "c"]
+
+
+@pytest.mark.parametrize(
+    "num, den, line",
+    [
+        (8996, 10000, Fraction(9, 10)),
+        (9001, 10000, Fraction(9, 10)),
+        (2, 3, Fraction(2, 3)),
+        (33333, 50000, Fraction(2, 3)),
+    ],
+)
+def test_the_shown_rate_and_its_line_compare_like_the_fractions(num, den, line):
+    rate = F.Rate("x", num, den, line)
+    shown, required = Decimal(rate.display().rstrip("%")), Decimal(rate.line_display().rstrip("%"))
+    assert (shown >= required) == rate.reaches_line
+    assert F.Rate("y", 9996, 10000).display() == "99.9%"  # no line: never a 100% not reached
