@@ -7,9 +7,10 @@ rollups, beside the same figures counted live, in one run; queries per page; ref
     python -m benchmarks overview -- --drop-scale   # drop the scale database and stop
 
 Prints, per place: households below it; page server time (median of 15 GETs through Django's handler,
-template rendering included); figures read from the rollup (median); the same figures counted live
-(each app's aggregate queries); live ÷ rollup and live ÷ page; SQL queries of the page (one reads every
-widget's figures, one the child table's).
+template rendering included) and the web process's CPU time per page (what it costs on a machine not
+shared with other work: compare it when the load average printed first is high); figures read from
+the rollup (median); the same figures counted live (each app's aggregate queries); live ÷ rollup and
+live ÷ page; SQL queries of the page (one reads every widget's figures, one the child table's).
 """
 
 from __future__ import annotations
@@ -38,12 +39,12 @@ def run() -> None:
     scale.run_child("benchmarks.overview", "--measure")
 
 
-def _median_ms(fn, runs: int) -> float:
+def _median_ms(fn, runs: int, clock=time.perf_counter) -> float:
     times = []
     for _ in range(runs):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append((time.perf_counter() - t) * 1000)
+        times.append((clock() - t) * 1000)
     return statistics.median(times)
 
 
@@ -82,7 +83,7 @@ def measure() -> None:
 
     print(f"year {year}; rollups as of {querysets.as_of(year)}")
     header = (
-        f"{'place':<10} {'households':>10} {'page ms':>8} {'rollup ms':>9} {'live ms':>9} "
+        f"{'place':<10} {'households':>10} {'page ms':>8} {'cpu ms':>7} {'rollup ms':>9} {'live ms':>9} "
         f"{'live/rollup':>11} {'live/page':>9} {'queries':>7} {'≤50 ms':>6} {'≥50×':>5}"
     )
     print(header)
@@ -92,6 +93,8 @@ def measure() -> None:
         for _ in range(2):  # warm caches
             assert client.get(url).status_code == 200
         page = _median_ms(lambda url=url: client.get(url), PAGE_RUNS)
+        # the web process's own CPU per page: what the page costs when the machine is not shared
+        cpu = _median_ms(lambda url=url: client.get(url), PAGE_RUNS, clock=time.process_time)
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
         rollup = _median_ms(lambda d=d: querysets.division_figures(d, year), PAGE_RUNS)
@@ -99,7 +102,7 @@ def measure() -> None:
         live = _median_ms(lambda d=d: live_figures(d, year), live_runs)
         same = live_figures(d, year) == querysets.division_figures(d, year).counts
         print(
-            f"{label:<10} {households(d):>10,} {page:>8.1f} {rollup:>9.2f} {live:>9.0f} "
+            f"{label:<10} {households(d):>10,} {page:>8.1f} {cpu:>7.1f} {rollup:>9.2f} {live:>9.0f} "
             f"{live / rollup:>10.0f}× {live / page:>8.0f}× {len(ctx.captured_queries):>7} "
             f"{'yes' if page <= 50 else 'NO':>6} {'yes' if live / page >= 50 else 'NO':>5}"
             + ("" if same else "   (rollup differs from live: refresh pending?)")
