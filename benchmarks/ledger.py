@@ -49,10 +49,27 @@ def _child_total() -> int:
 
 
 def _rss_mb() -> float:
-    """Peak resident memory of this process so far (Linux: ru_maxrss in KiB)."""
-    import resource
+    """Resident memory of this process now (Linux: /proc/self/statm, in pages)."""
+    import os
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class SampledProgress:
+    """The job's progress callback, also sampling this process's memory each time it is called (every
+    2,000 rows): the largest sample is the export's peak."""
+
+    def __init__(self, progress) -> None:
+        self.progress = progress
+        self.peak = _rss_mb()
+
+    def __call__(self, *args, **kwargs) -> None:
+        self.peak = max(self.peak, _rss_mb())
+        self.progress(*args, **kwargs)
+
+    def close(self) -> None:
+        self.progress.close()
 
 
 def measure(kind: str, limit: int) -> None:
@@ -78,15 +95,17 @@ def measure(kind: str, limit: int) -> None:
     )
     handler = getattr(ledger, kind)
     before = _rss_mb()
+    progress = SampledProgress(Progress(job))
     t = time.perf_counter()
-    handler(job, Progress(job))
+    handler(job, progress)
     seconds = time.perf_counter() - t
-    peak = _rss_mb()
+    peak = max(progress.peak, _rss_mb())
     rows = job.result["rows"]
     size = job.result_file.size / 1e6
     print(
         f"{kind:<17} {rows:>9,} rows  {seconds:>6.1f} s  {rows / seconds:>8,.0f} rows/s  "
-        f"file {size:>6.1f} MB  peak memory +{peak - before:>5.1f} MB (process {peak:.0f} MB)",
+        f"file {size:>6.1f} MB  memory {before:.0f} MB before, {peak:.0f} MB at most "
+        f"(+{peak - before:.1f} MB)",
         flush=True,
     )
     path = job.result_file.path
