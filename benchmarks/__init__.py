@@ -11,6 +11,8 @@ BENCHMARKS: dict[str, str] = {
     "vote_burst": "benchmarks.vote_burst",
     "big_ballot": "benchmarks.big_ballot",
     "outages": "benchmarks.outages",
+    "overview": "benchmarks.overview",
+    "ledger": "benchmarks.ledger",
 }
 
 

@@ -393,6 +393,8 @@ JOB_KIND_LABELS = {
     "ballot_slips": _("Voting slips"),
     "ballot_codes": _("Voting codes"),
     "rectification_ledger": _("Rectification ledger export"),
+    "overview_ledger": _("Overview ledger export"),
+    "household_ledger": _("Household ledger export"),
     "ping": _("Test job"),
 }
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "consultations",
     "consultations.ballots",
     "supervision",
+    "supervision.overview",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -190,6 +191,9 @@ CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {"task": "communities.tasks.drain_outbox", "schedule": 30.0},
     "reap-stalled-jobs": {"task": "communities.tasks.reap_stalled_jobs", "schedule": 30.0},
     "supervision-overdue-reminders": {"task": "supervision.tasks.send_overdue_reminders", "schedule": 3600.0},
+    # the overview's rollups: what changed (and open ballots' turnout) every minute, a full recount hourly
+    "overview-refresh-pending": {"task": "overview.tasks.refresh_pending", "schedule": 60.0},
+    "overview-refresh-all": {"task": "overview.tasks.refresh_all", "schedule": 3600.0},
 }
 
 # --- Auth and security -------------------------------------------------------------------------------
@@ -329,3 +333,8 @@ LOGGING = {
 # Roles allowed to see unmasked phone and ID numbers (see communities.choices.Role).
 UNMASKED_ROLES = envlist("UNMASKED_ROLES", "district_admin,street_staff,community_secretary")
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 100_000)
+# An opinion is answered on time when answered within this many days of being received (overview).
+OPINION_ANSWER_DAYS = envint("OPINION_ANSWER_DAYS", 15)
+# After a write, at most one overview refresh is enqueued per this many seconds (the beat sweeps up the
+# rest every minute). 0 (the default without a broker) refreshes after every write.
+OVERVIEW_REFRESH_DEBOUNCE = envint("OVERVIEW_REFRESH_DEBOUNCE", 0 if CELERY_TASK_ALWAYS_EAGER else 10)

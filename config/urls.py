@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("consultations.api.urls")),
     path("", include("consultations.ballots.api.urls")),
     path("", include("supervision.api.urls")),
+    path("", include("supervision.overview.api.urls")),
 ]
 
 # a database outage answers 503 (JSON under /api/), not an HTML 500: see config/outage.py
@@ -35,6 +36,7 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("ballots/", include("consultations.ballots.urls")),
     path("supervision/", include("supervision.urls")),
+    path("overview/", include("supervision.overview.urls")),
 ]
 
 if settings.DEBUG:

@@ -4,10 +4,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 cd "$tmp"
-npm pack bootstrap@5.3.8 htmx.org@2.0.7 axe-core@4.10.3 >/dev/null
+npm pack bootstrap@5.3.8 htmx.org@2.0.7 axe-core@4.10.3 echarts@6.1.0 >/dev/null
 for f in *.tgz; do mkdir -p "${f%.tgz}"; tar xzf "$f" -C "${f%.tgz}"; done
 cp bootstrap-5.3.8/package/dist/css/bootstrap.min.css* bootstrap-5.3.8/package/dist/js/bootstrap.bundle.min.js* "$here/bootstrap/"
 cp htmx.org-2.0.7/package/dist/htmx.min.js "$here/htmx/"
 cp axe-core-4.10.3/package/axe.min.js "$here/axe/"
+# ECharts: the "common" build (bar, line, pie, scatter; canvas and SVG renderers). Its minified file
+# has no source map (none is published for it); no map data or tiles are vendored or fetched.
+cp echarts-6.1.0/package/dist/echarts.common.min.js echarts-6.1.0/package/LICENSE echarts-6.1.0/package/NOTICE "$here/echarts/"
 rm -rf "$tmp"
 echo "vendored files updated"

@@ -10,6 +10,7 @@ DEMO_MODULES = [
     "consultations.demo",
     "consultations.ballots.demo",
     "supervision.demo",
+    "supervision.overview.demo",
 ]
 
 
