@@ -8,12 +8,15 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.errors import Conflict, DomainError
 from communities.models import Compound, Division, Household
 from communities.scoping import get_scope
+from projects.gates import GateItem, ratio_text
 
 from . import choices
 from .choices import OpinionStatus
@@ -535,3 +538,183 @@ def ensure_standard_procedures() -> list[DeliberationProcedure]:
             )
         made.append(procedure)
     return made
+
+
+# --- gates: plan approval (DESIGN.md §7) ------------------------------------------------------------
+# Each reads the policy's numbers by attribute (consultations.ballots.RulePolicy, passed in by
+# projects.gates): this app does not import ballots.
+
+
+def _notice_covers(notice: Notice, compound) -> bool:
+    return notice.compound_id in (None, compound.pk)
+
+
+def plan_notice_gate(project, policy) -> GateItem:
+    """Plan approval: the plan notice (方案公示) of every compound ran at least the policy's period and
+    was closed with every objection handled."""
+    days = policy.plan_notice_days
+    notices = list(
+        Notice.objects.filter(project=project, kind=choices.NoticeKind.PLAN)
+        .annotate(pending=Count("objections", filter=Q(objections__status=choices.ObjectionStatus.PENDING)))
+        .order_by("-starts_at", "-pk")
+    )
+    compounds = list(project.compounds.order_by("pk"))
+    missing, seen = [], []
+    several = len(compounds) > 1
+    for compound in compounds:
+        mine = [n for n in notices if _notice_covers(n, compound)]
+        where = _(" for %(compound)s") % {"compound": compound.name} if several else ""
+        good = next(
+            (
+                n
+                for n in mine
+                if n.status == choices.NoticeStatus.CLOSED and n.period_days >= days and not n.pending
+            ),
+            None,
+        )
+        if good is not None:
+            seen.append(
+                _("“%(notice)s” ran %(days)s days and was closed on %(closed)s")
+                % {
+                    "notice": good.title,
+                    "days": good.period_days,
+                    "closed": timezone.localtime(good.closed_at).strftime("%Y-%m-%d"),
+                }
+            )
+            continue
+        latest = mine[0] if mine else None
+        if latest is None:
+            missing.append(
+                _("publish the plan notice%(where)s for at least %(days)s days")
+                % {"where": where, "days": days}
+            )
+        elif latest.period_days < days:
+            missing.append(
+                _("the plan notice “%(notice)s” ran %(n)s days; the rule policy requires at least %(days)s")
+                % {"notice": latest.title, "n": latest.period_days, "days": days}
+            )
+        elif latest.pending:
+            missing.append(
+                _("%(n)s objection(s) to the plan notice “%(notice)s” are not handled")
+                % {"n": latest.pending, "notice": latest.title}
+            )
+        else:
+            missing.append(
+                _("the plan notice “%(notice)s” is still open until %(end)s: close it after its period")
+                % {
+                    "notice": latest.title,
+                    "end": timezone.localtime(latest.ends_at).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+    evidence = notices[0] if notices else None
+    return GateItem(
+        met=not missing and bool(compounds),
+        label=_("Plan notice"),
+        detail="; ".join(seen)
+        or _("The plan is published for at least %(days)s days and every objection is handled.")
+        % {"days": days},
+        missing=_("plan notice: %(what)s") % {"what": "; ".join(missing)} if missing else "",
+        link=evidence.get_absolute_url()
+        if evidence
+        else reverse("consultations:notice_create") + f"?project={project.pk}&kind=plan",
+        link_label=evidence.title if evidence else _("Publish the plan notice"),
+        public_link=evidence.get_public_url() if evidence else "",
+    )
+
+
+def procedure_gate(project, policy) -> GateItem:
+    """Plan approval: the division's deliberation procedure (e.g. 一征三议两公开), when the policy names
+    one, completed for the project, step by step."""
+    label = _("Deliberation procedure")
+    procedure = getattr(policy, "deliberation_procedure", None) if policy.deliberation_procedure_id else None
+    if procedure is None:
+        return GateItem(
+            met=True,
+            required=False,
+            label=label,
+            detail=_("The rule policy requires no deliberation procedure."),
+        )
+    deliberations = list(
+        Deliberation.objects.filter(project=project, procedure__code=procedure.code)
+        .exclude(status=choices.DeliberationStatus.ABANDONED)
+        .annotate(
+            done=Count("steps", filter=Q(steps__done_at__isnull=False)),
+            total=Count("steps"),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    finished = next((d for d in deliberations if d.status == choices.DeliberationStatus.DONE), None)
+    if finished is not None:
+        return GateItem(
+            met=True,
+            label=label,
+            detail=_("%(procedure)s completed on %(date)s")
+            % {
+                "procedure": procedure.name,
+                "date": timezone.localtime(finished.completed_at).strftime("%Y-%m-%d"),
+            },
+            link=finished.get_absolute_url(),
+            link_label=finished.title,
+        )
+    running = deliberations[0] if deliberations else None
+    if running is None:
+        what = _("start %(procedure)s for this project") % {"procedure": procedure.name}
+        link = (
+            reverse("consultations:deliberation_create") + f"?project={project.pk}&procedure={procedure.pk}"
+        )
+        link_label = _("Start the procedure")
+    else:
+        step = running.steps.filter(done_at__isnull=True).order_by("order").first()
+        what = _("%(procedure)s is at step %(n)s “%(step)s” (%(done)s of %(total)s steps done)") % {
+            "procedure": procedure.name,
+            "n": step.order if step else running.done + 1,
+            "step": step.name if step else "",
+            "done": running.done,
+            "total": running.total,
+        }
+        link, link_label = running.get_absolute_url(), running.title
+    return GateItem(
+        met=False,
+        label=label,
+        detail=_("%(procedure)s, completed for the project.") % {"procedure": procedure.name},
+        missing=_("deliberation procedure: %(what)s") % {"what": what},
+        link=link,
+        link_label=link_label,
+    )
+
+
+def door_to_door_gate(project, policy) -> GateItem:
+    """Plan approval, when the policy asks for it: at least its share of the non-vacant households of
+    the project's compounds visited (any visit, "not at home" included: the coverage page's "visited")."""
+    from fractions import Fraction
+
+    from .coverage import coverage
+
+    label = _("Door-to-door visits")
+    share = Fraction(policy.door_to_door_num, policy.door_to_door_den)
+    if not policy.door_to_door_required:
+        return GateItem(
+            met=True, required=False, label=label, detail=_("The rule policy does not require it.")
+        )
+    households = Household.objects.filter(building__compound__in=project.compounds.all())
+    figures = coverage(
+        households, visits=Visit.objects.none(), opinions=Opinion.objects.none(), breakdown=False
+    ).figures
+    met = figures.total > 0 and Fraction(figures.visited, figures.total) >= share
+    detail = _("%(visited)s of %(total)s non-vacant households visited: %(ratio)s") % {
+        "visited": figures.visited,
+        "total": figures.total,
+        "ratio": ratio_text(figures.visited, figures.total, share),
+    }
+    if figures.total == 0:
+        missing = _("door-to-door visits: the project's compounds have no households registered")
+    else:
+        missing = _("door-to-door visits: %(detail)s") % {"detail": detail}
+    return GateItem(
+        met=met,
+        label=label,
+        detail=detail,
+        missing="" if met else missing,
+        link=reverse("consultations:coverage") + f"?project={project.pk}",
+        link_label=_("Coverage of the project"),
+    )

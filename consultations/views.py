@@ -574,7 +574,8 @@ def deliberation_create(request: HttpRequest) -> HttpResponse:
     if not can_manage(request.user):
         raise PermissionDenied
     services.ensure_standard_procedures()
-    form = DeliberationForm(request.POST or None, user=request.user)
+    initial = {k: request.GET[k] for k in ("procedure", "project", "compound") if request.GET.get(k)}
+    form = DeliberationForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             deliberation = services.start_deliberation(user=request.user, **form.cleaned_data)
@@ -635,7 +636,9 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 def notice_create(request: HttpRequest) -> HttpResponse:
     if not can_manage(request.user):
         raise PermissionDenied
-    form = NoticeForm(request.POST or None, user=request.user)
+    # from a project's checklist: "publish the plan notice" (kind and project filled in)
+    initial = {k: request.GET[k] for k in ("kind", "project", "compound") if request.GET.get(k)}
+    form = NoticeForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.publish_notice(user=request.user, **form.cleaned_data)

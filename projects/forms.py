@@ -118,6 +118,16 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
                 self.initial.setdefault("division", top.pk)
 
 
+class GateExceptionForm(BootstrapFormMixin, forms.Form):
+    gate = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    reason = forms.CharField(
+        label=_("Reason for the exception"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("Shown on the project page and its public page, with who recorded it and when."),
+    )
+
+
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=choices.ProjectStatus.choices)
     note = forms.CharField(required=False, max_length=500)

@@ -17,6 +17,7 @@ from ..models import (
     CatalogItem,
     CommandoTeam,
     FundingLine,
+    GateException,
     HouseholdAssignment,
     Milestone,
     PartyBranch,
@@ -555,3 +556,69 @@ class BranchActivitySerializer(BranchChildSerializer):
         if attendees is not None and attrs.get("attendance_count", 0) < len(attendees):
             attrs["attendance_count"] = len(attendees)
         return attrs
+
+
+# --- gates --------------------------------------------------------------------------------------------
+
+
+class GateExceptionSerializer(serializers.ModelSerializer):
+    """A district exception to one gate item: who, when, why (and its withdrawal, kept)."""
+
+    project = VisiblePrimaryKeyRelatedField(queryset=Project.objects.all())
+    gate_label = serializers.SerializerMethodField()
+    in_force = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = GateException
+        fields = [
+            "id",
+            "project",
+            "gate",
+            "gate_label",
+            "reason",
+            "granted_by_name",
+            "granted_at",
+            "in_force",
+            "withdrawn_at",
+            "withdraw_reason",
+        ]
+        read_only_fields = ["granted_by_name", "granted_at", "withdrawn_at", "withdraw_reason"]
+
+    def get_gate_label(self, obj) -> str:
+        from .. import gates
+
+        return gates.label(obj.gate)
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class GateItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    state = serializers.CharField()
+    required = serializers.BooleanField()
+    met = serializers.BooleanField()
+    detail = serializers.CharField()
+    missing = serializers.CharField()
+    link = serializers.CharField()
+    exception = serializers.SerializerMethodField()
+
+    def get_exception(self, item) -> dict | None:
+        e = item.exception
+        if e is None:
+            return None
+        return {"id": e.pk, "reason": e.reason, "granted_by": e.granted_by_name, "granted_at": e.granted_at}
+
+
+class ChecklistStepSerializer(serializers.Serializer):
+    to = serializers.CharField(source="to_status")
+    label = serializers.CharField()
+    current = serializers.BooleanField()
+    refusal = serializers.CharField(allow_null=True)
+    items = GateItemSerializer(many=True)
+
+
+class ChecklistSerializer(serializers.Serializer):
+    steps = ChecklistStepSerializer(many=True)

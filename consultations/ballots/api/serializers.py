@@ -36,13 +36,19 @@ class RulePolicySerializer(serializers.ModelSerializer):
             "major_pass_num",
             "major_pass_den",
             "notice_days",
+            "plan_notice_days",
+            "deliberation_procedure",
+            "door_to_door_required",
+            "door_to_door_num",
+            "door_to_door_den",
+            "panel_residents",
             "note",
         ]
 
     def validate(self, attrs):
         for prefix in ("consent_threshold", "satisfaction_threshold", "choice_threshold", "participation"):
             self._share(attrs, f"{prefix}_num", f"{prefix}_den")
-        for prefix in ("ordinary_pass", "major_pass"):
+        for prefix in ("ordinary_pass", "major_pass", "door_to_door"):
             self._share(attrs, f"{prefix}_num", f"{prefix}_den")
         return attrs
 
