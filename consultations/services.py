@@ -226,6 +226,11 @@ def transition_opinion(
             if current == OpinionStatus.PLANNED:
                 opinion.work_item = None  # the work item was dropped: back on the demand list
         elif to == OpinionStatus.RESOLVED:
+            refusal = early_resolution_refusal(opinion, reason)
+            if refusal:
+                raise Conflict(refusal, field="reason")
+            if opinion.work_item_id is not None and opinion.work_item.progress < 100:
+                opinion.resolved_early_reason = reason.strip()[:500]
             opinion.resolved_at = now
         opinion.status = to
         if answer.strip():
@@ -233,6 +238,20 @@ def transition_opinion(
             opinion.answered_at = now
         opinion.save()
     return opinion
+
+
+def early_resolution_refusal(opinion: Opinion, reason: str = "") -> str | None:
+    """A demand planned on a work item is resolved when that work item is finished; before that, only
+    with a reason (kept on the opinion). None: it may be resolved."""
+    if opinion.status != OpinionStatus.PLANNED or opinion.work_item_id is None:
+        return None
+    item = opinion.work_item
+    if item.progress >= 100 or (reason or "").strip():
+        return None
+    return _(
+        "The work item “%(item)s” that answers this demand is at %(progress)s%%: it is resolved when the "
+        "work item is finished, or give the reason to resolve it now."
+    ) % {"item": item.name, "progress": item.progress}
 
 
 def answer_opinion(opinion: Opinion, *, user, answer: str) -> Opinion:
@@ -497,19 +516,49 @@ def complete_step(
             raise DomainError(_("Link the notice that did this step."), field="notice")
         if meeting is None and notice is None and not note.strip():
             raise DomainError(_("Link a meeting or a notice, or write a note."), field="note")
-        for linked in (meeting, notice):
-            if (
-                linked is not None
-                and not linked.division.path.startswith(deliberation.division.path)
-                and not (deliberation.division.path.startswith(linked.division.path))
+        for linked, field in ((meeting, "meeting"), (notice, "notice")):
+            if linked is None:
+                continue
+            if not linked.division.path.startswith(deliberation.division.path) and not (
+                deliberation.division.path.startswith(linked.division.path)
             ):
-                raise DomainError(_("The linked record belongs to another place."))
+                raise DomainError(_("The linked record belongs to another place."), field=field)
+            if deliberation.project_id and linked.project_id not in (None, deliberation.project_id):
+                raise DomainError(
+                    _("“%(record)s” belongs to another project.") % {"record": linked.title}, field=field
+                )
+        now = timezone.now()
+        # dated by what did it: the meeting's time, the notice's publication; else the date given
+        when = meeting.held_at if meeting else notice.starts_at if notice else (done_at or now)
+        if when > now + timedelta(minutes=10):
+            raise DomainError(
+                _("“%(record)s” is dated %(when)s: record the step once it has taken place.")
+                % {
+                    "record": (meeting or notice).title if (meeting or notice) else note.strip()[:40],
+                    "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
+                },
+                field="meeting" if meeting else "notice" if notice else "note",
+            )
+        previous = (
+            deliberation.steps.filter(order__lt=step.order, done_at__isnull=False).order_by("-order").first()
+        )
+        if previous is not None and when < previous.done_at:
+            raise DomainError(
+                _(
+                    "This step would be dated %(when)s, before the previous step “%(previous)s” "
+                    "(%(previous_when)s): the steps go in order."
+                )
+                % {
+                    "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
+                    "previous": previous.name,
+                    "previous_when": timezone.localtime(previous.done_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                field="meeting" if meeting else "notice" if notice else "note",
+            )
         step.meeting = meeting
         step.notice = notice
         step.note = note.strip()
-        now = timezone.now()
-        when = meeting.held_at if meeting else notice.starts_at if notice else done_at
-        step.done_at = min(when, now) if when else now
+        step.done_at = min(when, now)
         step.done_by = user
         step.save()
         if not deliberation.steps.filter(done_at__isnull=True).exists():

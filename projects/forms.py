@@ -25,7 +25,7 @@ from .models import (
     UtilityWork,
     WorkItem,
 )
-from .services import has_progress_reports, typed_progress_refusal
+from .services import funding_refusal, has_progress_reports, typed_progress_refusal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -164,7 +164,7 @@ class WorkItemForm(BootstrapFormMixin, forms.ModelForm):
         data = super().clean()
         # a report recorded after this form was opened: a typed change is refused all the same
         if "progress" in self.changed_data and "progress" in data:
-            refusal = typed_progress_refusal(self.instance, data["progress"])
+            refusal = typed_progress_refusal(self.instance, data["progress"], data.get("planned_start"))
             if refusal:
                 self.add_error("progress", refusal)
         item = data.get("catalog_item")
@@ -192,6 +192,23 @@ class FundingLineForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, parent, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.project = parent
+        self.fields["note"].help_text = _("Needed when more was received than planned.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source"):
+            refusal = funding_refusal(
+                self.project,
+                source=data["source"],
+                planned=data.get("planned"),
+                received=data.get("received"),
+                note=data.get("note", ""),
+                instance=self.instance,
+            )
+            if refusal:
+                self.add_error(*refusal)
+        return data
 
 
 class ProjectPartyForm(BootstrapFormMixin, forms.ModelForm):

@@ -427,14 +427,23 @@ def progress_follows_reports() -> str:
     return _("This work item has progress reports: its progress follows the reports.")
 
 
-def typed_progress_refusal(item: WorkItem, percent) -> str | None:
-    """Why a progress typed by hand (work-item form, API update) may not replace the stored one
-    (None: it may). The rule: before any progress report exists, editors type it (planning); once a
-    work item has a report, its progress follows the reports only. Keeping the stored value is
-    always allowed (a form or PUT that sends it back unchanged)."""
-    if item.pk is None or percent is None:
+def typed_progress_refusal(item: WorkItem, percent, planned_start: date | None = None) -> str | None:
+    """Why a progress typed by hand (work-item form, API) may not replace the stored one (None: it may).
+    Before any progress report exists, editors type it (planning); once a work item has a report, its
+    progress follows the reports only. Keeping the stored value is always allowed (a form or PUT that
+    sends it back unchanged). A work item is never typed finished before its planned start
+    (`planned_start`: the date being saved with it): that is said in a progress report, with its reason."""
+    if percent is None:
         return None
-    current = WorkItem.objects.filter(pk=item.pk).values_list("progress", flat=True).first()
+    current = (
+        WorkItem.objects.filter(pk=item.pk).values_list("progress", flat=True).first() if item.pk else None
+    )
+    start = planned_start if planned_start is not None else item.planned_start
+    if int(percent) == 100 and current != 100 and start and timezone.localdate() < start:
+        return _(
+            "The work item is due to start on %(date)s: "
+            "report it finished in a progress report, with the reason."
+        ) % {"date": start.isoformat()}
     if current is None or int(percent) == current:
         return None
     return progress_follows_reports() if has_progress_reports(item) else None
@@ -457,11 +466,48 @@ def set_work_item_progress(item: WorkItem, percent: int, user, *, from_reports: 
         raise DomainError(_("Progress is a percentage from 0 to 100."), field="progress")
     # the same row lock as supervision's report_progress: a report and a typed value never interleave
     WorkItem.objects.select_for_update().filter(pk=item.pk).first()
-    if not from_reports and has_progress_reports(item):
-        raise Conflict(progress_follows_reports(), code="progress_follows_reports", field="progress")
+    if not from_reports:
+        refusal = typed_progress_refusal(item, percent)
+        if refusal:
+            raise Conflict(refusal, code="progress_follows_reports", field="progress")
     item.progress = int(percent)
     item.save(update_fields=["progress"])
     return item
+
+
+# --- funding -----------------------------------------------------------------------------------------
+
+
+def funding_refusal(
+    project: Project, *, source: str, planned, received, note: str = "", instance: FundingLine | None = None
+) -> tuple[str, str] | None:
+    """(field, reason) when a funding line would not be truthful, else None: one line per source on a
+    project (a second tranche is added to the source's line; the database holds this too), and money
+    received above what was planned only with an explanation in the note."""
+    labels = dict(FundingSource.choices)
+    other = FundingLine.objects.filter(project=project, source=source)
+    if instance is not None and instance.pk:
+        other = other.exclude(pk=instance.pk)
+    first = other.first()
+    if first is not None:
+        return (
+            "source",
+            _(
+                "This project already has a line for %(source)s (planned %(planned)s yuan): edit that line; "
+                "a second tranche is added to it."
+            )
+            % {"source": labels.get(source, source), "planned": first.planned},
+        )
+    if planned is not None and received is not None and received > planned and not (note or "").strip():
+        return (
+            "note",
+            _(
+                "Received (%(received)s yuan) is more than planned (%(planned)s yuan): say why in the note "
+                "(e.g. an additional allocation), or correct the amounts."
+            )
+            % {"received": received, "planned": planned},
+        )
+    return None
 
 
 # --- derived figures ---------------------------------------------------------------------------------

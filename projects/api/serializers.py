@@ -233,8 +233,10 @@ class WorkItemSerializer(ProjectChildSerializer):
         end = attrs.get("planned_end", getattr(self.instance, "planned_end", None))
         if start and end and end < start:
             raise serializers.ValidationError({"planned_end": _("The end comes before the start.")})
-        if self.instance is not None and "progress" in attrs:
-            refusal = services.typed_progress_refusal(self.instance, attrs["progress"])
+        if "progress" in attrs:
+            refusal = services.typed_progress_refusal(
+                self.instance or WorkItem(), attrs["progress"], attrs.get("planned_start")
+            )
             if refusal:
                 raise Conflict(refusal, code="progress_follows_reports", field="progress")
         return attrs
@@ -250,6 +252,35 @@ class FundingLineSerializer(ProjectChildSerializer):
     class Meta:
         model = FundingLine
         fields = ["id", "project", "source", "source_display", "planned", "received", "note"]
+        # one line per source is checked in validate() with a sentence (and held by the database)
+        validators = []
+
+    def validate(self, attrs):
+        current = self.instance
+        project = attrs.get("project") or (current.project if current else None)
+        if project is not None:
+
+            def value(name):
+                return attrs.get(name, getattr(current, name, None) if current else None)
+
+            refusal = services.funding_refusal(
+                project,
+                source=value("source"),
+                planned=value("planned")
+                if value("planned") is not None
+                else FundingLine._meta.get_field("planned").default,
+                received=value("received")
+                if value("received") is not None
+                else FundingLine._meta.get_field("received").default,
+                note=value("note") or "",
+                instance=current,
+            )
+            if refusal:
+                field, message = refusal
+                if field == "source":
+                    raise Conflict(message, field=field)
+                raise serializers.ValidationError({field: [message]})
+        return attrs
 
 
 class ContractorUserField(serializers.PrimaryKeyRelatedField):

@@ -119,7 +119,9 @@ def test_procedure_required_by_the_policy_must_be_completed(consulting, street_u
 
     for step in deliberation.steps.filter(done_at__isnull=True).order_by("order"):
         if step.kind == "notice":
-            item = g.plan_notice(consulting, street_user, days=5)
+            item = consultations.publish_notice(
+                project=consulting, title=step.name, body="决议公开", user=street_user, kind="decision"
+            )
             consultations.complete_step(step, user=street_user, notice=item)
         else:
             meeting = consultations.create_meeting(
