@@ -337,6 +337,21 @@ def project_checklist(project: Project) -> list[ChecklistStep]:
     return steps
 
 
+def reached_gate_gaps(project: Project) -> list:
+    """The gate items still missing for the gated steps the project has already passed (a project
+    walked past its gates without their evidence, e.g. data loaded from elsewhere). Empty: its status
+    is borne out by what residents decided."""
+    from .choices import STATUS_ORDER
+
+    position = STATUS_ORDER.index(project.status)
+    return [
+        item
+        for status in GATED_STATUSES
+        if position >= STATUS_ORDER.index(status)
+        for item in gates.blocking_items(project, status)
+    ]
+
+
 def _gate_item(project: Project, key: str):
     g = gates.gate(key)
     if g is None:

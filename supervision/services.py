@@ -1091,6 +1091,28 @@ def _conclude(*, user, acceptance: AcceptanceRound, figures: SurveyFigures) -> A
     return acceptance
 
 
+def acceptance_gaps(project) -> list[str]:
+    """What an accepted project lacks for its acceptance to stand (DESIGN.md §7): its latest round
+    passed, by a complete panel whose verdict a majority signed, and a satisfaction survey that passed
+    (valid and at the threshold). Empty: borne out."""
+    from projects.choices import ProjectStatus
+
+    if project.status not in (ProjectStatus.ACCEPTED, ProjectStatus.MAINTENANCE):
+        return []
+    last = AcceptanceRound.objects.filter(project=project).order_by("-number").first()
+    if last is None or last.status != RoundStatus.PASSED:
+        return [_("no acceptance round passed")]
+    gaps = []
+    refusal = verdict_refusal(last, last.panel_verdict)
+    if refusal:
+        gaps.append(refusal)
+    from . import ballot_link
+
+    if not all(b.passed for b in ballot_link.round_ballots(last)):
+        gaps.append(_("the satisfaction survey did not pass"))
+    return gaps
+
+
 @transaction.atomic
 def file_acceptance(
     *, user, acceptance: AcceptanceRound, filed_on: date, reference: str = ""
