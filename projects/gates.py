@@ -58,7 +58,7 @@ class GateItem:
             "not_required": _("not required"),
             "met": _("met"),
             "excepted": _("district exception"),
-            "missing": _("missing"),
+            "missing": _("not met"),
         }[self.state]
 
 
