@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from consultations.ballots import services as ballots
 from consultations.ballots.models import Elector
+from supervision import services
 from supervision.models import AcceptanceRound, Inspection, Photo
 from tests.conftest import login, screenshot
-from supervision import services
 from tests.supervision.factories import full_panel, image_upload
 
 
