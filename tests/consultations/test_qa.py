@@ -290,7 +290,7 @@ def test_a_step_is_dated_by_the_meeting_or_notice_that_did_it(world, secretary_a
     )
     step = d2.steps.get(order=1)
     # never in the future: a step is recorded once it has taken place (issue 10), not dated "now"
-    with pytest.raises(DomainError, match="请在其举行后再记录本步骤|once it has taken place"):
+    with pytest.raises(DomainError, match=r"请在其举行后再记录本步骤|once it has taken place"):
         services.complete_step(step, user=secretary_a, note="x", done_at=timezone.now() + timedelta(days=3))
     step.refresh_from_db()
     assert step.done_at is None

@@ -68,7 +68,7 @@ def test_a_work_item_is_not_typed_finished_before_its_planned_start(api_as, stre
 
     later = datetime.date.today() + datetime.timedelta(days=30)
     item = pf.WorkItemFactory(project=project_a, planned_start=later, progress=0)
-    with pytest.raises(Conflict, match="due to start|开工"):
+    with pytest.raises(Conflict, match=r"due to start|开工"):
         services.set_work_item_progress(item, 100, street_user)
     r = api_as(street_user).patch(f"/api/v1/work-items/{item.pk}/", {"progress": 100}, format="json")
     assert (r.status_code == 409 and "progress report" in r.data["detail"]) or "进度报告" in r.data["detail"]
