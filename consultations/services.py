@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from communities.errors import Conflict, DomainError
 from communities.models import Compound, Division, Household
 from communities.scoping import get_scope
-from projects.gates import GateItem, ratio_text
+from projects.gates import GateItem, listing, ratio_text
 
 from . import choices
 from .choices import OpinionStatus
@@ -659,10 +659,10 @@ def plan_notice_gate(project, policy) -> GateItem:
     return GateItem(
         met=not missing and bool(compounds),
         label=_("Plan notice"),
-        detail="; ".join(seen)
+        detail=listing(seen)
         or _("The plan is published for at least %(days)s days and every objection is handled.")
         % {"days": days},
-        missing=_("plan notice: %(what)s") % {"what": "; ".join(missing)} if missing else "",
+        missing=_("plan notice: %(what)s") % {"what": listing(missing)} if missing else "",
         link=evidence.get_absolute_url()
         if evidence
         else reverse("consultations:notice_create") + f"?project={project.pk}&kind=plan",

@@ -65,6 +65,11 @@ class GateItem:
 GateCheck = Callable[[Any, Any], GateItem]
 
 
+def listing(parts) -> str:
+    """Clauses of one sentence, with the language's separator (；in Chinese)."""
+    return _("; ").join(str(p) for p in parts)
+
+
 def _pct(value: Fraction, rounding) -> str:
     shown = (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(
         Decimal("0.01"), rounding=rounding
@@ -172,7 +177,7 @@ def refusal_from(items: list[GateItem], to_status: str) -> str | None:
     opening = REFUSAL_OPENINGS.get(to_status, lambda: _("Cannot move on"))()
     return _("%(opening)s: %(missing)s.") % {
         "opening": opening,
-        "missing": "; ".join(i.missing.rstrip("。.") for i in blocking),
+        "missing": listing(i.missing.rstrip("。.") for i in blocking),
     }
 
 
@@ -191,5 +196,5 @@ def excepted_note(project, to_status: str) -> str:
     if not items:
         return ""
     return _("By district exception: %(items)s") % {
-        "items": "; ".join(f"{i.label} ({i.exception.reason[:80]})" for i in items)
+        "items": listing(f"{i.label} ({i.exception.reason[:80]})" for i in items)
     }

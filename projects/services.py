@@ -324,12 +324,16 @@ def project_checklist(project: Project) -> list[ChecklistStep]:
         items = gates.checklist(project, status, policy=policy, exceptions=exceptions)
         if not items:
             continue
+        refusal = gates.refusal_from(items, status)
+        if status == next_gated:
+            # the next step: everything the move needs (five ones, construction unit...), not only gates
+            refusal = transition_refusal(project, status, gate_refusals={status: refusal})
         steps.append(
             ChecklistStep(
                 to_status=status,
                 label=labels[status],
                 items=items,
-                refusal=gates.refusal_from(items, status),
+                refusal=refusal,
                 current=status == next_gated,
             )
         )

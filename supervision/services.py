@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from communities.errors import Conflict, DomainError
 from communities.photos import validate_and_resize
 from communities.scoping import get_scope
+from projects.gates import listing
 
 from . import permissions as perms
 from .choices import (
@@ -475,7 +476,7 @@ def progress_reason_needed(work_item, percent: int, reported_on: date) -> str | 
         )
     if not why:
         return None
-    return _("Give the reason for this report: %(why)s.") % {"why": "; ".join(why)}
+    return _("Give the reason for this report: %(why)s.") % {"why": listing(why)}
 
 
 @transaction.atomic
@@ -869,7 +870,7 @@ class PanelStatus:
         parts += self.tied
         if not parts:
             return None
-        return _("The technical panel is not complete: %(what)s") % {"what": "; ".join(parts)}
+        return _("The technical panel is not complete: %(what)s") % {"what": listing(parts)}
 
 
 REQUIRED_PANEL_ROLES = (

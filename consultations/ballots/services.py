@@ -34,7 +34,7 @@ from communities.choices import OWNER_KINDS
 from communities.errors import Conflict, DomainError
 from communities.models import Building, Compound, Household, Ownership
 from communities.scoping import get_scope
-from projects.gates import GateItem
+from projects.gates import GateItem, listing
 
 from . import choices
 from .models import Ballot, BallotOption, Elector, RulePolicy, Vote
@@ -1204,7 +1204,7 @@ def _why_not(ballot: Ballot) -> str:
     """The failed conditions of a closed ballot, each with its numbers (recounted in the language of
     the page; a closed ballot's votes no longer change)."""
     failed = [c.explain() for c in compute_tally(ballot).failed_conditions]
-    return "; ".join(failed) or _("not passed")
+    return listing(failed) or _("not passed")
 
 
 def _owners_weight_ok(ballot: Ballot, project) -> bool:
@@ -1274,10 +1274,10 @@ def consent_gate(project, policy: RulePolicy) -> GateItem:
     return GateItem(
         met=not missing,
         label=_("Residents' consent"),
-        detail="; ".join(seen)
+        detail=listing(seen)
         or _("A renovation consent ballot of the project passes in every compound (%(rule)s).")
         % {"rule": _("yes ≥ %(n)s/%(d)s") % {"n": consent_n, "d": consent_d}},
-        missing=_("residents' consent: %(what)s") % {"what": "; ".join(missing)} if missing else "",
+        missing=_("residents' consent: %(what)s") % {"what": listing(missing)} if missing else "",
         link=evidence[0][1] if evidence else _new_ballot_link(project, choices.BallotKind.RENOVATION_CONSENT),
         link_label=evidence[0][0] if evidence else _("Start a consent ballot"),
         evidence=evidence[1:],
@@ -1325,13 +1325,13 @@ def owners_decision_gate(project, policy: RulePolicy) -> GateItem:
     return GateItem(
         met=not missing,
         label=label,
-        detail="; ".join(seen)
+        detail=listing(seen)
         or _(
             "The plan uses the maintenance fund or changes common parts: "
             "a %(weight)s owners' decision is needed."
         )
         % {"weight": weight},
-        missing=_("owners' decision: %(what)s") % {"what": "; ".join(missing)} if missing else "",
+        missing=_("owners' decision: %(what)s") % {"what": listing(missing)} if missing else "",
         link=evidence[0][1] if evidence else _new_ballot_link(project, kind),
         link_label=evidence[0][0] if evidence else _("Start an owners' decision"),
         evidence=evidence[1:],
@@ -1391,12 +1391,12 @@ def elevator_gate(project, policy: RulePolicy) -> GateItem:
     return GateItem(
         met=not missing,
         label=label,
-        detail="; ".join(seen)
+        detail=listing(seen)
         or _(
             "Each elevator waits for its unit's owners "
             "(art. 278 major, and every owner whose part it occupies)."
         ),
-        missing=_("elevator ballots: %(what)s") % {"what": "; ".join(missing)} if missing else "",
+        missing=_("elevator ballots: %(what)s") % {"what": listing(missing)} if missing else "",
         link=evidence[0][1] if evidence else _new_ballot_link(project, choices.BallotKind.ELEVATOR_RETROFIT),
         link_label=evidence[0][0] if evidence else _("Start an elevator ballot"),
         evidence=evidence[1:],

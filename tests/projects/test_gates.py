@@ -401,3 +401,44 @@ def test_elevator_item_without_its_unit_is_named(elevator_project, street_user):
 def test_non_elevator_project_has_no_elevator_item_to_meet(consulting, street_user):
     items = {i.key: i for i in gates.checklist(consulting, ProjectStatus.UNDER_CONSTRUCTION)}
     assert items["elevator"].state == "not_required"
+
+
+@pytest.mark.parametrize(
+    ("who", "read", "write"),
+    [
+        ("district_admin", 200, 201),
+        ("street_user", 200, 403),
+        ("secretary_a", 200, 403),  # the street's project on her compound: she reads it
+        ("secretary_b", 200, 400),  # another community: the project is not hers to name (not found)
+        ("viewer", 200, 403),
+    ],
+)
+def test_gate_exception_api_permissions(request, api_as, consulting, who, read, write):
+    user = request.getfixturevalue(who)
+    client = api_as(user)
+    r = client.get(f"/api/v1/gate-exceptions/?project={consulting.pk}")
+    assert r.status_code == read
+    r = client.post(
+        "/api/v1/gate-exceptions/",
+        {"project": consulting.pk, "gate": "door_to_door", "reason": "整体搬迁"},
+        format="json",
+    )
+    assert r.status_code == write, r.data
+
+
+def test_gate_exception_list_runs_constant_queries(
+    api_as, district_admin, world, street_user, django_assert_max_num_queries
+):
+    client = api_as(district_admin)
+
+    def make(n):
+        for _ in range(n):
+            project = pf.ProjectFactory(division=world.street_a, compounds=[world.compound_a])
+            services.record_gate_exception(project, "door_to_door", district_admin, reason="整体搬迁过渡")
+
+    make(1)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get("/api/v1/gate-exceptions/").data["count"] == 1
+    make(5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/api/v1/gate-exceptions/").data["count"] == 6

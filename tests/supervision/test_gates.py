@@ -388,3 +388,31 @@ def test_progress_page_keeps_what_was_typed_when_a_reason_is_missing(site, stree
     body = r.content.decode()
     assert r.status_code == 200 and 'value="50"' in body and "复核" in body
     assert ProgressReport.objects.count() == 1
+
+
+def test_a_round_that_failed_on_answers_alone_is_asked_again_without_orders(site, street_user):
+    """A survey the ballots app judged not valid (too few answers: Ballot.passed False although the
+    satisfied share reached the threshold) fails the round; the page says so and the next round needs no
+    rectification order first. Simulated here on the stored figures the round keeps."""
+    from supervision.models import AcceptanceRound
+
+    acceptance = _surveyed(site, street_user, satisfied=6)
+    acceptance = services.close_round(user=street_user, acceptance=acceptance, reason="问卷已收回")
+    AcceptanceRound.objects.filter(pk=acceptance.pk).update(status=RoundStatus.FAILED)
+    type(site.project).objects.filter(pk=site.project.pk).update(status="rework")
+    acceptance.refresh_from_db()
+    assert services.failed_for_answers_only(acceptance)
+    page = _client(street_user).get(acceptance.get_absolute_url()).content.decode()
+    assert "无需先整改" in page
+    second = services.schedule_round(user=street_user, project=site.project, scheduled_on=TODAY())
+    assert second.number == 2
+    # a round that failed below the threshold still needs its unsatisfied points rectified first
+    assert not services.failed_for_answers_only(
+        AcceptanceRound(
+            status=RoundStatus.FAILED,
+            panel_verdict="pass",
+            satisfied_count=4,
+            valid_count=6,
+            threshold_percent=90,
+        )
+    )
