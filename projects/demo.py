@@ -247,7 +247,7 @@ def load(stdout) -> None:
         # the elevator serves unit 2 of building 1: its construction waited for that unit's ballot
         building = compound.buildings.filter(name="1栋").first()
         if building is not None:
-            p.work_items.update(building=building, unit="2")
+            p.work_items.update(building=building, stairwell_unit="2")
         _funding(
             p,
             [

@@ -89,6 +89,8 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
             "schedule",
             "planned_start",
             "planned_end",
+            "uses_maintenance_fund",
+            "changes_common_parts",
             "description",
         ]
         widgets = {
@@ -145,6 +147,8 @@ class WorkItemForm(BootstrapFormMixin, forms.ModelForm):
             "planned_start",
             "planned_end",
             "progress",
+            "building",
+            "stairwell_unit",
             "note",
         ]
         widgets = {"planned_start": DATE, "planned_end": DATE}
@@ -152,6 +156,15 @@ class WorkItemForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, parent, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["catalog_item"].queryset = CatalogItem.objects.filter(is_active=True)
+        # where the work is: an elevator retrofit names the building and unit it serves (its
+        # construction waits for that unit's elevator ballot)
+        self.fields["building"].queryset = Building.objects.filter(
+            compound__in=parent.compounds.all()
+        ).select_related("compound")
+        self.fields["building"].label_from_instance = lambda b: f"{b.compound.name} {b.name}"
+        self.fields["building"].help_text = _(
+            "For work in one place, e.g. the building of an elevator retrofit."
+        )
         self.fields["name"].required = False
         # once supervision has progress reports on the item, its progress follows them only
         self.progress_from_reports = has_progress_reports(self.instance)

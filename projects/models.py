@@ -330,7 +330,7 @@ class WorkItem(models.Model):
         on_delete=models.SET_NULL,
         related_name="work_items",
     )
-    unit = models.CharField(_("stairwell unit"), max_length=10, blank=True)
+    stairwell_unit = models.CharField(_("stairwell unit"), max_length=10, blank=True)
     progress = models.PositiveSmallIntegerField(
         _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
@@ -369,7 +369,9 @@ class WorkItem(models.Model):
     def place(self) -> str:
         if self.building_id is None:
             return ""
-        return f"{self.building.name}{self.unit}单元" if self.unit else self.building.name
+        if self.stairwell_unit:
+            return f"{self.building.name}{self.stairwell_unit}单元"
+        return self.building.name
 
 
 @pghistory.track(*history())

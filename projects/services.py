@@ -108,6 +108,8 @@ PROJECT_FIELDS = (
     "schedule",
     "planned_start",
     "planned_end",
+    "uses_maintenance_fund",
+    "changes_common_parts",
 )
 
 

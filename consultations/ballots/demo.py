@@ -438,9 +438,9 @@ def _elevators(project, user) -> None:
             )
             if building is None:
                 continue
-            item.building, item.unit = building, "2"
-            item.save(update_fields=["building", "unit"])
-        households = item.building.households.filter(unit=item.unit).order_by("floor", "room")
+            item.building, item.stairwell_unit = building, "2"
+            item.save(update_fields=["building", "stairwell_unit"])
+        households = item.building.households.filter(unit=item.stairwell_unit).order_by("floor", "room")
         if not households.exists():
             continue
         now = timezone.now()
@@ -451,7 +451,7 @@ def _elevators(project, user) -> None:
             question=f"是否同意在{item.place}加装电梯（费用按楼层分摊，方案见公示）？",
             compound=item.building.compound,
             project=project,
-            scope_units=[{"building": item.building_id, "unit": item.unit}],
+            scope_units=[{"building": item.building_id, "unit": item.stairwell_unit}],
             occupied_households=list(households.filter(floor=1)[:1]),
             options=None,
             opens_at=now - timedelta(minutes=5),

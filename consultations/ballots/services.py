@@ -1343,7 +1343,7 @@ def _ballot_serves(ballot: Ballot, item) -> bool:
     include the item's building (a building-wide ballot)."""
     if ballot.scope_kind == choices.ScopeKind.UNITS:
         return any(
-            int(u.get("building", 0)) == item.building_id and str(u.get("unit", "")) == item.unit
+            int(u.get("building", 0)) == item.building_id and str(u.get("unit", "")) == item.stairwell_unit
             for u in ballot.scope_units or []
         )
     if ballot.scope_kind == choices.ScopeKind.BUILDINGS:

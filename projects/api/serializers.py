@@ -153,6 +153,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "schedule",
             "planned_start",
             "planned_end",
+            "uses_maintenance_fund",
+            "changes_common_parts",
             "progress",
             "budget_total",
             "funding_planned",
@@ -200,6 +202,9 @@ class WorkItemSerializer(ProjectChildSerializer):
     catalog_code = serializers.CharField(source="catalog_item.code", read_only=True, default="")
     category = serializers.CharField(source="catalog_item.category", read_only=True, default="")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    building = serializers.PrimaryKeyRelatedField(
+        queryset=Building.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = WorkItem
@@ -216,10 +221,22 @@ class WorkItemSerializer(ProjectChildSerializer):
             "planned_start",
             "planned_end",
             "progress",
+            "building",
+            "stairwell_unit",
             "note",
         ]
 
     def validate(self, attrs):
+        project = attrs.get("project") or getattr(self.instance, "project", None)
+        building = attrs.get("building")
+        if (
+            building is not None
+            and project is not None
+            and not project.compounds.filter(pk=building.compound_id).exists()
+        ):
+            raise serializers.ValidationError(
+                {"building": _("The building is not in the project's compounds.")}
+            )
         item = attrs.get("catalog_item")
         if item is not None:
             if not attrs.get("name"):

@@ -14,6 +14,7 @@ from consultations.ballots.models import RulePolicy
 from projects import gates, services
 from projects.choices import ProjectStatus
 from projects.models import GateException
+from tests import factories as f
 from tests import gate_helpers as g
 
 from . import factories as pf
@@ -345,7 +346,7 @@ def elevator_project(world, street_user):
         project=project, name="加装电梯", catalog_item=pf.CatalogItemFactory(code="I03", name="加装电梯")
     )
     item.building = building
-    item.unit = "2"
+    item.stairwell_unit = "2"
     item.save()
     pf.ProjectPartyFactory(project=project)
     g.satisfy_plan_gates(project, street_user)
@@ -393,7 +394,7 @@ def test_elevator_veto_blocks_construction(elevator_project, street_user):
 
 def test_elevator_item_without_its_unit_is_named(elevator_project, street_user):
     project, _building, _households = elevator_project
-    project.work_items.update(building=None, unit="")
+    project.work_items.update(building=None, stairwell_unit="")
     items = {i.key: i for i in gates.checklist(project, ProjectStatus.UNDER_CONSTRUCTION)}
     assert items["elevator"].blocking and "which building" in items["elevator"].missing
 
@@ -442,3 +443,31 @@ def test_gate_exception_list_runs_constant_queries(
     make(5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/api/v1/gate-exceptions/").data["count"] == 6
+
+
+def test_elevator_item_names_its_unit_through_the_page_and_the_api(client, api_as, street_user, world):
+    from tests.ballots.factories import make_households
+
+    project = pf.ProjectFactory(division=world.street_a, compounds=[world.compound_a])
+    building = make_households(world.compound_a, unit="2")[0].building
+    elsewhere = f.BuildingFactory(compound=world.compound_b, name="9栋")
+    item = pf.WorkItemFactory(project=project, name="3号楼加装电梯", unit="台")
+    r = api_as(street_user).patch(f"/api/v1/work-items/{item.pk}/", {"building": elsewhere.pk}, format="json")
+    assert r.status_code == 400 and "building" in r.data["errors"]
+    client.force_login(street_user)
+    url = reverse("projects:project_child_edit", args=[project.pk, "work-items", item.pk])
+    r = client.post(
+        url,
+        {
+            "name": item.name,
+            "quantity": "1",
+            "unit": "台",
+            "budget": "400000",
+            "progress": "0",
+            "building": building.pk,
+            "stairwell_unit": "2",
+        },
+    )
+    assert r.status_code == 302
+    item.refresh_from_db()
+    assert (item.building, item.stairwell_unit, item.unit, item.place) == (building, "2", "台", "1栋2单元")
