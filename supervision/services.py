@@ -510,6 +510,13 @@ def report_progress(
         raise DomainError(_("The party belongs to another project."), field="party")
     if party is not None and own and party.pk not in own and not perms.is_staff_on(user, project):
         raise Forbidden(_("You may only report for your own unit."))
+    if int(percent) > 0:
+        # an elevator retrofit's works wait for its unit's owners, even one added after construction began
+        from consultations.ballots.services import elevator_item_refusal
+
+        refusal = elevator_item_refusal(work_item)
+        if refusal:
+            raise Conflict(refusal, code="elevator_ballot", field="work_item")
     reason = (reason or "").strip()
     needed = progress_reason_needed(work_item, int(percent), reported_on)
     if needed and not reason:

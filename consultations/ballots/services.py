@@ -1351,6 +1351,54 @@ def _ballot_serves(ballot: Ballot, item) -> bool:
     return False
 
 
+def _elevator_item(item, ballots: list[Ballot]) -> tuple[str | None, str | None, Ballot | None]:
+    """(what passed, what is missing, the ballot to show) for one elevator work item."""
+    if item.building_id is None:
+        return (
+            None,
+            _("say which building and stairwell unit the elevator of “%(item)s” serves")
+            % {"item": item.name},
+            None,
+        )
+    place = item.place
+    closed = next((b for b in ballots if b.is_closed and _ballot_serves(b, item)), None)
+    running = next((b for b in ballots if b.is_open and _ballot_serves(b, item)), None)
+    if closed is not None and closed.passed:
+        return _("%(place)s: “%(ballot)s” passed") % {"place": place, "ballot": closed.title}, None, closed
+    if closed is not None:
+        return (
+            None,
+            _("the elevator ballot “%(ballot)s” for %(place)s did not pass (%(why)s)")
+            % {"ballot": closed.title, "place": place, "why": _why_not(closed)},
+            closed,
+        )
+    if running is not None:
+        return (
+            None,
+            _("the elevator ballot “%(ballot)s” for %(place)s is still open (until %(end)s)")
+            % {"ballot": running.title, "place": place, "end": _when(running.closes_at)},
+            None,
+        )
+    return None, _("no closed elevator ballot covers %(place)s") % {"place": place}, None
+
+
+def elevator_item_refusal(item) -> str | None:
+    """Why works on this elevator retrofit item may not go on (None: they may): its unit's ballot has
+    not passed. Checked when progress is reported, so an elevator added to a plan after construction
+    started waits for its owners too. A district exception to the project's elevator gate lets it on."""
+    if not item.is_elevator_retrofit:
+        return None
+    project = item.project
+    if project.gate_exceptions.filter(gate="elevator", withdrawn_at__isnull=True).exists():
+        return None
+    _seen, missing, _ballot = _elevator_item(
+        item, _gate_ballots(project, [choices.BallotKind.ELEVATOR_RETROFIT])
+    )
+    if missing is None:
+        return None
+    return _("Works on this elevator wait for its owners: %(what)s.") % {"what": missing}
+
+
 def elevator_gate(project, policy: RulePolicy) -> GateItem:
     """Construction of an elevator retrofit: the elevator ballot of the unit it serves passed, the
     consent of the owners whose part it occupies included (the veto is a condition of the tally)."""
@@ -1363,31 +1411,13 @@ def elevator_gate(project, policy: RulePolicy) -> GateItem:
     ballots = _gate_ballots(project, [choices.BallotKind.ELEVATOR_RETROFIT])
     seen, missing, evidence = [], [], []
     for item in items:
-        if item.building_id is None:
-            missing.append(
-                _("say which building and stairwell unit the elevator of “%(item)s” serves")
-                % {"item": item.name}
-            )
-            continue
-        place = item.place
-        closed = next((b for b in ballots if b.is_closed and _ballot_serves(b, item)), None)
-        running = next((b for b in ballots if b.is_open and _ballot_serves(b, item)), None)
-        if closed is not None:
-            evidence.append((closed.title, closed.get_absolute_url()))
-        if closed is not None and closed.passed:
-            seen.append(_("%(place)s: “%(ballot)s” passed") % {"place": place, "ballot": closed.title})
-        elif closed is not None:
-            missing.append(
-                _("the elevator ballot “%(ballot)s” for %(place)s did not pass (%(why)s)")
-                % {"ballot": closed.title, "place": place, "why": _why_not(closed)}
-            )
-        elif running is not None:
-            missing.append(
-                _("the elevator ballot “%(ballot)s” for %(place)s is still open (until %(end)s)")
-                % {"ballot": running.title, "place": place, "end": _when(running.closes_at)}
-            )
-        else:
-            missing.append(_("no closed elevator ballot covers %(place)s") % {"place": place})
+        passed, lacking, ballot = _elevator_item(item, ballots)
+        if ballot is not None:
+            evidence.append((ballot.title, ballot.get_absolute_url()))
+        if passed:
+            seen.append(passed)
+        if lacking:
+            missing.append(lacking)
     return GateItem(
         met=not missing,
         label=label,

@@ -416,3 +416,29 @@ def test_a_round_that_failed_on_answers_alone_is_asked_again_without_orders(site
             threshold_percent=90,
         )
     )
+
+
+def test_an_elevator_added_after_construction_began_waits_for_its_owners(site, street_user, world, api_as):
+    from tests import gate_helpers as g
+    from tests.ballots.factories import make_ballot
+    from tests.projects import factories as pf
+
+    building = site.households[0].building
+    item = pf.WorkItemFactory(project=site.project, name="1栋加装电梯", building=building, stairwell_unit="1")
+    with pytest.raises(Conflict, match="no closed elevator ballot"):
+        services.report_progress(user=street_user, work_item=item, percent=20)
+    r = api_as(street_user).post(
+        "/api/v1/progress-reports/", {"work_item": item.pk, "percent": 20}, format="json"
+    )
+    assert r.status_code == 409
+    ballot = make_ballot(
+        street_user,
+        world.compound_a,
+        kind="elevator_retrofit",
+        project=site.project,
+        title="1栋1单元加装电梯",
+        scope_units=[{"building": building.pk, "unit": "1"}],
+    )
+    g.vote_and_close(ballot, street_user)
+    report = services.report_progress(user=street_user, work_item=item, percent=20)
+    assert report.percent == 20
