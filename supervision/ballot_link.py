@@ -77,7 +77,7 @@ def close_and_tally(*, acceptance, user, reason: str = ""):
         if ballot.status == BallotStatus.OPEN:
             ballot = ballots.close_ballot(ballot, user, reason=reason)
         result = ballots.tally(ballot)
-        condition = next((c for c in result.conditions if c.key == "threshold"), None)
+        condition = result.condition("threshold")  # satisfied over counted (the validity rule comes first)
         satisfied += int(condition.numerator) if condition else result.yes_count
         counted += int(condition.denominator) if condition else result.participated_count
         eligible += result.eligible_count
@@ -102,14 +102,14 @@ def close_and_tally(*, acceptance, user, reason: str = ""):
     )
 
 
-def survey_conditions(acceptance) -> list:
-    """The round's survey conditions as counted (read again in the page's language), each with its
-    numbers: the page says why a round did not pass."""
+def survey_results(acceptance) -> list:
+    """The round's closed surveys as counted (read again in the page's language): each TallyResult
+    carries its verdict ("not valid" with the answers missing, passed, not passed) and its conditions
+    with their numbers, so the page says why a round did not pass."""
     from consultations.ballots import services as ballots
 
-    return [
-        c
-        for ballot in round_ballots(acceptance)
-        if ballot.is_closed
-        for c in ballots.tally(ballot).conditions
-    ]
+    return [ballots.tally(ballot) for ballot in round_ballots(acceptance) if ballot.is_closed]
+
+
+def survey_conditions(acceptance) -> list:
+    return [c for result in survey_results(acceptance) for c in result.conditions]

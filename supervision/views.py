@@ -552,7 +552,7 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_run": can_run,
             "panel": panel,
             "panel_refusal": panel.refusal() if panel else None,
-            "conditions": ballot_link.survey_conditions(acceptance) if acceptance.closed_at else [],
+            "survey_results": ballot_link.survey_results(acceptance) if acceptance.closed_at else [],
             "answers_only": services.failed_for_answers_only(acceptance),
             "closes_early": acceptance.status == RoundStatus.VOTING
             and services.survey_closes_early(acceptance),

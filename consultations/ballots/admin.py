@@ -17,8 +17,24 @@ class RulePolicyAdmin(admin.ModelAdmin):
 
 
 class BallotOptionInline(admin.TabularInline):
+    """Once a ballot opens, what its options mean (which count as yes) is fixed: read-only here too."""
+
     model = BallotOption
     extra = 0
+
+    def _opened(self, obj) -> bool:
+        return obj is not None and obj.status != "draft"
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._opened(obj):
+            return ["position", "label", "counts_as_yes", "is_abstention"]
+        return super().get_readonly_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._opened(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._opened(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Ballot)

@@ -56,3 +56,38 @@ DEFAULT_RULE = {
     BallotKind.ACCEPTANCE_SATISFACTION: Rule.THRESHOLD,
     BallotKind.OTHER: Rule.THRESHOLD,
 }
+
+
+# The rules each kind may use (DESIGN.md §7: a ballot's kind fixes its rules). An owners' major matter
+# only under the major rule; an ordinary one under the ordinary (or the stricter major) rule; an elevator
+# is a major alteration of the building, decided by its owners, with the veto of those whose part it
+# occupies; consent, satisfaction and plan choices are thresholds.
+ALLOWED_RULES = {
+    BallotKind.RENOVATION_CONSENT: (Rule.THRESHOLD,),
+    BallotKind.PLAN_CHOICE: (Rule.THRESHOLD,),
+    BallotKind.ELEVATOR_RETROFIT: (Rule.ART278_MAJOR,),
+    BallotKind.OWNERS_ORDINARY: (Rule.ART278_ORDINARY, Rule.ART278_MAJOR),
+    BallotKind.OWNERS_MAJOR: (Rule.ART278_MAJOR,),
+    BallotKind.ACCEPTANCE_SATISFACTION: (Rule.THRESHOLD,),
+    BallotKind.OTHER: (Rule.THRESHOLD, Rule.ART278_ORDINARY, Rule.ART278_MAJOR),
+}
+
+# Satisfaction is measured over those who answered; how many must answer is the policy's participation.
+REQUIRED_BASE = {BallotKind.ACCEPTANCE_SATISFACTION: ThresholdBase.ANSWERED}
+
+# Wording that usually means agreement: only ever OFFERED (ticked in the kind's default options, named
+# in a refusal), never read into an option by itself -- an option counts as yes because a person said so.
+STANDARD_YES_WORDING = (
+    "同意",
+    "赞成",
+    "支持",
+    "满意",
+    "基本满意",
+    "非常满意",
+    "比较满意",
+    "agree",
+    "yes",
+    "support",
+    "satisfied",
+    "basically satisfied",
+)

@@ -18,6 +18,30 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class OptionForm(forms.Form):
+    """One option: its text, and whether it counts as yes or is an abstention -- said by the creator."""
+
+    label = forms.CharField(label=_("Option"), max_length=200, required=False)
+    counts_as_yes = forms.BooleanField(label=_("Counts as yes"), required=False)
+    is_abstention = forms.BooleanField(label=_("Abstention"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].widget.attrs.update({"class": "form-control", "aria-label": _("Option")})
+        for name in ("counts_as_yes", "is_abstention"):
+            field = self.fields[name]
+            field.widget.attrs.update({"class": "form-check-input", "aria-label": field.label})
+
+
+OptionFormSet = forms.formset_factory(OptionForm, extra=0, max_num=30, absolute_max=30)
+OPTION_ROWS = 6  # rows offered without JavaScript (a script adds more)
+
+
+def default_option_rows(kind: str) -> list[dict]:
+    """The kind's usual options with their flags, offered pre-filled (the creator may change them)."""
+    return services.default_options(kind)
+
+
 class BallotForm(BootstrapFormMixin, forms.Form):
     """Create a ballot for one compound (chosen first: ?compound=<id>), so scope lists stay short."""
 
@@ -52,15 +76,6 @@ class BallotForm(BootstrapFormMixin, forms.Form):
             "after changing the scope, save, then tick them."
         ),
     )
-    options = forms.CharField(
-        label=_("Options"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text=_(
-            "One per line. Empty: 同意 / 不同意 / 弃权 (satisfaction: 满意 / 基本满意 / 不满意). "
-            "同意, 满意 and 基本满意 count as yes; 弃权 is an abstention."
-        ),
-    )
     opens_at = forms.DateTimeField(label=_("Opens at"), widget=DateTimeLocalInput())
     closes_at = forms.DateTimeField(label=_("Closes at"), widget=DateTimeLocalInput())
     secret = forms.BooleanField(label=_("Secret ballot"), required=False)
@@ -77,6 +92,25 @@ class BallotForm(BootstrapFormMixin, forms.Form):
             kwargs["initial"] = {**self._initial_from(ballot), **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self.compound = compound
+        self.fields["rule"].help_text = _("Each kind allows only some rules: %(rules)s") % {
+            "rules": "; ".join(
+                f"{choices.BallotKind(k).label} → {'、'.join(str(choices.Rule(r).label) for r in rs)}"
+                for k, rs in choices.ALLOWED_RULES.items()
+            )
+        }
+        if ballot is not None:
+            option_rows = [
+                {"label": o.label, "counts_as_yes": o.counts_as_yes, "is_abstention": o.is_abstention}
+                for o in ballot.options.all()
+            ]
+        else:
+            kind = self.initial.get("kind") or choices.BallotKind.RENOVATION_CONSENT
+            option_rows = default_option_rows(kind)
+        option_rows += [{}] * max(OPTION_ROWS - len(option_rows), 2)
+        if self.is_bound:
+            self.options_formset = OptionFormSet(self.data, prefix="opt")
+        else:
+            self.options_formset = OptionFormSet(prefix="opt", initial=option_rows)
         # a draft of a block project's ballot: its scope may be in any of its compounds
         self.extra_compounds = list(ballot.extra_compounds.all()) if ballot is not None else []
         compound_ids = [compound.pk, *(c.pk for c in self.extra_compounds)]
@@ -128,7 +162,6 @@ class BallotForm(BootstrapFormMixin, forms.Form):
             "scope_buildings": [str(pk) for pk in ballot.scope_buildings.values_list("pk", flat=True)],
             "scope_units": [f"{u['building']}:{u['unit']}" for u in ballot.scope_units],
             "occupied_households": list(ballot.occupied_households.values_list("pk", flat=True)),
-            "options": "\n".join(o.label for o in ballot.options.all()),
             "opens_at": timezone.localtime(ballot.opens_at),
             "closes_at": timezone.localtime(ballot.closes_at),
             "secret": ballot.secret,
@@ -151,6 +184,35 @@ class BallotForm(BootstrapFormMixin, forms.Form):
             building_id, unit = value.split(":", 1)
             units.append({"building": int(building_id), "unit": unit})
         return buildings, units
+
+    def is_valid(self) -> bool:
+        return all([super().is_valid(), self.options_formset.is_valid()])
+
+    def option_rows(self) -> list[dict]:
+        """The options typed, in order (empty rows skipped), with the flags the creator ticked."""
+        rows = []
+        for form in self.options_formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            label = (data.get("label") or "").strip()
+            if label:
+                rows.append(
+                    {
+                        "label": label,
+                        "counts_as_yes": bool(data.get("counts_as_yes")),
+                        "is_abstention": bool(data.get("is_abstention")),
+                    }
+                )
+        return rows
+
+    @property
+    def options_errors(self) -> list[str]:
+        errors = list(self.options_formset.non_form_errors())
+        for form in self.options_formset.forms:
+            errors += [e for field_errors in form.errors.values() for e in field_errors]
+        return errors + list(getattr(self, "_option_errors", []))
+
+    def add_option_error(self, message: str) -> None:
+        self._option_errors = [*getattr(self, "_option_errors", []), message]
 
     def clean(self):
         data = super().clean()
@@ -180,7 +242,7 @@ class BallotForm(BootstrapFormMixin, forms.Form):
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         buildings, units = self._scope()
-        options = [line.strip() for line in data["options"].splitlines() if line.strip()]
+        options = self.option_rows()
         kwargs = {
             "kind": data["kind"],
             "title": data["title"],
@@ -206,8 +268,12 @@ class BallotForm(BootstrapFormMixin, forms.Form):
                 kwargs["occupied_households"] = []  # only an elevator occupies households' parts
             if data["kind"] != self.ballot.kind and kwargs["rule"] == choices.DEFAULT_RULE[self.ballot.kind]:
                 kwargs["rule"] = None  # the old kind's usual rule left as it was: take the new kind's
-            if options == [o.label for o in self.ballot.options.all()]:
-                del kwargs["options"]  # unchanged: keep them as they are (with their yes/abstain flags)
+            current = [
+                {"label": o.label, "counts_as_yes": o.counts_as_yes, "is_abstention": o.is_abstention}
+                for o in self.ballot.options.all()
+            ]
+            if options == current:
+                del kwargs["options"]  # unchanged: keep the rows (votes are not possible on a draft anyway)
         return kwargs
 
 
@@ -266,6 +332,8 @@ class RulePolicyForm(BootstrapFormMixin, forms.ModelForm):
             "satisfaction_threshold_num",
             "satisfaction_threshold_den",
             "satisfaction_base",
+            "satisfaction_participation_num",
+            "satisfaction_participation_den",
             "choice_threshold_num",
             "choice_threshold_den",
             "choice_base",
@@ -297,3 +365,7 @@ class RulePolicyForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["division"].queryset = Division.objects.filter(
             get_scope(user).q("path", POLICY_EDITOR_ROLES)
         )
+        # satisfaction is measured over those who answered (how many must answer: its participation)
+        self.fields["satisfaction_base"].choices = [
+            c for c in choices.ThresholdBase.choices if c[0] == choices.ThresholdBase.ANSWERED
+        ]

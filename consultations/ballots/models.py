@@ -34,6 +34,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,112 @@ def _fraction_constraints(prefix: str, num: str, den: str) -> list[models.CheckC
             condition=Q(**{f"{num}__gte": 0}) & Q(**{f"{den}__gte": 1}) & Q(**{f"{num}__lte": F(den)}),
             name=f"{prefix}_{num}_is_a_share",
         )
+    ]
+
+
+# Civil Code art. 278: the law's numbers are floors. A policy may raise them, never lower them.
+# (numerator field, denominator field, the floor, the largest share that still makes sense)
+ART278_FLOORS = (
+    ("participation_num", "participation_den", Fraction(2, 3)),
+    ("ordinary_pass_num", "ordinary_pass_den", Fraction(1, 2)),
+    ("major_pass_num", "major_pass_den", Fraction(3, 4)),
+)
+# Thresholds the policy sets freely, within (0, 1].
+FREE_SHARES = (
+    ("consent_threshold_num", "consent_threshold_den"),
+    ("satisfaction_threshold_num", "satisfaction_threshold_den"),
+    ("satisfaction_participation_num", "satisfaction_participation_den"),
+    ("choice_threshold_num", "choice_threshold_den"),
+    # the gates (DESIGN.md §7): the share of households visited before plan approval
+    ("door_to_door_num", "door_to_door_den"),
+)
+
+
+def _floor_message(num: str, floor: Fraction, value: Fraction) -> str:
+    if num == "participation_num":
+        text = _(
+            "Civil Code art. 278: owners holding at least 2/3 of the exclusive area and at least 2/3 of "
+            "the owners must take part. A policy may raise this, never lower it (here %(value)s)."
+        )
+    elif num == "ordinary_pass_num":
+        text = _(
+            "Civil Code art. 278: an ordinary matter passes with more than 1/2 of the participating area "
+            "and owners. A policy may raise this share (below 1), never lower it (here %(value)s)."
+        )
+    else:
+        text = _(
+            "Civil Code art. 278: a major matter passes with at least 3/4 of the participating area and "
+            "owners. A policy may raise this, never lower it (here %(value)s)."
+        )
+    return text % {"value": value}
+
+
+def policy_errors(values) -> dict[str, str]:
+    """{field: reason} for the numbers of a rule policy (`values`: a mapping of its field values):
+    art. 278's floors, thresholds within (0, 1], satisfaction over those who answered. The one place the
+    page (model validation), the API (serializer) and the tests read; the database repeats the floors
+    as CHECK constraints."""
+    errors: dict[str, str] = {}
+
+    def fraction(num: str, den: str) -> Fraction | None:
+        n, d = values.get(num), values.get(den)
+        if n is None or d is None:
+            return None
+        if d < 1 or n < 0 or n > d:
+            errors[num] = _("A share is a numerator no larger than its denominator (>= 1).")
+            return None
+        return Fraction(n, d)
+
+    for num, den, floor in ART278_FLOORS:
+        value = fraction(num, den)
+        if value is None:
+            continue
+        too_high = num == "ordinary_pass_num" and value >= 1  # "more than all of them" never passes
+        if value < floor or too_high:
+            errors[num] = _floor_message(num, floor, value)
+    for num, den in FREE_SHARES:
+        value = fraction(num, den)
+        if value is not None and value <= 0:
+            errors[num] = _("A threshold is a share above 0 and at most 1 (here %(value)s).") % {
+                "value": value
+            }
+    if values.get("satisfaction_base") not in (None, choices.ThresholdBase.ANSWERED):
+        errors["satisfaction_base"] = _(
+            "Satisfaction is measured over those who answered; how many must answer is the "
+            "satisfaction participation share."
+        )
+    return errors
+
+
+def _policy_floor_constraints() -> list[models.CheckConstraint]:
+    """The floors of ART278_FLOORS and FREE_SHARES, held by the database too."""
+    return [
+        models.CheckConstraint(
+            condition=GreaterThanOrEqual(F("participation_num") * 3, F("participation_den") * 2),
+            name="rule_policy_participation_floor",
+        ),
+        models.CheckConstraint(
+            condition=GreaterThanOrEqual(F("ordinary_pass_num") * 2, F("ordinary_pass_den"))
+            & Q(ordinary_pass_num__lt=F("ordinary_pass_den")),
+            name="rule_policy_ordinary_pass_floor",
+        ),
+        models.CheckConstraint(
+            condition=GreaterThanOrEqual(F("major_pass_num") * 4, F("major_pass_den") * 3),
+            name="rule_policy_major_pass_floor",
+        ),
+        models.CheckConstraint(
+            condition=Q(
+                consent_threshold_num__gte=1,
+                satisfaction_threshold_num__gte=1,
+                satisfaction_participation_num__gte=1,
+                choice_threshold_num__gte=1,
+            ),
+            name="rule_policy_thresholds_above_zero",
+        ),
+        models.CheckConstraint(
+            condition=Q(satisfaction_base=choices.ThresholdBase.ANSWERED),
+            name="rule_policy_satisfaction_over_answers",
+        ),
     ]
 
 
@@ -81,6 +188,16 @@ class RulePolicy(models.Model):
         max_length=10,
         choices=choices.ThresholdBase.choices,
         default=choices.ThresholdBase.ANSWERED,
+        help_text=_("Satisfaction is always measured over those who answered."),
+    )
+    # DESIGN.md §7: a satisfaction survey counts only when enough households answered
+    satisfaction_participation_num = models.PositiveIntegerField(
+        _("satisfaction participation numerator"),
+        default=2,
+        help_text=_("Share of all eligible households that must answer for the survey to be valid."),
+    )
+    satisfaction_participation_den = models.PositiveIntegerField(
+        _("satisfaction participation denominator"), default=3
     )
     choice_threshold_num = models.PositiveIntegerField(
         _("plan choice / other threshold numerator"), default=1
@@ -154,6 +271,10 @@ class RulePolicy(models.Model):
                 condition=Q(plan_notice_days__gte=1, panel_residents__gte=1),
                 name="rule_policy_gate_numbers_positive",
             ),
+            *_fraction_constraints(
+                "rule_policy", "satisfaction_participation_num", "satisfaction_participation_den"
+            ),
+            *_policy_floor_constraints(),
         ]
 
     def __str__(self) -> str:
@@ -162,6 +283,13 @@ class RulePolicy(models.Model):
     @property
     def door_to_door_share(self) -> Fraction:
         return Fraction(self.door_to_door_num, self.door_to_door_den)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = policy_errors({f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields})
+        if errors:
+            raise ValidationError(errors)
 
     def threshold_for(self, kind: str) -> tuple[int, int, str]:
         """(numerator, denominator, base) of the threshold rule this policy gives a ballot kind."""
@@ -269,6 +397,21 @@ class Ballot(models.Model):
     )
     closed_early = models.BooleanField(_("closed early"), default=False, editable=False)
     close_reason = models.CharField(_("reason for closing early"), max_length=500, blank=True)
+    # counting choices (owners' decisions), frozen at opening; a missing area accepted with a reason
+    counting_notes = models.JSONField(_("counting notes"), default=list, blank=True, editable=False)
+    missing_area_reason = models.TextField(
+        _("why parts without an area on record were accepted"), blank=True, editable=False
+    )
+    missing_area_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    missing_area_accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, editable=False)
     electorate_size = models.PositiveIntegerField(_("electors"), default=0, editable=False)
     eligible_area = models.DecimalField(
         _("eligible area (m²)"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
@@ -313,6 +456,28 @@ class Ballot(models.Model):
                 condition=~Q(secret=True, rule__in=list(choices.ART278_RULES)),
                 name="ballot_owners_decisions_recorded",
             ),
+            # a ballot that may still be voted on runs within the law's floors (closed ones are records)
+            models.CheckConstraint(
+                condition=Q(status=choices.BallotStatus.CLOSED)
+                | Q(rule=choices.Rule.THRESHOLD, threshold_num__gte=1)
+                | (
+                    Q(GreaterThanOrEqual(F("participation_num") * 3, F("participation_den") * 2))
+                    & (
+                        Q(
+                            GreaterThanOrEqual(F("pass_num") * 2, F("pass_den")),
+                            rule=choices.Rule.ART278_ORDINARY,
+                            pass_inclusive=False,
+                            pass_num__lt=F("pass_den"),
+                        )
+                        | Q(
+                            GreaterThanOrEqual(F("pass_num") * 4, F("pass_den") * 3),
+                            rule=choices.Rule.ART278_MAJOR,
+                            pass_inclusive=True,
+                        )
+                    )
+                ),
+                name="ballot_within_legal_floors",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -332,6 +497,18 @@ class Ballot(models.Model):
     @property
     def is_owners_decision(self) -> bool:
         return self.rule in choices.ART278_RULES
+
+    @property
+    def uses_yes_options(self) -> bool:
+        """Every kind but a plan choice says which options count as yes (a plan choice: its leader)."""
+        return self.kind != choices.BallotKind.PLAN_CHOICE
+
+    @property
+    def answer_participation(self) -> Fraction | None:
+        """A satisfaction survey is valid only when this share of the eligible households answered."""
+        if self.kind == choices.BallotKind.ACCEPTANCE_SATISFACTION and self.rule == choices.Rule.THRESHOLD:
+            return Fraction(self.participation_num, self.participation_den)
+        return None
 
     @property
     def is_open(self) -> bool:

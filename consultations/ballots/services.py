@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from communities import ratios
 from communities.choices import OWNER_KINDS
 from communities.errors import Conflict, DomainError
 from communities.models import Building, Compound, Household, Ownership
@@ -48,7 +49,8 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 RECEIPT_LENGTH = 10
 
-YES_LABELS = {"同意", "赞成", "满意", "基本满意", "agree", "yes", "satisfied", "basically satisfied"}
+# An option given as plain text ("弃权") is an abstention by that word; it is NEVER a yes by its wording
+# (choices.STANDARD_YES_WORDING is only offered: the creator says which options count as yes).
 ABSTAIN_LABELS = {"弃权", "abstain", "abstention"}
 
 
@@ -99,19 +101,21 @@ def applicable_policy(compound: Compound, on=None) -> RulePolicy | None:
 # --- create -------------------------------------------------------------------------------------------
 
 
-def _default_options(kind: str) -> list[dict]:
+def default_options(kind: str) -> list[dict]:
+    """The kind's usual options, their yes and abstention flags said explicitly (offered on the page,
+    used by the API and other apps when no options are given)."""
     if kind == choices.BallotKind.ACCEPTANCE_SATISFACTION:
         return [
-            {"label": "满意", "counts_as_yes": True},
-            {"label": "基本满意", "counts_as_yes": True},
-            {"label": "不满意"},
+            {"label": "满意", "counts_as_yes": True, "is_abstention": False},
+            {"label": "基本满意", "counts_as_yes": True, "is_abstention": False},
+            {"label": "不满意", "counts_as_yes": False, "is_abstention": False},
         ]
     if kind == choices.BallotKind.PLAN_CHOICE:
         return []
     return [
-        {"label": "同意", "counts_as_yes": True},
-        {"label": "不同意"},
-        {"label": "弃权", "is_abstention": True},
+        {"label": "同意", "counts_as_yes": True, "is_abstention": False},
+        {"label": "不同意", "counts_as_yes": False, "is_abstention": False},
+        {"label": "弃权", "counts_as_yes": False, "is_abstention": True},
     ]
 
 
@@ -126,11 +130,7 @@ def _option_dicts(kind: str, options: Iterable | None) -> list[dict]:
             }
         if isinstance(item, str):
             label = item.strip()
-            item = {
-                "label": label,
-                "counts_as_yes": label.lower() in YES_LABELS,
-                "is_abstention": label.lower() in ABSTAIN_LABELS,
-            }
+            item = {"label": label, "counts_as_yes": False, "is_abstention": label.lower() in ABSTAIN_LABELS}
         label = str(item.get("label", "")).strip()
         if not label:
             continue
@@ -141,7 +141,58 @@ def _option_dicts(kind: str, options: Iterable | None) -> list[dict]:
                 "is_abstention": bool(item.get("is_abstention")),
             }
         )
-    return out or _default_options(kind)
+    return out or default_options(kind)
+
+
+def _quoted(labels: Iterable[str]) -> str:
+    return "、".join(f"“{label}”" for label in labels)
+
+
+def options_refusal(kind: str, options: Sequence[dict]) -> str | None:
+    """Why these options cannot make a ballot of `kind` (None: they can). Every kind but a plan choice
+    says explicitly which options count as yes: at least one, and at least one that does not. A plan
+    choice has none (its leading plan is measured against the threshold) and needs two plans."""
+    if any(o.get("counts_as_yes") and o.get("is_abstention") for o in options):
+        return _("An option cannot both count as yes and be an abstention.")
+    yes = [o["label"] for o in options if o.get("counts_as_yes")]
+    if kind == choices.BallotKind.PLAN_CHOICE:
+        if yes:
+            return _(
+                "A plan choice has no options that count as yes: its leading plan is measured against "
+                "the threshold. Untick “counts as yes” for %(options)s."
+            ) % {"options": _quoted(yes)}
+        if len([o for o in options if not o.get("is_abstention")]) < 2:
+            return _("A plan choice needs at least two plans (an abstention is not a plan).")
+        return None
+    if not yes:
+        usual = [
+            o["label"]
+            for o in options
+            if not o.get("is_abstention") and o["label"].lower().startswith(choices.STANDARD_YES_WORDING)
+        ]
+        hint = (
+            _("%(options)s reads like agreement: tick it if it means yes.") % {"options": _quoted(usual)}
+            if usual
+            else _("Usual wording: %(words)s.") % {"words": _quoted(choices.STANDARD_YES_WORDING[:5])}
+        )
+        return _(
+            "No option is marked to count as yes: say which options mean agreement (tick “counts as "
+            "yes”). %(hint)s"
+        ) % {"hint": hint}
+    if len(yes) == len(options):
+        return _("Every option counts as yes: at least one option must not count as yes (e.g. “不同意”).")
+    return None
+
+
+def rule_refusal(kind: str, rule: str) -> str | None:
+    """Why a ballot of `kind` may not use `rule` (None: it may). DESIGN.md §7: the kind fixes the rules."""
+    allowed = choices.ALLOWED_RULES.get(kind, ())
+    if rule in allowed:
+        return None
+    return _("A ballot of kind %(kind)s may only use: %(rules)s.") % {
+        "kind": choices.BallotKind(kind).label,
+        "rules": "、".join(str(choices.Rule(r).label) for r in allowed),
+    }
 
 
 def _compound_ids(compound: Compound, extra_compounds: Iterable[Compound] = ()) -> list[int]:
@@ -261,6 +312,9 @@ def _prepare(
     rule = rule or choices.DEFAULT_RULE[kind]
     if rule not in choices.Rule.values:
         raise DomainError(_("Unknown rule."), field="rule")
+    refusal = rule_refusal(kind, rule)
+    if refusal:
+        raise DomainError(refusal, field="rule")
     if secret and rule in choices.ART278_RULES:
         raise DomainError(
             _(
@@ -313,6 +367,9 @@ def _prepare(
             raise DomainError(_("A ballot needs at least two options."), field="options")
         if len({o["label"] for o in option_rows}) != len(option_rows):
             raise DomainError(_("Two options have the same text."), field="options")
+        refusal = options_refusal(kind, option_rows)
+        if refusal:
+            raise DomainError(refusal, field="options")
     occupied = list(occupied_households or [])
     if occupied and secret:
         raise DomainError(
@@ -341,10 +398,15 @@ def _prepare(
             )
     source = policy or RulePolicy()  # no policy in force: the defaults of DESIGN.md §4
     th_num, th_den, th_base = source.threshold_for(kind)
+    th_base = choices.REQUIRED_BASE.get(kind, th_base)
     if rule == choices.Rule.ART278_ORDINARY:
         pass_num, pass_den, inclusive = source.ordinary_pass_num, source.ordinary_pass_den, False
     else:
         pass_num, pass_den, inclusive = source.major_pass_num, source.major_pass_den, True
+    participation = (source.participation_num, source.participation_den)
+    if kind == choices.BallotKind.ACCEPTANCE_SATISFACTION and rule == choices.Rule.THRESHOLD:
+        # how many must answer for the survey to count (DESIGN.md §7), copied like every rule number
+        participation = (source.satisfaction_participation_num, source.satisfaction_participation_den)
     fields = {
         "kind": kind,
         "title": title.strip()[:200],
@@ -363,8 +425,8 @@ def _prepare(
         "threshold_num": th_num,
         "threshold_den": th_den,
         "threshold_base": th_base,
-        "participation_num": source.participation_num,
-        "participation_den": source.participation_den,
+        "participation_num": participation[0],
+        "participation_den": participation[1],
         "pass_num": pass_num,
         "pass_den": pass_den,
         "pass_inclusive": inclusive,
@@ -535,10 +597,16 @@ def update_draft_ballot(ballot: Ballot, user, **changes) -> Ballot:
         **merged,
     )
     if option_rows is None and merged["kind"] != locked.kind:
-        # keep the options, but check they still make sense (e.g. a plan choice needs real options)
-        kept = list(locked.options.all())
+        # keep the options, but check they still make sense for the new kind (its yes options)
+        kept = [
+            {"label": o.label, "counts_as_yes": o.counts_as_yes, "is_abstention": o.is_abstention}
+            for o in locked.options.all()
+        ]
         if len(kept) < 2:
             raise DomainError(_("A ballot needs at least two options."), field="options")
+        refusal = options_refusal(merged["kind"], kept)
+        if refusal:
+            raise DomainError(refusal, field="options")
     same_rule = (
         fields["kind"] == locked.kind
         and fields["rule"] == locked.rule
@@ -592,17 +660,61 @@ def _household_label(h: Household, several: bool = False) -> str:
     return f"{_building_name(h, several)} {h.unit}单元 {h.room}"
 
 
+@dataclass
+class CountingNote:
+    """One counting choice the electorate makes, with the parts (or electors) it concerns. Frozen on
+    the ballot at opening (`Ballot.counting_notes`); the result and its notice carry it."""
+
+    key: str
+    text: str
+    items: list[str]
+    blocking: bool = False
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "text": self.text, "items": self.items, "blocking": self.blocking}
+
+
+@dataclass
+class ElectorateCheck:
+    electors: list[Elector]  # unsaved
+    notes: list[CountingNote]
+
+    @property
+    def area(self) -> Decimal:
+        return sum((e.area for e in self.electors), Decimal("0"))
+
+    @property
+    def households(self) -> int:
+        return sum(len(e.household_ids) for e in self.electors)
+
+    def note(self, key: str) -> CountingNote | None:
+        return next((n for n in self.notes if n.key == key), None)
+
+    @property
+    def missing_area(self) -> CountingNote | None:
+        return self.note("missing_area")
+
+
 def build_electorate(ballot: Ballot) -> list[Elector]:
-    """The frozen electorate (unsaved). Household ballots: one elector per household. Owners' decisions
-    (art. 278): one elector per owner, counted per the SPC interpretation on building ownership arts. 8-9:
+    """The frozen electorate (unsaved); see electorate_check for the rules and the choices they make."""
+    return electorate_check(ballot).electors
+
+
+def electorate_check(ballot: Ballot) -> ElectorateCheck:
+    """The electorate a ballot would freeze now, and the counting choices it makes (shown before
+    opening, kept with the result). Household ballots: one elector per household. Owners' decisions
+    (art. 278): one elector per owner, per the SPC interpretation on building ownership arts. 8-9:
 
     - an exclusive part counts as one owner, whoever and however many hold it (co-owners once);
     - the same owner (the same set of owners) of several parts counts once, with the total area;
     - all parts held by the developer (a Person with is_developer) count as one owner together;
-    - a part with no owner on record counts as one owner of its own.
+    - a part with no owner on record counts as one owner of its own;
+    - an owner who holds one part alone and another with someone else is in two owner sets, and each
+      set counts as one owner (so that person is counted in each): listed, so it is seen.
 
     Area = the household's exclusive_area as registered (its area_source says register / survey /
-    contract); a part without an area counts 0 m² and is marked "missing".
+    contract); a part without an area counts 0 m² and is marked "missing": an owners' decision does
+    not open with one until it is fixed or accepted with a reason.
     """
     several = len(ballot.compound_ids()) > 1
     households = list(
@@ -612,7 +724,7 @@ def build_electorate(ballot: Ballot) -> list[Elector]:
     )
     occupied = set(ballot.occupied_households.values_list("pk", flat=True))
     if not ballot.is_owners_decision:
-        return [
+        electors = [
             Elector(
                 ballot=ballot,
                 household_ids=[h.pk],
@@ -627,12 +739,14 @@ def build_electorate(ballot: Ballot) -> list[Elector]:
             )
             for h in households
         ]
+        return ElectorateCheck(electors, [])
 
     owners: dict[int, list[tuple[int, bool]]] = defaultdict(list)
     for hid, pid, is_dev in Ownership.objects.filter(
         household__in=[h.pk for h in households], kind__in=OWNER_KINDS
     ).values_list("household_id", "person_id", "person__is_developer"):
-        owners[hid].append((pid, is_dev))
+        if (pid, is_dev) not in owners[hid]:
+            owners[hid].append((pid, is_dev))
     groups: dict[tuple, list[Household]] = {}
     for h in households:
         holders = owners.get(h.pk, [])
@@ -664,32 +778,232 @@ def build_electorate(ballot: Ballot) -> list[Elector]:
                 has_veto=any(p.pk in occupied for p in parts),
             )
         )
-    return electors
+    return ElectorateCheck(electors, _counting_notes(groups, owners, several))
+
+
+def _counting_notes(groups: dict[tuple, list[Household]], owners: dict, several: bool) -> list[CountingNote]:
+    def labels(parts):
+        return "、".join(_household_label(p, several) for p in parts)
+
+    parts = [p for members in groups.values() for p in members]
+    notes = []
+    missing = [_household_label(p, several) for p in parts if p.exclusive_area is None]
+    if missing:
+        notes.append(
+            CountingNote(
+                "missing_area",
+                _("%(n)s parts have no exclusive area on record and count 0 m²") % {"n": len(missing)},
+                missing,
+                blocking=True,
+            )
+        )
+    alone = [
+        _household_label(members[0], several) for key, members in groups.items() if key[0] == "household"
+    ]
+    if alone:
+        notes.append(
+            CountingNote(
+                "no_owner",
+                _("%(n)s parts have no owner on record; each counts as one owner of its own")
+                % {"n": len(alone)},
+                alone,
+            )
+        )
+    multi = [labels(members) for key, members in groups.items() if key[0] == "owners" and len(members) > 1]
+    if multi:
+        notes.append(
+            CountingNote(
+                "several_parts",
+                _("%(n)s owners hold several parts; each counts once, with the total area")
+                % {"n": len(multi)},
+                multi,
+            )
+        )
+    shared = [
+        _household_label(p, several)
+        for key, members in groups.items()
+        if key[0] == "owners"
+        for p in members
+        if len(owners.get(p.pk, [])) > 1
+    ]
+    if shared:
+        notes.append(
+            CountingNote(
+                "co_owners",
+                _("%(n)s parts have co-owners; the co-owners of a part count once together")
+                % {"n": len(shared)},
+                shared,
+            )
+        )
+    for key, members in groups.items():
+        if key[0] == "developer":
+            notes.append(
+                CountingNote(
+                    "developer",
+                    _("The developer's %(n)s unsold parts count as one owner together") % {"n": len(members)},
+                    [labels(members)],
+                )
+            )
+    sets_of: dict[int, list[tuple]] = defaultdict(list)
+    for key in groups:
+        if key[0] == "owners":
+            for pid in key[1:]:
+                sets_of[pid].append(key)
+    repeated = [" / ".join(labels(groups[k]) for k in keys) for keys in sets_of.values() if len(keys) > 1]
+    if repeated:
+        notes.append(
+            CountingNote(
+                "several_owner_sets",
+                _(
+                    "%(n)s owners appear in more than one owner set (e.g. alone for one part and with a "
+                    "co-owner for another); each set counts as one owner, so they are counted in each"
+                )
+                % {"n": len(repeated)},
+                repeated,
+            )
+        )
+    return notes
+
+
+def rule_text(ballot: Ballot) -> str:
+    """The rule in words, with its numbers (shown on the opening confirmation and by the API)."""
+    if ballot.is_owners_decision:
+        text = _(
+            "%(rule)s: owners holding at least %(p)s (%(pp)s) of the exclusive area and at least %(p)s of "
+            "the owners take part; it passes with %(cmp)s %(s)s (%(sp)s) of the participating area and "
+            "of the participating owners"
+        ) % {
+            "rule": choices.Rule(ballot.rule).label,
+            "p": ballot.participation_share,
+            "pp": ratios.percent_short(ballot.participation_share),
+            "cmp": _("at least") if ballot.pass_inclusive else _("more than"),
+            "s": ballot.pass_share,
+            "sp": ratios.percent_short(ballot.pass_share),
+        }
+    else:
+        text = _("%(rule)s: yes reaches %(t)s (%(tp)s) of %(base)s") % {
+            "rule": choices.Rule(ballot.rule).label,
+            "t": ballot.threshold,
+            "tp": ratios.percent_short(ballot.threshold),
+            "base": choices.ThresholdBase(ballot.threshold_base).label,
+        }
+        if ballot.answer_participation is not None:
+            text += _("; valid only when at least %(p)s (%(pp)s) of all eligible households answer") % {
+                "p": ballot.answer_participation,
+                "pp": ratios.percent_short(ballot.answer_participation),
+            }
+        if ballot.kind == choices.BallotKind.PLAN_CHOICE:
+            text += _("; the leading plan is measured (a tie has no leader)")
+    return text
+
+
+def opening_refusals(
+    ballot: Ballot, *, check: ElectorateCheck | None = None, missing_area_reason: str = ""
+) -> list[str]:
+    """Every reason a draft cannot open now (empty: it can). The draft page and the opening
+    confirmation show them before anyone tries; open_ballot refuses with the first (API: 409)."""
+    if ballot.status != choices.BallotStatus.DRAFT:
+        return [_("This ballot is already %(status)s.") % {"status": ballot.get_status_display()}]
+    refusals = []
+    if timezone.now() >= ballot.closes_at:
+        refusals.append(_("The closing time has passed; change it before opening."))
+    refusal = rule_refusal(ballot.kind, ballot.rule)
+    if refusal:
+        refusals.append(refusal)
+    options = [
+        {"label": o.label, "counts_as_yes": o.counts_as_yes, "is_abstention": o.is_abstention}
+        for o in ballot.options.all()
+    ]
+    if len(options) < 2:
+        refusals.append(_("A ballot needs at least two options."))
+    else:
+        refusal = options_refusal(ballot.kind, options)
+        if refusal:
+            refusals.append(refusal)
+    check = check or electorate_check(ballot)
+    if not check.electors:
+        refusals.append(_("The scope has no households: there is nobody to vote."))
+    missing = check.missing_area
+    if missing is not None and ballot.is_owners_decision and not (missing_area_reason or "").strip():
+        refusals.append(
+            _(
+                "%(n)s parts in the scope have no exclusive area on record (%(parts)s); an owners' decision "
+                "would count them as 0 m². Enter their areas, or accept counting them as 0 m² with a reason."
+            )
+            % {"n": len(missing.items), "parts": "、".join(missing.items[:10])}
+        )
+    return refusals
+
+
+def opening_refusal(ballot: Ballot, **kwargs) -> str | None:
+    refusals = opening_refusals(ballot, **kwargs)
+    return refusals[0] if refusals else None
 
 
 @transaction.atomic
-def open_ballot(ballot: Ballot, user=None) -> Ballot:
-    """Open a draft ballot and freeze its electorate (user None: opened on time by Celery beat)."""
+def open_ballot(
+    ballot: Ballot,
+    user=None,
+    *,
+    confirmed_yes: Iterable[int] | None = None,
+    missing_area_reason: str = "",
+) -> Ballot:
+    """Open a draft ballot and freeze its electorate (user None: opened on time by Celery beat).
+
+    `confirmed_yes`: the ids of the options the person opening it saw counting as yes (the page's
+    confirmation, the API's `yes_options`); refused if the ballot says otherwise now.
+    `missing_area_reason`: an owners' decision with parts without an area opens only with one; it is
+    recorded on the ballot and carried by the result and its notice."""
     ballot = Ballot.objects.select_for_update().select_related("compound__division").get(pk=ballot.pk)
     _require_edit(user, ballot.compound)
     if ballot.status != choices.BallotStatus.DRAFT:
         raise Conflict(_("This ballot is already %(status)s.") % {"status": ballot.get_status_display()})
+    if confirmed_yes is not None:
+        yes = [o for o in ballot.options.all() if o.counts_as_yes]
+        if {int(i) for i in confirmed_yes} != {o.pk for o in yes}:
+            names = dict(ballot.options.values_list("pk", "label"))
+            raise Conflict(
+                _(
+                    "The options that count as yes are %(yes)s, not the ones confirmed (%(confirmed)s). "
+                    "Check the options and confirm again."
+                )
+                % {
+                    "yes": _quoted(o.label for o in yes) or _("none"),
+                    "confirmed": _quoted(names.get(int(i), f"#{i}") for i in confirmed_yes) or _("none"),
+                },
+                code="yes_options_changed",
+            )
+    missing_area_reason = (missing_area_reason or "").strip()[:1000]
+    check = electorate_check(ballot)
+    refusals = opening_refusals(ballot, check=check, missing_area_reason=missing_area_reason)
+    if refusals:
+        raise Conflict(refusals[0], code="opening_refused")
     now = timezone.now()
-    if now >= ballot.closes_at:
-        raise DomainError(_("The closing time has passed; change it before opening."), field="closes_at")
-    electors = build_electorate(ballot)
-    if not electors:
-        raise DomainError(_("The scope has no households: there is nobody to vote."), field="scope_kind")
+    electors = check.electors
+    notes = [n.to_dict() for n in check.notes]
+    update = ["status", "opened_at", "opens_at", "electorate_size", "eligible_area", "counting_notes"]
+    if check.missing_area is not None and missing_area_reason:
+        who = (user.get_full_name() or user.username) if user is not None else _("the system")
+        for note in notes:
+            if note["key"] == "missing_area":
+                note["accepted"] = _("accepted by %(who)s on %(when)s: %(reason)s") % {
+                    "who": who,
+                    "when": _when(now),
+                    "reason": missing_area_reason,
+                }
+        ballot.missing_area_reason = missing_area_reason
+        ballot.missing_area_accepted_by = user
+        ballot.missing_area_accepted_at = now
+        update += ["missing_area_reason", "missing_area_accepted_by", "missing_area_accepted_at"]
     Elector.objects.bulk_create(electors, batch_size=1000)
     ballot.status = choices.BallotStatus.OPEN
     ballot.opened_at = now
     if ballot.opens_at > now:
         ballot.opens_at = now  # opened early by hand: the record says when voting really began
     ballot.electorate_size = len(electors)
-    ballot.eligible_area = sum((e.area for e in electors), Decimal("0"))
-    ballot.save(
-        update_fields=["status", "opened_at", "opens_at", "electorate_size", "eligible_area", "updated_at"]
-    )
+    ballot.eligible_area = check.area
+    ballot.counting_notes = notes
+    ballot.save(update_fields=[*update, "updated_at"])
     return ballot
 
 
@@ -1130,11 +1444,162 @@ def turnout(ballot: Ballot) -> dict:
         "area": sum((r["area"] or Decimal("0") for r in rows), Decimal("0")),
         "voted_area": sum((r["voted_area"] or Decimal("0") for r in rows), Decimal("0")),
     }
+    line = ballot.participation_share if ballot.is_owners_decision else ballot.answer_participation
     for r in [*rows, total]:
         r["voted_area"] = r["voted_area"] or Decimal("0")
-        r["percent"] = round(r["voted"] * 100 / r["electors"]) if r["electors"] else 0
-        r["area_percent"] = round(r["voted_area"] * 100 / r["area"]) if r["area"] else 0
-    return {"rows": rows, "total": total}
+        headcount, area = ratios.share(r["voted"], r["electors"]), ratios.share(r["voted_area"], r["area"])
+        if line is None:
+            # no line beside them: rounded down, so they never show a line not reached (never 100% early)
+            r["percent"], r["area_percent"] = ratios.percent_floor(headcount), ratios.percent_floor(area)
+        else:
+            # read against the participation line (66.67% at exactly 2/3, 66.65% below it, never 67%)
+            r["percent"] = ratios.shown_against(headcount, line)[0]
+            r["area_percent"] = ratios.shown_against(area, line)[0]
+        r["bar"] = int(headcount * 100) if headcount is not None else 0
+    return {"rows": rows, "total": total, "requirement": _turnout_requirement(ballot, total)}
+
+
+def _turnout_requirement(ballot: Ballot, total: dict) -> dict | None:
+    """Turnout against the participation the rule needs (owners' decisions, satisfaction surveys), with
+    the distance to it, shown the same way as the result will be."""
+    from .tally import Condition
+
+    if ballot.is_owners_decision:
+        share = ballot.participation_share
+        conditions = {
+            "headcount": Condition(
+                "participation_headcount",
+                _("Participation by number of owners"),
+                total["voted"],
+                total["electors"],
+                share,
+                True,
+                unit="owners",
+            ),
+            "area": Condition(
+                "participation_area",
+                _("Participation by exclusive area"),
+                total["voted_area"],
+                total["area"],
+                share,
+                True,
+                unit="m2",
+            ),
+        }
+    elif ballot.answer_participation is not None:
+        conditions = {
+            "headcount": Condition(
+                "answer_participation",
+                _("Answers among all eligible households"),
+                total["voted"],
+                total["electors"],
+                ballot.answer_participation,
+                True,
+            )
+        }
+    else:
+        return None
+    return {key: c.to_dict() for key, c in conditions.items()}
+
+
+# --- which rule policy applies ------------------------------------------------------------------------
+
+
+@dataclass
+class PolicyChoice:
+    """The policy a new ballot of a place would copy, why, and why each other candidate does not apply."""
+
+    policy: RulePolicy | None
+    reason: str
+    others: list[tuple[RulePolicy, str]]
+    summary: str
+
+
+def policy_summary(policy: RulePolicy | None) -> str:
+    """A policy's numbers in one line (the defaults when None)."""
+    p = policy or RulePolicy()
+    return _(
+        "consent %(consent)s of %(consent_base)s; satisfaction %(satisfaction)s of those who answered, "
+        "valid with %(answers)s answering; art. 278: participation %(participation)s, ordinary more than "
+        "%(ordinary)s, major at least %(major)s; notice %(days)s days"
+    ) % {
+        "consent": ratios.percent_short(ratios.share(p.consent_threshold_num, p.consent_threshold_den)),
+        "consent_base": choices.ThresholdBase(p.consent_base).label,
+        "satisfaction": ratios.percent_short(
+            ratios.share(p.satisfaction_threshold_num, p.satisfaction_threshold_den)
+        ),
+        "answers": ratios.as_fraction(p.satisfaction_participation_num) / p.satisfaction_participation_den,
+        "participation": ratios.as_fraction(p.participation_num) / p.participation_den,
+        "ordinary": ratios.as_fraction(p.ordinary_pass_num) / p.ordinary_pass_den,
+        "major": ratios.as_fraction(p.major_pass_num) / p.major_pass_den,
+        "days": p.notice_days,
+    }
+
+
+def explain_policy(place, on=None) -> PolicyChoice:
+    """Which rule policy a ballot created now for `place` (a compound or a division) copies, and why:
+    the most specific division's newest policy in force. A district's newer policy does not replace a
+    community's own one; a policy dated later is not in force yet."""
+    division = place.division if isinstance(place, Compound) else place
+    on = on or timezone.localdate()
+    ids = [int(p) for p in division.path.strip("/").split("/") if p]
+    candidates = list(
+        RulePolicy.objects.filter(division_id__in=ids)
+        .select_related("division")
+        .order_by("-division__path", "-effective_from")
+    )
+    in_force = [p for p in candidates if p.effective_from <= on]
+    chosen = in_force[0] if in_force else None
+    if chosen is None:
+        reason = _(
+            "No rule policy of %(place)s or of a division above it is in force: a new ballot takes the "
+            "defaults."
+        ) % {"place": division.name}
+    elif chosen.division_id == division.pk:
+        reason = _("%(division)s has its own policy in force since %(date)s; a new ballot copies it.") % {
+            "division": chosen.division.name,
+            "date": chosen.effective_from,
+        }
+    else:
+        reason = _(
+            "%(division)s's policy in force since %(date)s applies: no division between it and %(place)s "
+            "has a policy of its own in force. A new ballot copies it."
+        ) % {"division": chosen.division.name, "date": chosen.effective_from, "place": division.name}
+    others = []
+    for p in candidates:
+        if p == chosen:
+            continue
+        if p.effective_from > on:
+            why = _("Not in force yet: from %(date)s.") % {"date": p.effective_from}
+        elif chosen is not None and p.division_id == chosen.division_id:
+            why = _("Replaced by the same division's newer policy (from %(date)s).") % {
+                "date": chosen.effective_from
+            }
+        else:
+            why = _(
+                "%(division)s, below %(other)s, has its own policy, which takes precedence even when this "
+                "one is newer."
+            ) % {"division": chosen.division.name, "other": p.division.name}
+        others.append((p, why))
+    return PolicyChoice(chosen, reason, others, policy_summary(chosen))
+
+
+def shadowed_below(policies: Iterable[RulePolicy]) -> dict[int, list[RulePolicy]]:
+    """For each policy, the policies of divisions below it (in force or dated later): those divisions
+    keep their own, whatever this one says. One query."""
+    policies = list(policies)
+    if not policies:
+        return {}
+    q = Q()
+    for p in policies:
+        q |= Q(division__path__startswith=p.division.path) & ~Q(division_id=p.division_id)
+    below = list(RulePolicy.objects.filter(q).select_related("division").order_by("division__path"))
+    return {
+        p.pk: [
+            b for b in below if b.division.path.startswith(p.division.path) and b.division_id != p.division_id
+        ]
+        for p in policies
+    }
 
 
 # --- periodic -----------------------------------------------------------------------------------------

@@ -9,13 +9,17 @@ a ballot's counts and calls it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
+from communities import ratios
+
 from . import choices
+
+AREA_STEP = Fraction(1, 100)  # areas are counted to the 0.01 m²
 
 
 def _as_fraction(value) -> Fraction:
@@ -30,13 +34,15 @@ def _show(value) -> str:
     return str(value)
 
 
-def percent(value: Fraction | None) -> str:
-    if value is None:
-        return "—"
-    shown = (Decimal(value.numerator) * 100 / Decimal(value.denominator)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
-    )
-    return f"{shown}%"
+percent = ratios.percent  # kept for callers of the former helper
+
+
+def _shortfall_text(amount: str, unit: str) -> str:
+    if unit == "m2":
+        return _("%(n)s m² short") % {"n": amount}
+    if unit == "owners":
+        return _("%(n)s owners short") % {"n": amount}
+    return _("%(n)s households short") % {"n": amount}
 
 
 @dataclass
@@ -47,46 +53,98 @@ class Condition:
     denominator: int | Decimal
     required: Fraction
     inclusive: bool  # True: "at least" (boundary passes); False: "more than" (boundary fails)
+    unit: str = "households"  # what the numerator counts: households, owners or m2 (for "差 N 户 / N m²")
     passed: bool = False
     value: Fraction | None = None
 
     def __post_init__(self) -> None:
-        den = _as_fraction(self.denominator)
-        if den == 0:
-            self.value, self.passed = None, False
-            return
-        self.value = _as_fraction(self.numerator) / den
-        self.passed = self.value >= self.required if self.inclusive else self.value > self.required
+        self.value = ratios.share(self.numerator, self.denominator)
+        self.passed = ratios.meets(self.value, self.required, self.inclusive)
 
     @property
     def comparison(self) -> str:
         return "≥" if self.inclusive else ">"
 
+    @property
+    def step(self) -> Fraction:
+        return AREA_STEP if self.unit == "m2" else Fraction(1)
+
+    @property
+    def shown(self) -> tuple[str, str]:
+        """(value, required) as percents that read the same way as the verdict (communities.ratios)."""
+        return ratios.shown_against(self.value, self.required)
+
+    @property
+    def shortfall(self) -> Fraction | None:
+        """How much more of the numerator (same denominator) it needed; None when it passed."""
+        if self.passed:
+            return None
+        return ratios.shortfall(self.numerator, self.denominator, self.required, self.inclusive, self.step)
+
+    @property
+    def shortfall_text(self) -> str:
+        missing = self.shortfall
+        if not missing:
+            return ""
+        return _shortfall_text(ratios.amount(missing, self.step), self.unit)
+
     def explain(self) -> str:
         verdict = _("passed") if self.passed else _("failed")
         if self.value is None:
-            return f"{self.label}: {_show(self.numerator)} / 0 — {_('nothing to count')} — {verdict}"
-        return (
-            f"{self.label}: {_show(self.numerator)} / {_show(self.denominator)} = {self.value} "
-            f"({percent(self.value)}), {_('required')} {self.comparison} {self.required} "
-            f"({percent(self.required)}) — {verdict}"
-        )
+            return _("%(label)s: %(num)s / 0 — nothing to count — %(verdict)s") % {
+                "label": self.label,
+                "num": _show(self.numerator),
+                "verdict": verdict,
+            }
+        value, required = self.shown
+        text = _(
+            "%(label)s: %(num)s / %(den)s (%(value)s), required %(cmp)s %(required)s "
+            "(%(required_percent)s) — %(verdict)s"
+        ) % {
+            "label": self.label,
+            "num": _show(self.numerator),
+            "den": _show(self.denominator),
+            "value": value,
+            "cmp": self.comparison,
+            "required": self.required,
+            "required_percent": required,
+            "verdict": verdict,
+        }
+        if self.shortfall_text:
+            text += _(" (%(shortfall)s)") % {"shortfall": self.shortfall_text}
+        return text
 
     def to_dict(self) -> dict:
+        value, required = self.shown
+        missing = self.shortfall
         return {
             "key": self.key,
             "label": self.label,
             "numerator": _show(self.numerator),
             "denominator": _show(self.denominator),
             "value": str(self.value) if self.value is not None else None,
-            "percent": percent(self.value),
+            "percent": value,
             "required": str(self.required),
-            "required_percent": percent(self.required),
+            "required_percent": required,
             "comparison": self.comparison,
             "inclusive": self.inclusive,
             "passed": self.passed,
+            "unit": self.unit,
+            "shortfall": ratios.amount(missing, self.step) if missing else None,
+            "shortfall_text": self.shortfall_text,
             "explanation": self.explain(),
         }
+
+
+VERDICTS = ("passed", "not_passed", "not_valid")
+
+
+def verdict_label(verdict: str) -> str:
+    return {
+        "passed": _("passed"),
+        "not_passed": _("not passed"),
+        "not_valid": _("not valid (too few answers)"),
+    }[verdict]
 
 
 @dataclass
@@ -104,11 +162,38 @@ class TallyResult:
     conditions: list[Condition] = field(default_factory=list)
     vetoes: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    counting_notes: list[dict] = field(default_factory=list)
     passed: bool = False
+    kind: str = ""
 
     @property
     def failed_conditions(self) -> list[Condition]:
         return [c for c in self.conditions if not c.passed]
+
+    def condition(self, key: str) -> Condition | None:
+        return next((c for c in self.conditions if c.key == key), None)
+
+    @property
+    def validity(self) -> Condition | None:
+        """The answer participation a satisfaction survey needs to count at all (None: no such rule)."""
+        return self.condition("answer_participation")
+
+    @property
+    def valid(self) -> bool:
+        return self.validity is None or self.validity.passed
+
+    @property
+    def verdict(self) -> str:
+        if not self.valid:
+            return "not_valid"
+        return "passed" if self.passed else "not_passed"
+
+    def verdict_text(self) -> str:
+        if self.verdict == "not_valid":
+            return _("Result: not valid (too few answers: %(shortfall)s)") % {
+                "shortfall": self.validity.shortfall_text
+            }
+        return _("Result: passed") if self.passed else _("Result: not passed")
 
     def as_text(self) -> str:
         lines = [
@@ -119,8 +204,15 @@ class TallyResult:
             % {"n": self.participated_count, "area": _show(self.participated_area)},
         ]
         for option in self.options:
-            area = f", {option['area']} m²" if option.get("area") is not None else ""
-            lines.append(f"  {option['label']}: {option['count']}{area}")
+            area = _(", %(area)s m²") % {"area": option["area"]} if option.get("area") is not None else ""
+            label = option["label"]
+            if option.get("counted_as_yes"):
+                label = _("%(label)s (counted as yes)") % {"label": label}
+            elif option.get("is_abstention"):
+                label = _("%(label)s (abstention)") % {"label": label}
+            lines.append(
+                _("  %(label)s: %(count)s%(area)s") % {"label": label, "count": option["count"], "area": area}
+            )
         lines += [c.explain() for c in self.conditions]
         for veto in self.vetoes:
             lines.append(
@@ -128,14 +220,21 @@ class TallyResult:
                 % {"who": veto["label"], "state": veto["state"]}
             )
         lines += self.notes
-        lines.append(_("Result: passed") if self.passed else _("Result: not passed"))
+        lines += [counting_note_text(n) for n in self.counting_notes]
+        lines.append(self.verdict_text())
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        validity = self.validity
         return {
             "ballot": self.ballot_id,
+            "kind": self.kind,
             "rule": self.rule,
             "passed": self.passed,
+            "valid": self.valid,
+            "verdict": self.verdict,
+            "verdict_display": verdict_label(self.verdict),
+            "validity": validity.to_dict() if validity is not None else None,
             "eligible_count": self.eligible_count,
             "eligible_area": _show(self.eligible_area),
             "participated_count": self.participated_count,
@@ -147,8 +246,27 @@ class TallyResult:
             "conditions": [c.to_dict() for c in self.conditions],
             "vetoes": self.vetoes,
             "notes": self.notes,
+            "counting_notes": self.counting_notes,
             "explanation": self.as_text(),
         }
+
+
+COUNTING_NOTE_ITEMS = 20  # items named in a notice line; the page and the API keep all of them
+
+
+def counting_note_text(note: dict) -> str:
+    """One line of a notice for a counting choice: its sentence, then the parts concerned."""
+    items = note.get("items") or []
+    text = note["text"]
+    if items:
+        named = "、".join(items[:COUNTING_NOTE_ITEMS])
+        more = len(items) - COUNTING_NOTE_ITEMS
+        if more > 0:
+            named += _(" and %(n)s more") % {"n": more}
+        text = _("%(text)s: %(items)s") % {"text": text, "items": named}
+    if note.get("accepted"):
+        text = _("%(text)s; %(accepted)s") % {"text": text, "accepted": note["accepted"]}
+    return text
 
 
 def evaluate(
@@ -166,9 +284,11 @@ def evaluate(
     pass_share: Fraction = Fraction(1, 2),
     pass_inclusive: bool = False,
     vetoes: list[dict] | None = None,
+    answer_participation: Fraction | None = None,
 ) -> tuple[list[Condition], bool]:
     """The conditions of a rule and whether all pass. Abstentions are in `participated_*` but not in
-    `yes_*`: they count toward participation, not agreement."""
+    `yes_*`: they count toward participation, not agreement. `answer_participation` (a satisfaction
+    survey): the share of eligible households that must answer for the ballot to be valid at all."""
     conditions: list[Condition] = []
     if rule in choices.ART278_RULES:
         conditions += [
@@ -179,6 +299,7 @@ def evaluate(
                 eligible_area,
                 participation,
                 True,
+                unit="m2",
             ),
             Condition(
                 "participation_headcount",
@@ -187,6 +308,7 @@ def evaluate(
                 eligible_count,
                 participation,
                 True,
+                unit="owners",
             ),
             Condition(
                 "pass_area",
@@ -195,6 +317,7 @@ def evaluate(
                 participated_area,
                 pass_share,
                 pass_inclusive,
+                unit="m2",
             ),
             Condition(
                 "pass_headcount",
@@ -203,9 +326,21 @@ def evaluate(
                 participated_count,
                 pass_share,
                 pass_inclusive,
+                unit="owners",
             ),
         ]
     else:
+        if answer_participation is not None:
+            conditions.append(
+                Condition(
+                    "answer_participation",
+                    _("Answers among all eligible households"),
+                    participated_count,
+                    eligible_count,
+                    answer_participation,
+                    True,
+                )
+            )
         base = eligible_count if threshold_base == choices.ThresholdBase.ELIGIBLE else participated_count
         label = (
             _("Yes among all eligible households")
@@ -223,6 +358,7 @@ def evaluate(
                 len(vetoes),
                 Fraction(1),
                 True,
+                unit="owners",
             )
         )
     return conditions, all(c.passed for c in conditions)
@@ -267,21 +403,30 @@ def compute_tally(ballot) -> TallyResult:
                 "area": _show(area) if area is not None else None,
                 "counts_as_yes": option.counts_as_yes,
                 "is_abstention": option.is_abstention,
+                "counted_as_yes": False,
                 "_area": area,
             }
         )
-    yes_rows = [r for r in option_rows if r["counts_as_yes"]]
-    plans = [r for r in option_rows if not r["is_abstention"]]
-    if not yes_rows and plans:
-        # a plan choice: the leading option is measured against the threshold (a tie has no leader);
-        # an abstention is never a plan, however many chose it
-        top = max(r["count"] for r in plans)
+    if ballot.kind == choices.BallotKind.PLAN_CHOICE:
+        # the leading PLAN is measured against the threshold (a tie has no leader); an abstention is
+        # never a plan, however many chose it. Only a plan choice is read this way.
+        yes_rows = []
+        plans = [r for r in option_rows if not r["is_abstention"]]
+        top = max((r["count"] for r in plans), default=0)
         leaders = [r for r in plans if r["count"] == top]
         if len(leaders) == 1 and top > 0:
             yes_rows = leaders
             notes.append(_("Leading option: %(label)s") % {"label": leaders[0]["label"]})
         else:
             notes.append(_("No single leading option."))
+    else:
+        # an option counts as yes only because the ballot's creator said so -- never by its wording
+        # or because it leads
+        yes_rows = [r for r in option_rows if r["counts_as_yes"]]
+        if not yes_rows:
+            notes.append(_("No option counts as yes on this ballot, so nothing counts as agreement."))
+    for r in yes_rows:
+        r["counted_as_yes"] = True
     yes_count = sum(r["count"] for r in yes_rows)
     yes_area = None if ballot.secret else sum((r["_area"] or Decimal("0") for r in yes_rows), Decimal("0"))
     abstain_count = sum(r["count"] for r in option_rows if r["is_abstention"])
@@ -310,10 +455,12 @@ def compute_tally(ballot) -> TallyResult:
         pass_share=ballot.pass_share,
         pass_inclusive=ballot.pass_inclusive,
         vetoes=vetoes,
+        answer_participation=ballot.answer_participation,
     )
     return TallyResult(
         ballot_id=ballot.pk,
         rule=ballot.rule,
+        kind=ballot.kind,
         eligible_count=eligible_count,
         eligible_area=eligible_area,
         participated_count=participated_count,
@@ -325,5 +472,6 @@ def compute_tally(ballot) -> TallyResult:
         conditions=conditions,
         vetoes=vetoes,
         notes=notes,
+        counting_notes=list(ballot.counting_notes or []),
         passed=passed,
     )

@@ -95,11 +95,31 @@ def ballot_create(request: HttpRequest) -> HttpResponse:
         try:
             ballot = services.create_ballot(user=request.user, **form.service_kwargs())
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            _form_error(form, exc)
         else:
             messages.success(request, _("Ballot created as a draft. Open it when it is ready."))
             return redirect(ballot)
-    return render(request, "ballots/ballot_form.html", {"form": form, "compound": compound})
+    return render(
+        request,
+        "ballots/ballot_form.html",
+        {"form": form, "compound": compound, **_form_context(compound)},
+    )
+
+
+def _form_error(form: BallotForm, exc: DomainError) -> None:
+    if exc.field == "options":
+        form.add_option_error(exc.message)
+    else:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _form_context(compound) -> dict:
+    """What the ballot form shows beside its fields: which policy a new ballot copies and why, and each
+    kind's usual options (the page script offers them when the kind changes)."""
+    return {
+        "policy_choice": services.explain_policy(compound),
+        "kind_options": {kind: services.default_options(kind) for kind in choices.BallotKind.values},
+    }
 
 
 @login_required
@@ -122,12 +142,14 @@ def ballot_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_draft_ballot(ballot, request.user, **form.service_kwargs())
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            _form_error(form, exc)
         else:
             messages.success(request, _("Draft saved."))
             return redirect(ballot)
     return render(
-        request, "ballots/ballot_form.html", {"form": form, "compound": ballot.compound, "ballot": ballot}
+        request,
+        "ballots/ballot_form.html",
+        {"form": form, "compound": ballot.compound, "ballot": ballot, **_form_context(ballot.compound)},
     )
 
 
@@ -180,20 +202,64 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "scope_units": _scope_unit_labels(ballot),
         "occupied": list(ballot.occupied_households.select_related("building")),
         "codes_missing": ballot.electors.filter(code_hash="").count() if ballot.is_open else 0,
+        # a draft says before anyone tries whether it can open, and why not
+        "opening_refusals": services.opening_refusals(ballot)
+        if can_edit and ballot.status == "draft"
+        else [],
+        "rule_text": services.rule_text(ballot),
     }
     return render(request, "ballots/ballot_detail.html", context)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def ballot_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the confirmation -- the rule, the options and which count as yes, the electorate and its
+    counting choices, every reason it cannot open yet. POST: open, with the yes options the person saw
+    (and, for parts without an area, the reason to accept counting them as 0 m²)."""
     ballot = _editable(request, pk)
-    try:
-        services.open_ballot(ballot, request.user)
-        messages.success(request, _("The ballot is open; its electorate is frozen. Print the slips next."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect(ballot)
+    if ballot.status != choices.BallotStatus.DRAFT:
+        messages.error(
+            request, _("This ballot is already %(status)s.") % {"status": ballot.get_status_display()}
+        )
+        return redirect(ballot)
+    reason = request.POST.get("missing_area_reason", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        confirmed = request.POST.getlist("yes_option")
+        if "confirm" not in request.POST and not confirmed:
+            messages.error(
+                request, _("Confirm the rule and the options that count as yes to open the ballot.")
+            )
+            return redirect("ballots:ballot_open", pk=pk)
+        try:
+            services.open_ballot(
+                ballot,
+                request.user,
+                confirmed_yes=[int(i) for i in confirmed if i.isdigit()],
+                missing_area_reason=reason,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("The ballot is open; its electorate is frozen. Print the slips next.")
+            )
+            return redirect(ballot)
+    check = services.electorate_check(ballot)
+    options = list(ballot.options.all())
+    return render(
+        request,
+        "ballots/ballot_open.html",
+        {
+            "ballot": ballot,
+            "options": options,
+            "yes_options": [o for o in options if o.counts_as_yes],
+            "rule_text": services.rule_text(ballot),
+            "check": check,
+            "refusals": services.opening_refusals(ballot, check=check),
+            "missing_area_reason": reason,
+        },
+    )
 
 
 @login_required
@@ -291,11 +357,37 @@ def slips_print(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(job.get_absolute_url())
 
 
+LOOKUP_SHOWN = 20  # compounds shown for a name typed in the lookup (a search, not a list of choices)
+
+
 @login_required
 def policy_list(request: HttpRequest) -> HttpResponse:
-    policies = RulePolicy.objects.for_user(request.user).select_related("division")
+    policies = list(RulePolicy.objects.for_user(request.user).select_related("division"))
     can_edit = get_scope(request.user).has_role(*POLICY_EDITOR_ROLES)
-    return render(request, "ballots/policy_list.html", {"policies": policies, "can_edit": can_edit})
+    below = services.shadowed_below(policies)
+    for p in policies:
+        p.kept_below = below.get(p.pk, [])
+    lookup = (request.GET.get("compound") or "").strip()
+    found = []
+    if lookup:
+        compounds = (
+            Compound.objects.for_user(request.user)
+            .filter(name__icontains=lookup)
+            .select_related("division")
+            .order_by("name")[:LOOKUP_SHOWN]
+        )
+        found = [(c, services.explain_policy(c)) for c in compounds]
+    return render(
+        request,
+        "ballots/policy_list.html",
+        {
+            "policies": policies,
+            "can_edit": can_edit,
+            "lookup": lookup,
+            "found": found,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required

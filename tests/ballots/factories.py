@@ -38,3 +38,44 @@ def codes_for(ballot, user=None):
 
 def option(ballot, label):
     return ballot.options.get(label=label)
+
+
+def yes(label: str) -> dict:
+    """An option that counts as yes, said explicitly (as the creator does on the page or the API)."""
+    return {"label": label, "counts_as_yes": True}
+
+
+def abstain(label: str = "弃权") -> dict:
+    return {"label": label, "is_abstention": True}
+
+
+def option_form_data(options, prefix: str = "opt") -> dict:
+    """The options formset of the ballot form, as a browser posts it."""
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(options)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for i, item in enumerate(options):
+        item = {"label": item} if isinstance(item, str) else item
+        data[f"{prefix}-{i}-label"] = item["label"]
+        if item.get("counts_as_yes"):
+            data[f"{prefix}-{i}-counts_as_yes"] = "on"
+        if item.get("is_abstention"):
+            data[f"{prefix}-{i}-is_abstention"] = "on"
+    return data
+
+
+def yes_ids(ballot) -> list[int]:
+    return list(ballot.options.filter(counts_as_yes=True).values_list("pk", flat=True))
+
+
+def vote_each(ballot, user, labels) -> None:
+    """Staff enter one paper vote per elector (natural order), labels[i] for the i-th (None: no vote)."""
+    options = {o.label: o for o in ballot.options.all()}
+    for i, (elector, label) in enumerate(zip(ballot.electors.natural_order(), labels, strict=False)):
+        if label is not None:
+            services.record_staff_vote(
+                user=user, elector=elector, option=options[label], paper_serial=f"T{ballot.pk}-{i}"
+            )

@@ -61,7 +61,9 @@ def test_create_open_close_tally_through_api(api_as, world, street_user):
     assert [o["label"] for o in data["options"]] == ["同意", "不同意", "弃权"]
     assert (data["threshold_num"], data["threshold_den"]) == (95, 100)
     pk = data["id"]
-    assert client.post(f"/api/v1/ballots/{pk}/open/").json()["electorate_size"] == 4
+    yes_ids = [o["id"] for o in data["options"] if o["counts_as_yes"]]
+    opened = client.post(f"/api/v1/ballots/{pk}/open/", {"yes_options": yes_ids}, format="json")
+    assert opened.json()["electorate_size"] == 4
     assert client.get(f"/api/v1/ballots/{pk}/tally/").status_code == 400  # hidden until close
     codes = client.post(f"/api/v1/ballots/{pk}/issue-codes/", {}, format="json").json()["codes"]
     assert len(codes) == 4
@@ -81,13 +83,13 @@ def test_create_open_close_tally_through_api(api_as, world, street_user):
     tally = client.get(f"/api/v1/ballots/{pk}/tally/").json()
     condition = tally["conditions"][0]
     assert (condition["numerator"], condition["denominator"], condition["passed"]) == ("3", "4", False)
-    assert condition["required"] == "19/20"
+    assert condition["required"] == "19/20" and condition["shortfall"] == "1"
 
 
 def test_viewer_cannot_open_or_close(api_as, world, street_user, viewer):
     make_households(world.compound_a)
     draft = make_ballot(street_user, world.compound_a, opened=False)
-    assert api_as(viewer).post(f"/api/v1/ballots/{draft.pk}/open/").status_code == 403
+    assert api_as(viewer).post(f"/api/v1/ballots/{draft.pk}/open/", {"yes_options": []}).status_code == 403
 
 
 def test_votes_list_hides_choices_until_close(api_as, ballot, street_user):
@@ -120,7 +122,12 @@ def test_public_vote_throttles_wrong_codes(api_as, ballot):
     public = api_as(None)
     yes = option(ballot, "同意").pk
     statuses = [
-        public.post("/api/v1/vote/", {"code": f"WRONG{i:03d}", "option": yes}, format="json").status_code
+        public.post(  # from an address of its own (other tests vote from 127.0.0.1)
+            "/api/v1/vote/",
+            {"code": f"WRONG{i:03d}", "option": yes},
+            format="json",
+            REMOTE_ADDR="198.51.100.12",
+        ).status_code
         for i in range(12)
     ]
     assert statuses[:10] == [400] * 10 and statuses[10:] == [429, 429]
@@ -133,6 +140,7 @@ def test_rule_policies_district_admin_only(api_as, world, district_admin, street
         "effective_from": "2024-01-01",
         "consent_threshold_num": 90,
     }
+    # (art. 278's floors: tests/ballots/test_policies.py)
     assert api_as(street_user).post("/api/v1/rule-policies/", body, format="json").status_code == 403
     response = api_as(district_admin).post("/api/v1/rule-policies/", body, format="json")
     assert response.status_code == 201, response.json()

@@ -13,9 +13,12 @@ from tests.conftest import screenshot
 AXE = settings.BASE_DIR / "static" / "vendor" / "axe" / "axe.min.js"
 
 
-def axe_violations(page) -> list:
+def axe_violations(page, within: str = "") -> list:
+    """axe-core's violations on the page (or only within a selector: staff pages check their own
+    content, the shared navigation bar is checked elsewhere)."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => JSON.stringify((await axe.run(document)).violations)")
+    target = f"document.querySelector({within!r})" if within else "document"
+    result = page.evaluate(f"async () => JSON.stringify((await axe.run({target})).violations)")
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in json.loads(result)]
 
 
@@ -52,3 +55,61 @@ def test_resident_votes_on_a_phone(browser_page, world, street_user):
     page.get_by_role("link", name="查询此回执").click()
     page.locator("#receipt-result").wait_for()
     assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_create_a_ballot_say_which_options_count_as_yes_and_confirm_opening(
+    browser_page, world, street_user
+):
+    from consultations.ballots.models import Ballot
+    from tests.conftest import login
+
+    make_households(world.compound_a, building_name="2栋", unit="1")
+    page = browser_page()  # the page's own CSP: the form script is a static file
+    login(page, street_user.username)
+    checker = browser_page(bypass_csp=True)  # axe-core is injected inline
+    login(checker, street_user.username)
+    page.goto(f"{page.base}/ballots/new/?compound={world.compound_a.pk}")
+    assert page.input_value("input[name=opt-0-label]") == "同意"
+    assert page.is_checked("input[name=opt-0-counts_as_yes]")
+    # the page script offers the kind's usual options when the kind changes (rows not edited yet)
+    page.select_option("select[name=kind]", "acceptance_satisfaction")
+    assert [page.input_value(f"input[name=opt-{i}-label]") for i in range(3)] == [
+        "满意",
+        "基本满意",
+        "不满意",
+    ]
+    assert page.is_checked("input[name=opt-1-counts_as_yes]") and not page.is_checked(
+        "input[name=opt-2-counts_as_yes]"
+    )
+    page.fill("#id_title", "楼道照明满意度")
+    page.fill("input[name=opt-0-label]", "很满意")
+    page.fill("input[name=opt-1-label]", "还可以")
+    page.click("#add-option")
+    rows = page.locator("tr.option-row").count()
+    page.fill(f"input[name=opt-{rows - 1}-label]", "说不清")
+    page.check(f"input[name=opt-{rows - 1}-is_abstention]")
+    screenshot(page, "ballots_form_options")
+    checker.goto(f"{page.base}/ballots/new/?compound={world.compound_a.pk}")
+    assert axe_violations(checker, "main") == []
+    page.click("form#ballot-form button.btn-party")
+    page.locator("#open-ballot").wait_for()
+    ballot = Ballot.objects.get(title="楼道照明满意度")
+    assert [(o.label, o.counts_as_yes, o.is_abstention) for o in ballot.options.all()] == [
+        ("很满意", True, False),
+        ("还可以", True, False),
+        ("不满意", False, False),
+        ("说不清", False, True),
+    ]
+    page.click("#open-ballot")
+    page.locator("#confirm-options").wait_for()
+    assert "计为同意" in page.locator("#confirm-options").inner_text()
+    assert "2/3" in page.locator("#confirm-rule").inner_text()
+    checker.goto(page.url)
+    assert axe_violations(checker, "main") == []
+    screenshot(page, "ballots_open_confirm")
+    page.click("#confirm-open-button")
+    page.locator("#turnout").wait_for()
+    ballot.refresh_from_db()
+    assert ballot.status == "open"

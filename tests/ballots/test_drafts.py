@@ -10,7 +10,7 @@ from communities.errors import Conflict, DomainError
 from consultations.ballots import services
 from consultations.ballots.models import Ballot
 from tests import factories as f
-from tests.ballots.factories import make_ballot, make_households
+from tests.ballots.factories import make_ballot, make_households, option_form_data, yes
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,17 @@ def elevator(world, street_user):
     return ballot, unit1, unit2
 
 
-def _page_data(ballot, **overrides):
+def _page_data(ballot, options=None, **overrides):
+    current = [
+        {"label": o.label, "counts_as_yes": o.counts_as_yes, "is_abstention": o.is_abstention}
+        for o in ballot.options.all()
+    ]
     data = {
+        **option_form_data(options if options is not None else current),
         "kind": ballot.kind,
         "title": ballot.title,
         "question": ballot.question,
         "rule": ballot.rule,
-        "options": "\n".join(o.label for o in ballot.options.all()),
         "opens_at": timezone.localtime(ballot.opens_at).strftime("%Y-%m-%dT%H:%M"),
         "closes_at": timezone.localtime(ballot.closes_at).strftime("%Y-%m-%dT%H:%M"),
         "scope_units": [f"{u['building']}:{u['unit']}" for u in ballot.scope_units],
@@ -62,7 +66,7 @@ def test_service_edits_a_draft_and_keeps_the_copied_rule(draft, street_user):
         street_user,
         title="新标题",
         question="是否同意改造？",
-        options=["同意", "不同意"],
+        options=[yes("同意"), "不同意"],
         closes_at=closes,
     )
     draft.refresh_from_db()
@@ -124,7 +128,7 @@ def test_edit_draft_through_the_page(client, draft, street_user):
     assert page.status_code == 200 and "改造意愿征询" in page.content.decode()
     response = client.post(
         f"/ballots/{draft.pk}/edit/",
-        _page_data(draft, title="楼道改造意愿", options="同意\n不同意", secret="on"),
+        _page_data(draft, title="楼道改造意愿", options=[yes("同意"), "不同意"], secret="on"),
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     draft.refresh_from_db()
@@ -203,7 +207,7 @@ def _checkbox_values(html, name):
 def test_api_patch_draft(api_as, draft, street_user):
     response = api_as(street_user).patch(
         f"/api/v1/ballots/{draft.pk}/",
-        {"title": "API 改的标题", "options": ["赞成", "反对"]},
+        {"title": "API 改的标题", "options": [{"label": "赞成", "counts_as_yes": True}, "反对"]},
         format="json",
     )
     assert response.status_code == 200, response.json()

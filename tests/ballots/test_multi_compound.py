@@ -106,7 +106,9 @@ def test_scope_units_in_the_extra_compound(world, street_user, api_as):
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["extra_compounds"] == [world.compound_b.pk]
-    assert client.post(f"/api/v1/ballots/{data['id']}/open/").json()["electorate_size"] == 4
+    yes_ids = [o["id"] for o in data["options"] if o["counts_as_yes"]]
+    opened = client.post(f"/api/v1/ballots/{data['id']}/open/", {"yes_options": yes_ids}, format="json")
+    assert opened.json()["electorate_size"] == 4
 
 
 def test_secretary_of_an_extra_compound_sees_the_ballot_but_cannot_edit_it(

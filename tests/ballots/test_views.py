@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from communities.models import BackgroundJob
 from consultations.ballots.models import Ballot, Vote
-from tests.ballots.factories import codes_for, make_ballot, make_households, option
+from tests.ballots.factories import codes_for, make_ballot, make_households, option, option_form_data, yes_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_create_through_the_page(client, world, street_user):
             "compound": world.compound_a.pk,
             "kind": "acceptance_satisfaction",
             "title": "竣工验收满意度测评",
-            "options": "",
+            **option_form_data([]),
             "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
             "closes_at": (now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"),
         },
@@ -61,7 +61,8 @@ def test_create_through_the_page(client, world, street_user):
     created = Ballot.objects.get(title="竣工验收满意度测评")
     assert [o.label for o in created.options.all()] == ["满意", "基本满意", "不满意"]
     assert (created.threshold_num, created.threshold_den) == (90, 100)
-    client.post(f"/ballots/{created.pk}/open/")
+    assert "计为同意" in client.get(f"/ballots/{created.pk}/open/").content.decode()
+    client.post(f"/ballots/{created.pk}/open/", {"confirm": "1", "yes_option": yes_ids(created)})
     created.refresh_from_db()
     assert created.status == "open"
 
@@ -150,9 +151,12 @@ def test_resident_votes_without_js(client, ballot, street_user):
 
 def test_wrong_codes_are_throttled_and_say_so(client, ballot):
     cache.clear()
+    guesser = {"REMOTE_ADDR": "198.51.100.13"}  # an address of its own (other tests vote from 127.0.0.1)
     for _ in range(10):
-        assert client.post("/ballots/vote/", {"b": ballot.pk, "code": "ZZZZ-ZZZZ"}).status_code == 400
-    response = client.post("/ballots/vote/", {"b": ballot.pk, "code": "ZZZZ-ZZZZ"})
+        assert (
+            client.post("/ballots/vote/", {"b": ballot.pk, "code": "ZZZZ-ZZZZ"}, **guesser).status_code == 400
+        )
+    response = client.post("/ballots/vote/", {"b": ballot.pk, "code": "ZZZZ-ZZZZ"}, **guesser)
     assert response.status_code == 429 and "错误次数过多" in response.content.decode()
 
 
@@ -172,6 +176,8 @@ def test_policy_pages_for_district_admin_only(client, district_admin, street_use
             "satisfaction_threshold_num": 90,
             "satisfaction_threshold_den": 100,
             "satisfaction_base": "answered",
+            "satisfaction_participation_num": 2,
+            "satisfaction_participation_den": 3,
             "choice_threshold_num": 1,
             "choice_threshold_den": 2,
             "choice_base": "answered",

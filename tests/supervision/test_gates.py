@@ -442,3 +442,26 @@ def test_an_elevator_added_after_construction_began_waits_for_its_owners(site, s
     g.vote_and_close(ballot, street_user)
     report = services.report_progress(user=street_user, work_item=item, percent=20)
     assert report.percent == 20
+
+
+def test_a_survey_with_too_few_answers_is_not_valid_and_the_page_says_why(site, street_user, client):
+    """Issue 9's rule (the policy's participation, default 2/3 of the households) on the acceptance side:
+    3 of 6 answered, all satisfied: the round does not pass, the page says the survey is not valid and
+    how many answers were missing, and residents are asked again without rectification orders."""
+    acceptance = _surveyed(site, street_user, satisfied=3, answered=3)
+    acceptance = services.close_round(user=street_user, acceptance=acceptance, reason="问卷已收回")
+    assert acceptance.status == RoundStatus.FAILED
+    assert acceptance.ballot.passed is False
+    assert (acceptance.satisfied_count, acceptance.valid_count, acceptance.answered_count) == (3, 3, 3)
+    assert services.failed_for_answers_only(acceptance)
+    client.force_login(street_user)
+    page = client.get(acceptance.get_absolute_url()).content.decode()
+    assert (
+        'data-verdict="not_valid"' in page
+        and 'data-condition="answer_participation" data-passed="no"' in page
+    )
+    assert "无效" in page and "差 1 户" in page
+    second = services.schedule_round(user=street_user, project=site.project, scheduled_on=TODAY())
+    assert second.number == 2
+    acceptance.refresh_from_db()
+    assert acceptance.status == RoundStatus.FAILED  # kept as it was

@@ -7,7 +7,7 @@ from communities.api.serializers import ScopedPrimaryKeyRelatedField
 from communities.models import Compound, Division
 
 from .. import choices
-from ..models import Ballot, BallotOption, Elector, RulePolicy, Vote
+from ..models import Ballot, BallotOption, Elector, RulePolicy, Vote, policy_errors
 
 
 class RulePolicySerializer(serializers.ModelSerializer):
@@ -26,6 +26,8 @@ class RulePolicySerializer(serializers.ModelSerializer):
             "satisfaction_threshold_num",
             "satisfaction_threshold_den",
             "satisfaction_base",
+            "satisfaction_participation_num",
+            "satisfaction_participation_den",
             "choice_threshold_num",
             "choice_threshold_den",
             "choice_base",
@@ -46,25 +48,19 @@ class RulePolicySerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs):
-        for prefix in ("consent_threshold", "satisfaction_threshold", "choice_threshold", "participation"):
-            self._share(attrs, f"{prefix}_num", f"{prefix}_den")
-        for prefix in ("ordinary_pass", "major_pass", "door_to_door"):
-            self._share(attrs, f"{prefix}_num", f"{prefix}_den")
-        return attrs
-
-    def _share(self, attrs, num, den):
-        n = attrs.get(
-            num,
-            getattr(self.instance, num, None) if self.instance else RulePolicy._meta.get_field(num).default,
-        )
-        d = attrs.get(
-            den,
-            getattr(self.instance, den, None) if self.instance else RulePolicy._meta.get_field(den).default,
-        )
-        if d < 1 or n > d:
-            raise serializers.ValidationError(
-                {num: _("A share is a numerator no larger than its denominator (>= 1).")}
+        """The same rules as the page (models.policy_errors): art. 278's floors, thresholds in (0, 1]."""
+        values = {
+            f.name: attrs.get(
+                f.name,
+                getattr(self.instance, f.name) if self.instance is not None else f.get_default(),
             )
+            for f in RulePolicy._meta.concrete_fields
+            if not f.is_relation
+        }
+        errors = policy_errors(values)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class BallotOptionSerializer(serializers.ModelSerializer):
@@ -85,6 +81,18 @@ class BallotSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     voting_url = serializers.SerializerMethodField()
+    valid = serializers.SerializerMethodField(
+        help_text=_("False when a satisfaction survey had too few answers to count (null until closed).")
+    )
+    verdict = serializers.SerializerMethodField(
+        help_text=_("passed, not_passed or not_valid (null until closed).")
+    )
+    counting_notes = serializers.SerializerMethodField(
+        help_text=_(
+            "Counting choices frozen at opening (owners' decisions); in a list, without the parts "
+            "concerned (their number only)."
+        )
+    )
 
     class Meta:
         model = Ballot
@@ -128,6 +136,11 @@ class BallotSerializer(serializers.ModelSerializer):
             "eligible_area",
             "voted",
             "passed",
+            "valid",
+            "verdict",
+            "counting_notes",
+            "missing_area_reason",
+            "missing_area_accepted_at",
             "result_notice",
             "options",
             "voting_url",
@@ -138,10 +151,28 @@ class BallotSerializer(serializers.ModelSerializer):
     def get_voting_url(self, obj) -> str:
         return obj.voting_url()
 
+    def get_counting_notes(self, obj) -> list[dict]:
+        view = self.context.get("view")
+        if view is not None and getattr(view, "action", None) == "list":
+            return [
+                {**{k: v for k, v in note.items() if k != "items"}, "count": len(note.get("items") or [])}
+                for note in obj.counting_notes or []
+            ]
+        return obj.counting_notes or []
+
+    def get_valid(self, obj) -> bool | None:
+        return obj.result.get("valid", True) if obj.result else None
+
+    def get_verdict(self, obj) -> str | None:
+        if not obj.result:
+            return None
+        return obj.result.get("verdict") or ("passed" if obj.passed else "not_passed")
+
 
 class OptionInputSerializer(serializers.Serializer):
-    """An option: {"label": ..., "counts_as_yes": ..., "is_abstention": ...}, or just its text ("同意";
-    同意/满意/基本满意 then count as yes and 弃权 as an abstention, as on the page)."""
+    """An option: {"label": ..., "counts_as_yes": ..., "is_abstention": ...}, or just its text. Which
+    options count as yes is said explicitly (`counts_as_yes`), never read from the wording: plain "同意"
+    does not count as yes. Plain "弃权" is an abstention. Omit `options` for the kind's usual ones."""
 
     label = serializers.CharField(max_length=200)
     counts_as_yes = serializers.BooleanField(default=False)
@@ -302,6 +333,28 @@ class BallotUpdateSerializer(serializers.Serializer):
         if "options" in data:
             data["options"] = [o if isinstance(o, str) else dict(o) for o in data["options"]]
         return data
+
+
+class OpenSerializer(serializers.Serializer):
+    """Opening is confirmed: send back the ids of the options that count as yes, as seen in the ballot
+    (or GET opening-check); a plan choice sends []."""
+
+    yes_options = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=True,
+        error_messages={
+            "required": _(
+                "Confirm which options count as yes: send yes_options with their ids (see opening-check)."
+            )
+        },
+    )
+    missing_area_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=1000,
+        help_text=_("Owners' decisions: why parts without an area on record may count as 0 m²."),
+    )
 
 
 class CloseSerializer(serializers.Serializer):

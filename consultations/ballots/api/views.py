@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
@@ -30,6 +30,37 @@ class RulePolicyViewSet(ScopedModelViewSet):
     filterset_class = filters.RulePolicyFilter
     search_fields = ["name"]
     ordering_fields = ["effective_from", "name"]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("compound", int, required=True)],
+        responses={200: dict},
+    )
+    @action(detail=False, methods=["get"])
+    def applicable(self, request):
+        """Which policy a ballot created now for `?compound=` copies, why, and why the others do not apply."""
+        from communities.models import Compound
+
+        try:
+            compound_id = int(request.query_params.get("compound", ""))
+        except ValueError:
+            raise DomainError(_("Say which compound: ?compound=<id>."), field="compound") from None
+        compound = get_object_or_404(
+            Compound.objects.for_user(request.user).select_related("division"), pk=compound_id
+        )
+        choice = services.explain_policy(compound)
+
+        def policy(p):
+            return s.RulePolicySerializer(p, context=self.get_serializer_context()).data if p else None
+
+        return Response(
+            {
+                "compound": compound.pk,
+                "policy": policy(choice.policy),
+                "reason": choice.reason,
+                "summary": choice.summary,
+                "not_used": [{"policy": policy(p), "reason": why} for p, why in choice.others],
+            }
+        )
 
 
 class CodesSerializer(serializers.Serializer):
@@ -81,12 +112,46 @@ class BallotViewSet(
     def perform_destroy(self, instance):
         services.delete_draft_ballot(instance, self.request.user)
 
-    @extend_schema(request=None, responses={200: s.BallotSerializer})
+    @extend_schema(request=s.OpenSerializer, responses={200: s.BallotSerializer})
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
+        """Open a draft, confirming the options that count as yes (409 with the reason when it cannot
+        open: see opening-check)."""
         ballot = self.get_object()
-        services.open_ballot(ballot, request.user)
+        body = s.OpenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.open_ballot(
+            ballot,
+            request.user,
+            confirmed_yes=body.validated_data["yes_options"],
+            missing_area_reason=body.validated_data["missing_area_reason"],
+        )
         return Response(self.get_serializer(self._annotated(ballot)).data)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"], url_path="opening-check")
+    def opening_check(self, request, pk=None):
+        """What opening would confirm: the rule in words, the options and which count as yes, the
+        electorate and its counting choices, and every reason it cannot open yet."""
+        ballot = self.get_object()
+        options = list(ballot.options.all())
+        if ballot.status != "draft":
+            return Response(
+                {"refusals": services.opening_refusals(ballot), "rule": {"text": services.rule_text(ballot)}}
+            )
+        check = services.electorate_check(ballot)
+        return Response(
+            {
+                "rule": {"rule": ballot.rule, "kind": ballot.kind, "text": services.rule_text(ballot)},
+                "options": s.NestedOptionSerializer(options, many=True).data,
+                "yes_options": [o.pk for o in options if o.counts_as_yes],
+                "electors": len(check.electors),
+                "households": check.households,
+                "area": str(check.area),
+                "counting_notes": [n.to_dict() for n in check.notes],
+                "refusals": services.opening_refusals(ballot, check=check),
+            }
+        )
 
     @extend_schema(request=s.CloseSerializer, responses={200: s.BallotSerializer})
     @action(detail=True, methods=["post"])
@@ -118,7 +183,7 @@ class BallotViewSet(
         data = services.turnout(ballot)
         for row in [*data["rows"], data["total"]]:
             row["area"], row["voted_area"] = str(row["area"] or 0), str(row["voted_area"])
-        return Response(data)
+        return Response(data)  # percents rounded down; `requirement`: the distance to the participation
 
     @extend_schema(request=CodesSerializer, responses={200: dict})
     @action(detail=True, methods=["post"], url_path="issue-codes")
