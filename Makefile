@@ -7,7 +7,8 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve test lint format bench messages browser-deps demo worker beat vendor clean-db
+.PHONY: install run serve test lint format bench messages browser-deps demo worker beat vendor clean-db \
+	backup restore restore-drill chaos
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,3 +64,21 @@ beat: install
 # Re-copy the vendored front-end libraries from the npm registry (see static/vendor/package.json).
 vendor:
 	bash static/vendor/update.sh
+
+# Backups of the database AND every file root (media, private files): see README "Backups".
+# `make backup [BACKUP=dir]`, `make restore BACKUP=dir [RESTORE_ARGS="--database-url ... --force"]`,
+# `make restore-drill` (round trip into a scratch database and folders, checked, cleaned up).
+backup: install
+	$(PY) manage.py backup $(BACKUP)
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<backup folder> [RESTORE_ARGS=...]"; exit 2; }
+	$(PY) manage.py restore $(BACKUP) $(RESTORE_ARGS)
+
+restore-drill: install
+	$(PY) manage.py restore_drill
+
+# Fault drills against real processes with their own PostgreSQL and Redis on spare ports (never the
+# machine's services): prints drill, lost, duplicated, user-visible errors, recovery time. Not in `make test`.
+chaos: install
+	$(PY) scripts/chaos.py $(CHAOS_ARGS)

@@ -9,6 +9,8 @@ scratch data they create and remove themselves.
 BENCHMARKS: dict[str, str] = {
     "roster_import": "benchmarks.roster_import",
     "vote_burst": "benchmarks.vote_burst",
+    "big_ballot": "benchmarks.big_ballot",
+    "outages": "benchmarks.outages",
 }
 
 
@@ -18,4 +20,5 @@ def setup_django() -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("STATIC_MANIFEST", "0")  # pages rendered by benchmarks need no collectstatic
     django.setup()

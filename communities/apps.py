@@ -7,4 +7,10 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities registry")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from config.outage import on_connection_created
+
         from . import signals  # noqa: F401  (outbox drain on worker start)
+
+        connection_created.connect(on_connection_created, dispatch_uid="database-available")

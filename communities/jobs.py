@@ -9,13 +9,16 @@ with a row-by-row report; the handler's own transaction decides what is kept (im
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.files.base import File
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.utils import timezone
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from .choices import JobStatus
@@ -39,14 +42,17 @@ class Progress:
     otherwise nobody would see it before the work commits. That update skips a locked row instead of
     waiting for it, so it can never deadlock against the caller's own transaction."""
 
-    def __init__(self, job: BackgroundJob, min_interval: float = 0.3):
+    def __init__(self, job: BackgroundJob, min_interval: float = 0.3, guard: JobGuard | None = None):
         self.job = job
+        self.guard = guard
         self.min_interval = min_interval
         self._last = 0.0
         self._side = None  # the second connection, opened on first use inside a transaction
         self.done, self.total = job.done, job.total  # the last values reported
 
     def __call__(self, done: int, total: int | None = None, *, force: bool = False) -> None:
+        if self.guard is not None and self.guard.lost:
+            raise JobLost(self.job.pk)
         now = time.monotonic()
         if not force and now - self._last < self.min_interval:
             return
@@ -67,6 +73,8 @@ class Progress:
         try:
             if self._side is None:
                 self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+                with self._side.cursor() as cursor:  # a safety net: SKIP LOCKED means it never waits
+                    cursor.execute("SET lock_timeout = '2s'")
             with self._side.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {table} SET done = %s, total = COALESCE(%s, total) WHERE id = "
@@ -97,16 +105,132 @@ def start_job(
     return job
 
 
+class JobLost(Exception):
+    """The runner lost the job's lock (its database connection dropped): stop, write nothing."""
+
+
+def _worker_name() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+class JobGuard:
+    """The runner's hold on a job: a session advisory lock on the job, on a connection of its own,
+    and a thread writing the job's heartbeat through it every JOB_HEARTBEAT_SECONDS.
+
+    The lock lives exactly as long as the runner's connection: a worker killed mid-job loses it at
+    once (PostgreSQL sees the socket close), so a second delivery of the same message can tell "still
+    running elsewhere" (lock held: do nothing) from "its worker died" (lock free: run it). The
+    heartbeat tells the beat task and the job's page the same from the outside."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._conn = connections.create_connection(DEFAULT_DB_ALIAS)
+        self._conn.inc_thread_sharing()  # used by the heartbeat thread, never by two at once
+
+    def acquire(self) -> bool:
+        from . import locks
+
+        try:
+            held = locks.try_session_lock("job", self.job_id, self._conn)
+        except Exception:
+            self._conn.close()
+            raise
+        if not held:
+            self._conn.close()
+        return held
+
+    def start(self) -> None:
+        self._beat()
+        self._thread = threading.Thread(target=self._loop, name=f"job-{self.job_id}-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        table = BackgroundJob._meta.db_table
+        with self._conn.cursor() as cursor:
+            # SKIP LOCKED: the handler's own transaction may hold the row; a missed beat is harmless
+            cursor.execute(
+                f"UPDATE {table} SET heartbeat_at = now() WHERE id = "
+                f"(SELECT id FROM {table} WHERE id = %s AND status = 'running' FOR UPDATE SKIP LOCKED)",
+                [self.job_id],
+            )
+
+    def _loop(self) -> None:
+        from django.conf import settings
+
+        failures = 0
+        while not self._stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+            try:
+                self._beat()
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    log.warning("job %s: heartbeat not written: %s", self.job_id, type(exc).__name__)
+                if not self._conn.is_usable():
+                    # the connection, and with it the lock, is gone: another worker may start the
+                    # job; tell the handler to stop at its next progress report
+                    self.lost = True
+                    return
+
+    def stop(self) -> None:
+        from . import locks
+
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        try:
+            if not self.lost:
+                locks.session_unlock("job", self.job_id, self._conn)
+        except Exception:
+            pass  # closing the connection releases it anyway
+        finally:
+            self._conn.dec_thread_sharing()
+            self._conn.close()
+
+
 def run(job_id: int) -> None:
+    """Run a job once, however often its message is delivered (Celery on Redis redelivers
+    unacknowledged messages, and reap_stalled() requeues jobs whose worker died)."""
     job = BackgroundJob.objects.filter(pk=job_id).first()
     if job is None or job.is_finished:
         return  # idempotent: a redelivered message does nothing
-    BackgroundJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
-    job.status = JobStatus.RUNNING
+    guard = JobGuard(job_id)
+    if not guard.acquire():
+        log.info("job %s is running in another worker; this delivery does nothing", job_id)
+        return
+    try:
+        _run_locked(job_id, guard)
+    finally:
+        guard.stop()
+
+
+def _run_locked(job_id: int, guard: JobGuard) -> None:
+    job = BackgroundJob.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return  # finished while we waited for the lock
+    now = timezone.now()
+    BackgroundJob.objects.filter(pk=job_id).update(
+        status=JobStatus.RUNNING,
+        started_at=Coalesce(F("started_at"), Value(now)),  # the first start is kept
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+        worker=_worker_name(),
+    )
+    job.refresh_from_db()
+    guard.start()
     handler: Callable[[BackgroundJob, Progress], None] = import_string(job.handler)
-    progress = Progress(job)
+    progress = Progress(job, guard=guard)
     try:
         handler(job, progress)
+    except JobLost:
+        log.warning("job %s: lost its lock mid-run; left for the next runner", job.pk)
+        return
     except JobFailed as exc:
         job.status = JobStatus.FAILED
         job.message = exc.message[:500]
@@ -119,12 +243,74 @@ def run(job_id: int) -> None:
         job.status = JobStatus.SUCCEEDED
     finally:
         progress.close()
+    if guard.lost:
+        return
     job.finished_at = timezone.now()
     # the counts were written by Progress (not on this instance): keep them, and a success is all done
     stored = BackgroundJob.objects.filter(pk=job.pk).values("done", "total").get()
     job.total = max(stored["total"], progress.total)
     job.done = job.total if job.status == JobStatus.SUCCEEDED else max(stored["done"], progress.done)
-    job.save()
+    # only what the run decides: started_at, attempts and the heartbeat stay as written above
+    job.save(
+        update_fields=[
+            "status", "message", "errors", "result", "result_file", "total", "done", "finished_at",
+        ]
+    )  # fmt: skip
+
+
+def reap_stalled(now=None) -> dict[str, int]:
+    """Requeue, or fail after JOB_MAX_ATTEMPTS starts, every running job whose heartbeat stopped and
+    whose lock nobody holds (its worker died). Run by beat every 30 s; safe from several processes."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import formats
+    from django.utils.translation import gettext as _
+
+    from . import locks, outbox
+    from .tasks import run_job
+
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    candidates = BackgroundJob.objects.filter(status=JobStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
+    )
+    counts = {"requeued": 0, "failed": 0}
+    for job_id in candidates.values_list("pk", flat=True)[:200]:
+        with transaction.atomic():
+            # hold the job's lock for this decision: a live runner holds it (leave the job alone),
+            # and no new runner can start between the check and the update
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s::bigint)", [locks.key("job", job_id)])
+                if not cursor.fetchone()[0]:
+                    log.warning("job %s: heartbeat stale but its runner still holds the lock", job_id)
+                    continue
+            job = candidates.select_for_update().filter(pk=job_id).first()
+            if job is None:
+                continue
+            last = timezone.localtime(job.heartbeat_at or job.started_at)
+            when = formats.date_format(last, "Y-m-d H:i:s")
+            with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+                if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+                    job.status = JobStatus.FAILED
+                    job.finished_at = now
+                    job.message = _(
+                        "The worker running this job stopped (last sign of life %(when)s) and the job has "
+                        "been started %(n)d times without finishing, so it was stopped. Start it again, "
+                        "or ask the administrator to check the background workers."
+                    ) % {"when": when, "n": job.attempts}
+                    counts["failed"] += 1
+                else:
+                    job.status = JobStatus.PENDING
+                    job.message = _(
+                        "The worker running this job stopped (last sign of life %(when)s); the job was "
+                        "queued again and will start over."
+                    ) % {"when": when}
+                    outbox.enqueue(run_job, job.pk)
+                    counts["requeued"] += 1
+            job.save(update_fields=["status", "message", "finished_at"])
+            log.warning("job %s: no heartbeat since %s, %s", job.pk, when, job.status)
+    return counts
 
 
 def complete_ping(job_id: int) -> None:
@@ -137,8 +323,23 @@ def ping_handler(job: BackgroundJob, progress: Progress) -> None:
     job.message = "pong"
 
 
+class FileGone(Exception):
+    """The job finished with a file, but the file is no longer in storage (cleaned up, or a restore
+    without the files): a 404 with this message, never a 500."""
+
+    def __init__(self, job: BackgroundJob):
+        from django.utils.translation import gettext as _
+
+        self.message = _(
+            "The file of this job is no longer there (it may have been cleaned up, or not restored from a "
+            "backup). Start the job again to make a new one."
+        )
+        super().__init__(self.message)
+
+
 def result_response(job: BackgroundJob, request, *, reason: str):
-    """Stream a job's result file to its owner, recording the download in the access log."""
+    """Stream a job's result file to its owner, recording the download in the access log. Raises
+    Http404 without a file and FileGone when the file is missing from storage (nothing logged)."""
     import os
 
     from django.http import FileResponse, Http404
@@ -148,6 +349,10 @@ def result_response(job: BackgroundJob, request, *, reason: str):
 
     if not job.result_file:
         raise Http404
+    try:
+        handle = job.result_file.open("rb")
+    except FileNotFoundError:
+        raise FileGone(job) from None
     access.record(
         user=request.user,
         action=AccessLog.Action.EXPORT,
@@ -157,6 +362,4 @@ def result_response(job: BackgroundJob, request, *, reason: str):
         reason=reason,
         request=request,
     )
-    return FileResponse(
-        job.result_file.open("rb"), as_attachment=True, filename=os.path.basename(job.result_file.name)
-    )
+    return FileResponse(handle, as_attachment=True, filename=os.path.basename(job.result_file.name))

@@ -4,6 +4,7 @@ the task outbox, the access log and idempotency records)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pghistory
@@ -14,6 +15,7 @@ from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import choices
@@ -389,6 +391,7 @@ JOB_KIND_LABELS = {
     "visit_ledger": _("Visit ledger export"),
     "demand_list": _("Demand list export"),
     "ballot_slips": _("Voting slips"),
+    "ballot_codes": _("Voting codes"),
     "rectification_ledger": _("Rectification ledger export"),
     "ping": _("Test job"),
 }
@@ -416,6 +419,11 @@ class BackgroundJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # written every few seconds by the runner (communities.jobs.JobGuard); a stale one means the
+    # worker died, and the beat task requeues the job or fails it (communities.jobs.reap_stalled)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="how many times a worker started it")
+    worker = models.CharField(max_length=200, blank=True, help_text="host and process running it")
 
     class Meta:
         verbose_name = _("background job")
@@ -441,13 +449,22 @@ class BackgroundJob(models.Model):
     def is_finished(self) -> bool:
         return self.status in (choices.JobStatus.SUCCEEDED, choices.JobStatus.FAILED)
 
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but no heartbeat within the window: its worker has probably died."""
+        if self.status != choices.JobStatus.RUNNING:
+            return False
+        last = self.heartbeat_at or self.started_at
+        return last is None or last < timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
+
     def get_absolute_url(self) -> str:
         return reverse("communities:job_detail", args=[self.pk])
 
 
 class OutboxMessage(models.Model):
     """A task to send to the broker. Written in the same transaction as the change that needs it and
-    deleted once the broker has it, so work queued while Redis is down is sent when it is back."""
+    deleted once a worker has started the task, so work queued while Redis is down -- or lost by a
+    Redis that restarted without its data -- is sent again."""
 
     task_name = models.CharField(max_length=200)
     args = models.JSONField(default=list)
@@ -455,6 +472,10 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # when the broker last accepted it; the row stays until a worker starts the task (deleted by the
+    # task_prerun signal), and drain() sends it again when it has waited too long (Redis lost it)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["pk"]

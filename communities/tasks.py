@@ -22,3 +22,11 @@ def ping(job_id: int) -> None:
     from .jobs import complete_ping
 
     complete_ping(job_id)
+
+
+@shared_task(name="communities.tasks.reap_stalled_jobs", ignore_result=True)
+def reap_stalled_jobs() -> dict[str, int]:
+    """Requeue (or fail) jobs whose worker died: see communities.jobs.reap_stalled."""
+    from .jobs import reap_stalled
+
+    return reap_stalled()

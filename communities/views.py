@@ -45,15 +45,25 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Whether PostgreSQL and Redis answer. 503 when the database does not; Redis is optional."""
+    """Whether PostgreSQL and Redis answer: 503 when the database does not (Redis is optional).
+
+    Says which dependency is down and nothing more: hosts, ports and error text go to the log (one
+    line per change of state, config.dependencies) and to a logged-in superuser, never to the
+    anonymous load balancer or whoever else can reach the URL."""
+    from config.dependencies import DATABASE, REDIS, describe
+
     checks: dict[str, dict] = {}
+    errors: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         checks["database"] = {"ok": True}
+        DATABASE.ok()
     except Exception as exc:
-        checks["database"] = {"ok": False, "error": str(exc)[:200]}
+        checks["database"] = {"ok": False}
+        errors["database"] = describe(exc)
+        DATABASE.failed(exc)
     if settings.REDIS_URL:
         try:
             import redis
@@ -61,12 +71,21 @@ def readyz(request: HttpRequest) -> JsonResponse:
             client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
             client.ping()
             checks["redis"] = {"ok": True}
+            REDIS.ok()
         except Exception as exc:
-            checks["redis"] = {"ok": False, "error": str(exc)[:200]}
+            checks["redis"] = {"ok": False}
+            errors["redis"] = describe(exc)
+            REDIS.failed(exc)
     else:
         checks["redis"] = {"ok": True, "note": "REDIS_URL not set: tasks run in-process"}
     ready = checks["database"]["ok"]
-    return JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    if ready and errors and request.user.is_superuser:
+        for name, text in errors.items():
+            checks[name]["error"] = text
+    response = JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
+    # the outage is logged once by config.dependencies; not a django.request line per probe
+    response._has_been_logged = True
+    return response
 
 
 @login_required
@@ -118,9 +137,15 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def job_download(request: HttpRequest, pk: int) -> HttpResponse:
     from django.shortcuts import get_object_or_404
 
-    from .jobs import result_response
+    from .jobs import FileGone, result_response
 
-    return result_response(get_object_or_404(_my_jobs(request), pk=pk), request, reason="download")
+    job = get_object_or_404(_my_jobs(request), pk=pk)
+    try:
+        return result_response(job, request, reason="download")
+    except FileGone as exc:
+        return render(
+            request, "communities/job_detail.html", {"job": job, "file_error": exc.message}, status=404
+        )
 
 
 # --- registry pages -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.api.schema import ChoiceEnumNames
 
-from .env import envbool, envint, envlist, envstr
+from .env import envbool, envfloat, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = BASE_DIR / ".local"
@@ -147,12 +147,15 @@ if REDIS_URL:
                 "SOCKET_TIMEOUT": 0.5,
                 # Redis down must not take pages down: a cache miss instead of an error.
                 "IGNORE_EXCEPTIONS": True,
+                # ...and, once seen down, no waiting on it for a few seconds (config.dependencies)
+                "REDIS_CLIENT_CLASS": "config.redis_client.GuardedRedis",
             },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# An outage is logged once per change of state by config.dependencies, not a traceback per call.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -169,10 +172,23 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
+# What a web request waits for Redis when it publishes a task (connect and each read/write). A hung
+# Redis (accepting connections, answering nothing) costs this once, then nothing for a few seconds.
+BROKER_PUBLISH_TIMEOUT = envfloat("BROKER_PUBLISH_TIMEOUT", 0.5)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
+# Background jobs (communities.jobs): the runner writes a heartbeat every JOB_HEARTBEAT_SECONDS; a
+# running job without one for JOB_STALE_SECONDS has lost its worker and is queued again (beat, every
+# 30 s), up to JOB_MAX_ATTEMPTS starts, then failed with a message saying so.
+JOB_HEARTBEAT_SECONDS = envfloat("JOB_HEARTBEAT_SECONDS", 10.0)
+JOB_STALE_SECONDS = envfloat("JOB_STALE_SECONDS", 60.0)
+JOB_MAX_ATTEMPTS = envint("JOB_MAX_ATTEMPTS", 3)
+# Outbox (communities.outbox): a message the broker accepted but no worker started within this many
+# seconds is sent again (doubling each time, up to an hour): Redis may have lost it.
+OUTBOX_RESEND_SECONDS = envfloat("OUTBOX_RESEND_SECONDS", 120.0)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {"task": "communities.tasks.drain_outbox", "schedule": 30.0},
+    "reap-stalled-jobs": {"task": "communities.tasks.reap_stalled_jobs", "schedule": 30.0},
     "supervision-overdue-reminders": {"task": "supervision.tasks.send_overdue_reminders", "schedule": 3600.0},
 }
 

@@ -17,6 +17,9 @@ api_v1 = [
     path("", include("supervision.api.urls")),
 ]
 
+# a database outage answers 503 (JSON under /api/), not an HTML 500: see config/outage.py
+handler500 = "config.outage.server_error"
+
 urlpatterns = [
     path("healthz", community_views.healthz, name="healthz"),
     path("readyz", community_views.readyz, name="readyz"),

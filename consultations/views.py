@@ -151,7 +151,8 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and rows.is_valid():
         token = form.cleaned_data["submission"]
         key = f"visit-submission:{request.user.pk}:{token}"
-        if token and not cache.add(key, 0, 3600):
+        # add() answers None when the cache (Redis) is down: nothing is known, so save the visit
+        if token and cache.add(key, 0, 3600) is False:
             # the same form sent twice (double tap, resend): the first one saves the visit
             done = cache.get(key)
             if done:

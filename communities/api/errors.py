@@ -13,6 +13,11 @@ from communities.errors import DomainError
 
 
 def exception_handler(exc, context):
+    from config.outage import database_error, outage_response
+
+    kind = database_error(exc)
+    if kind is not None:
+        return outage_response(context["request"], exc, kind)
     if isinstance(exc, DomainError):
         body = {"detail": exc.message, "code": exc.code}
         if exc.field:

@@ -231,6 +231,9 @@ class BackgroundJobSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     kind_label = serializers.CharField(read_only=True)
     download_url = serializers.SerializerMethodField()
+    stalled = serializers.BooleanField(
+        source="is_stalled", read_only=True, help_text="running, but no heartbeat from its worker lately"
+    )
 
     class Meta:
         model = BackgroundJob
@@ -250,6 +253,9 @@ class BackgroundJobSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "heartbeat_at",
+            "attempts",
+            "stalled",
         ]
         read_only_fields = fields
 

@@ -192,9 +192,14 @@ class BackgroundJobViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """The job's result file (an export), for API clients; recorded in the access log."""
-        from communities.jobs import result_response
+        from rest_framework.exceptions import NotFound
 
-        return result_response(self.get_object(), request, reason="api download")
+        from communities.jobs import FileGone, result_response
+
+        try:
+            return result_response(self.get_object(), request, reason="api download")
+        except FileGone as exc:
+            raise NotFound(exc.message) from None
 
     @extend_schema(request=None, responses={202: BackgroundJobSerializer})
     @action(detail=False, methods=["post"])

@@ -304,19 +304,39 @@ class StaffVoteForm(BootstrapFormMixin, forms.Form):
     paper_serial = forms.CharField(label=_("Paper serial"), max_length=40, required=False)
     photo = forms.FileField(label=_("Photo of the signed form"), required=False)
 
-    def __init__(self, *args, ballot: Ballot, **kwargs):
+    # A ballot of 20,000 electors must not send 20,000 options with its page: past this many, the list
+    # shows the first matches of a search (the search box above it; htmx refreshes the list as one
+    # types). Only what is SHOWN is cut: every elector of the ballot stays a valid choice.
+    CHOICES_MAX = 200
+
+    def __init__(self, *args, ballot: Ballot, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         # The list offers the electors who have not voted; one who has (another clerk was quicker) is
         # still accepted here, so the service refuses it saying when and how the first vote was cast.
         electors = ballot.electors.natural_order()
         field = self.fields["elector"]
         field.queryset = electors
-        field.choices = [
-            ("", field.empty_label),
-            *((e.pk, field.label_from_instance(e)) for e in electors.filter(vote__isnull=True)),
-        ]
+        self.search = search.strip()
+        shown = pending_electors(ballot, self.search, self.CHOICES_MAX + 1)
+        self.truncated = len(shown) > self.CHOICES_MAX
+        shown = shown[: self.CHOICES_MAX]
+        chosen = self.data.get(self.add_prefix("elector")) if self.is_bound else self.initial.get("elector")
+        if chosen and str(chosen).isdigit() and int(chosen) not in {e.pk for e in shown}:
+            shown = [*electors.filter(pk=int(chosen)), *shown]  # keep the clerk's choice on a re-shown form
+        field.choices = [("", field.empty_label), *((e.pk, field.label_from_instance(e)) for e in shown)]
+        # the search box is offered once the list no longer holds everyone
+        self.needs_search = self.truncated or bool(self.search)
         self.fields["option"].queryset = ballot.options.all()
         self.fields["option"].empty_label = None
+
+
+def pending_electors(ballot: Ballot, search: str = "", limit: int = StaffVoteForm.CHOICES_MAX) -> list:
+    """Electors who have not voted yet, in natural order, matching `search` in their label; at most
+    `limit` (the page shows a search box instead of the whole electorate)."""
+    qs = ballot.electors.natural_order().filter(vote__isnull=True)
+    if search:
+        qs = qs.filter(label__icontains=search)
+    return list(qs[:limit])
 
 
 class RulePolicyForm(BootstrapFormMixin, forms.ModelForm):

@@ -16,7 +16,7 @@ import hmac
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -1020,36 +1020,55 @@ class IssuedCode:
         return format_code(self.code)
 
 
+CODES_BATCH = 2000
+
+
 def issue_codes(
-    ballot: Ballot, user=None, *, elector_ids: Iterable[int] | None = None, reissue: bool = False
-):
+    ballot: Ballot,
+    user=None,
+    *,
+    elector_ids: Iterable[int] | None = None,
+    reissue: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[IssuedCode]:
     """Give electors a code; returns the plain codes (only here: the database keeps their hash).
-    Without `reissue`, electors that already have a code are skipped. A reissued code voids the old one."""
+    Without `reissue`, electors that already have a code are skipped. A reissued code voids the old one.
+
+    All or nothing (one transaction), written in batches of one UPDATE each, telling `progress(done,
+    total)` after each. The electors are locked FOR NO KEY UPDATE, not FOR UPDATE: a vote arriving
+    meanwhile (its foreign key takes KEY SHARE on the elector) does not wait for the whole issue."""
     if user is not None:
         _require_edit(user, ballot.compound)
     if ballot.status != choices.BallotStatus.OPEN:
         raise Conflict(_("Codes are issued while the ballot is open."))
     with transaction.atomic():
-        qs = Elector.objects.select_for_update().filter(ballot=ballot).natural_order()
+        qs = Elector.objects.select_for_update(no_key=True).filter(ballot=ballot).natural_order()
         if elector_ids is not None:
             qs = qs.filter(pk__in=list(elector_ids))
         if not reissue:
             qs = qs.filter(code_hash="")
-        electors = list(qs)
+        ids = list(qs.values_list("pk", flat=True))
         now = timezone.now()
-        issued, seen = [], set()
-        for e in electors:
+        issued: list[IssuedCode] = []
+        seen: set[str] = set()
+        for pk in ids:
             code = new_code()
             while code in seen:
                 code = new_code()
             seen.add(code)
-            e.code_hash = hash_code(ballot.pk, code)
-            e.code_issued_at = now
-            e.code_version += 1
-            issued.append(IssuedCode(e.pk, code))
-        Elector.objects.bulk_update(
-            electors, ["code_hash", "code_issued_at", "code_version"], batch_size=1000
-        )
+            issued.append(IssuedCode(pk, code))
+        table = Elector._meta.db_table
+        with connection.cursor() as cursor:
+            for start in range(0, len(issued), CODES_BATCH):
+                batch = issued[start : start + CODES_BATCH]
+                cursor.execute(
+                    f"UPDATE {table} e SET code_hash = v.h, code_issued_at = %s,"
+                    " code_version = e.code_version + 1"
+                    " FROM unnest(%s::bigint[], %s::varchar[]) AS v(id, h) WHERE e.id = v.id",
+                    [now, [i.elector_id for i in batch], [hash_code(ballot.pk, i.code) for i in batch]],
+                )
+                if progress is not None:
+                    progress(start + len(batch), len(issued))
     return issued
 
 
@@ -1116,7 +1135,12 @@ def _check_open(ballot_id: int, row) -> Ballot:
     if status == choices.BallotStatus.DRAFT:
         raise Conflict(_("Voting has not opened yet."), code="not_open")
     if status == choices.BallotStatus.CLOSED or timezone.now() >= closes_at:
-        raise Conflict(_("Voting closed on %(when)s.") % {"when": _when(closes_at)}, code="closed")
+        # closed early: the actual closing time, not the scheduled one (read only on this refusal)
+        closed_at = None
+        if status == choices.BallotStatus.CLOSED:
+            closed_at = Ballot.objects.filter(pk=ballot_id).values_list("closed_at", flat=True).first()
+        when = min(closed_at, closes_at) if closed_at else closes_at
+        raise Conflict(_("Voting closed on %(when)s.") % {"when": _when(when)}, code="closed")
     return Ballot(pk=ballot_id, status=status, secret=secret, allow_change=allow_change, closes_at=closes_at)
 
 

@@ -47,8 +47,27 @@ def slip_rows(ballot: Ballot, issued: list[IssuedCode], progress=None) -> list[d
     return rows
 
 
-def render_slips(job, progress) -> None:
-    """Job handler: params {"ballot_id": id, "reissue": bool}."""
+def _issue(job, ballot: Ballot, progress, share: int = 1) -> list[IssuedCode]:
+    """Issue the job's codes (new ones for everyone who has not voted with params["reissue"]),
+    reporting progress over 1/share of the bar."""
+    electors = ballot.electors.all()
+    ids = None
+    if job.params.get("reissue"):
+        ids = list(electors.filter(vote__isnull=True).values_list("pk", flat=True))
+        todo = len(ids)
+    else:
+        todo = electors.filter(code_hash="").count()
+    progress(0, max(todo * share, 1), force=True)
+    return issue_codes(
+        ballot,
+        job.created_by,
+        elector_ids=ids,
+        reissue=bool(job.params.get("reissue")),
+        progress=lambda done, total: progress(done, max(total * share, 1)),
+    )
+
+
+def _ballot_for(job) -> Ballot:
     ballot = (
         Ballot.objects.select_related("compound__division").filter(pk=job.params.get("ballot_id")).first()
     )
@@ -56,22 +75,53 @@ def render_slips(job, progress) -> None:
         raise JobFailed(_("No such ballot."))
     if not Ballot.objects.editable_by(job.created_by).filter(pk=ballot.pk).exists():
         raise JobFailed(_("You may not print slips for this ballot."))
-    electors = ballot.electors.all()
-    if job.params.get("reissue"):
-        electors = electors.filter(vote__isnull=True)
-        ids = list(electors.values_list("pk", flat=True))
-        issued = issue_codes(ballot, job.created_by, elector_ids=ids, reissue=True)
-    else:
-        issued = issue_codes(ballot, job.created_by)
-    progress(0, max(len(issued), 1), force=True)
+    return ballot
+
+
+def issue_codes_csv(job, progress) -> None:
+    """Job handler (API): issue codes and keep them in a CSV (label, code, voting link) for the caller
+    to download once -- the database keeps only their hash. params {"ballot_id": id, "reissue": bool}."""
+    import csv
+    import io
+
+    ballot = _ballot_for(job)
+    issued = _issue(job, ballot, progress)
+    labels = dict(Elector.objects.filter(pk__in=[i.elector_id for i in issued]).values_list("pk", "label"))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["elector", "label", "code", "url"])
+    for item in issued:
+        writer.writerow(
+            [item.elector_id, labels.get(item.elector_id, ""), item.display, ballot.voting_url(item.code)]
+        )
+    job.result_file.save(
+        f"ballot-{ballot.pk}-codes.csv", ContentFile(out.getvalue().encode("utf-8-sig")), save=False
+    )
+    job.result = {"codes": len(issued), "ballot": ballot.pk}
+    job.message = _("%(n)s codes issued") % {"n": len(issued)}
+    record(
+        user=job.created_by,
+        action="export",
+        object_type="ballot_codes",
+        object_ids=[ballot.pk],
+        fields="codes",
+        reason="issue voting codes",
+    )
+
+
+def render_slips(job, progress) -> None:
+    """Job handler: params {"ballot_id": id, "reissue": bool}."""
+    ballot = _ballot_for(job)
+    issued = _issue(job, ballot, progress, share=2)  # issuing is the first half of the bar, slips the second
     if not issued:
         job.message = _(
             "Every elector already has a code: use 'Reprint all slips with new codes' (the old slips "
             "stop working)."
         )
         return
+    n = len(issued)
     with translation.override("zh-hans"):
-        rows = slip_rows(ballot, issued, progress)
+        rows = slip_rows(ballot, issued, lambda done, total: progress(n + done, 2 * n))
         html = render_to_string("ballots/slips.html", {"ballot": ballot, "slips": rows})
     job.result_file.save(f"ballot-{ballot.pk}-slips.html", ContentFile(html.encode()), save=False)
     job.result = {"slips": len(rows), "ballot": ballot.pk}
@@ -84,4 +134,4 @@ def render_slips(job, progress) -> None:
         fields="codes",
         reason="print voting slips",
     )
-    progress(len(rows), len(rows), force=True)
+    progress(2 * n, 2 * n, force=True)

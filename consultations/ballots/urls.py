@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/close/", views.ballot_close, name="ballot_close"),
     path("<int:pk>/votes/", views.vote_enter, name="vote_enter"),
     path("<int:pk>/electors/", views.elector_list, name="elector_list"),
+    path("<int:pk>/electors/options/", views.elector_options, name="elector_options"),
     path("<int:pk>/electors/<int:elector_pk>/reissue/", views.elector_reissue, name="elector_reissue"),
     path("<int:pk>/slips/", views.slips_print, name="slips_print"),
     path("policies/", views.policy_list, name="policy_list"),

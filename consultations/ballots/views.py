@@ -194,7 +194,11 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit,
         "can_enter": can_enter and ballot.is_open,
         "close_form": CloseForm(),
-        "vote_form": StaffVoteForm(ballot=ballot) if can_enter and ballot.is_open else None,
+        "vote_form": (
+            StaffVoteForm(ballot=ballot, search=request.GET.get("q", ""))
+            if can_enter and ballot.is_open
+            else None
+        ),
         "turnout": services.turnout(ballot) if ballot.status != choices.BallotStatus.DRAFT else None,
         "result": (ballot.result if ballot.is_closed else None)
         or (services.tally(ballot).to_dict() if ballot.choices_visible and ballot.is_open else None),
@@ -300,6 +304,23 @@ def vote_enter(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "ballots/vote_enter.html", {"ballot": ballot, "vote_form": form}, status=400)
+
+
+@login_required
+def elector_options(request: HttpRequest, pk: int) -> HttpResponse:
+    """The <option>s of the vote form's elector list for a search (htmx, as the clerk types)."""
+    from .forms import pending_electors
+
+    ballot = _visible(request, pk)
+    if not Ballot.objects.votes_enterable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied(_("You may not enter votes for this ballot."))
+    limit = StaffVoteForm.CHOICES_MAX
+    shown = pending_electors(ballot, request.GET.get("q", "").strip(), limit + 1)
+    return render(
+        request,
+        "ballots/_elector_options.html",
+        {"electors": shown[:limit], "truncated": len(shown) > limit},
+    )
 
 
 @login_required

@@ -32,3 +32,66 @@
     localStorage.removeItem("form:" + el.dataset.clearDraft);
   });
 })();
+// Forms marked data-resend are sent in the background. When the server answers that it is out of
+// service (503, e.g. the database is down; also 502/504 from a proxy) or the network drops, what was
+// typed stays on the page (and in the data-persist draft), a notice says so, and the very same form
+// -- the same hidden submission token, so the server saves it once -- is sent again by itself after
+// 3 s, then 6, 12... (at most a minute, never longer than the server's Retry-After), or at once with
+// the notice's button. Any other answer is shown as the browser would have shown it.
+(function () {
+  "use strict";
+  if (!window.fetch || !window.FormData) return;
+  var RETRY = [502, 503, 504];
+  document.querySelectorAll("form[data-resend]").forEach(function (form) {
+    var notice = document.createElement("div");
+    notice.className = "alert alert-warning resend-notice";
+    notice.setAttribute("role", "status");
+    notice.hidden = true;
+    var noticeText = document.createElement("span");
+    var now = document.createElement("button");
+    now.type = "button";
+    now.className = "btn btn-sm btn-outline-dark resend-now ms-2";
+    now.textContent = form.dataset.resendNow || "Send now";
+    notice.appendChild(noticeText);
+    notice.appendChild(now);
+    form.insertBefore(notice, form.firstChild);
+    var sending = false;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (sending) return;
+      sending = true;
+      var body = new FormData(form);
+      var submitter = event.submitter;
+      if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+      var buttons = form.querySelectorAll("button, [type=submit]");
+      buttons.forEach(function (b) { b.disabled = true; });
+      var pause = 3000, timer = null;
+      function again(seconds) {
+        var wait = seconds > 0 ? Math.min(seconds * 1000, pause) : pause;
+        pause = Math.min(pause * 2, 60000);
+        noticeText.textContent = (form.dataset.resendMessage || "The service is unavailable; what you typed is kept and will be sent again in {seconds} s.")
+          .replace("{seconds}", String(Math.round(wait / 1000)));
+        notice.hidden = false;
+        now.disabled = false;
+        timer = setTimeout(send, wait);
+      }
+      now.onclick = function () { clearTimeout(timer); now.disabled = true; send(); };
+      function send() {
+        timer = null;
+        fetch(form.action || location.href, { method: "POST", body: body, credentials: "same-origin" })
+          .then(function (response) {
+            if (RETRY.indexOf(response.status) >= 0) {
+              again(parseInt(response.headers.get("Retry-After") || "0", 10));
+              return;
+            }
+            if (response.redirected) { location.assign(response.url); return; }
+            return response.text().then(function (html) {
+              document.open(); document.write(html); document.close();
+            });
+          })
+          .catch(function () { again(0); });
+      }
+      send();
+    });
+  });
+})();

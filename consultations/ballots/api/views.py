@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -14,13 +15,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from communities.api.base import IdempotentCreateMixin, ScopedModelViewSet, ScopedReadOnlyViewSet
-from communities.errors import DomainError
+from communities.api.serializers import BackgroundJobSerializer
+from communities.errors import Conflict, DomainError
+from communities.jobs import start_job
 from communities.permissions import ScopedWritePermission
 
-from .. import filters, services, throttling
+from .. import choices, filters, services, throttling
 from ..models import Ballot, BallotOption, Elector, RulePolicy, Vote
 from ..permissions import RulePolicyPermission, VoteEntryPermission
 from . import serializers as s
+
+# issue-codes answers this many codes in the request itself; more are issued by a background job
+CODES_SYNC_MAX = 2000
 
 
 class RulePolicyViewSet(ScopedModelViewSet):
@@ -185,21 +191,36 @@ class BallotViewSet(
             row["area"], row["voted_area"] = str(row["area"] or 0), str(row["voted_area"])
         return Response(data)  # percents rounded down; `requirement`: the distance to the participation
 
-    @extend_schema(request=CodesSerializer, responses={200: dict})
+    @extend_schema(request=CodesSerializer, responses={200: dict, 202: BackgroundJobSerializer})
     @action(detail=True, methods=["post"], url_path="issue-codes")
     def issue_codes(self, request, pk=None):
         """Plain codes for printing slips elsewhere (shown once: only their hash is kept). `reissue`
-        gives new codes to every elector who has not voted (the old ones stop working)."""
+        gives new codes to every elector who has not voted (the old ones stop working).
+
+        Up to CODES_SYNC_MAX codes are answered at once (200, `codes`). More run as a background job
+        (202 with the job: poll `/api/v1/jobs/<id>/`, then download its CSV of label, code and link
+        from `/api/v1/jobs/<id>/download/`), so a ballot of 20,000 electors never holds a request."""
         ballot = self.get_object()
         self.check_object_permissions(request, ballot)
         body = CodesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ids = None
-        if body.validated_data["reissue"]:
-            ids = list(ballot.electors.filter(vote__isnull=True).values_list("pk", flat=True))
-        issued = services.issue_codes(
-            ballot, request.user, elector_ids=ids, reissue=body.validated_data["reissue"]
+        reissue = body.validated_data["reissue"]
+        pending = (
+            ballot.electors.filter(vote__isnull=True) if reissue else ballot.electors.filter(code_hash="")
         )
+        if pending.count() > CODES_SYNC_MAX:
+            if ballot.status != choices.BallotStatus.OPEN:  # the same refusal as the service, before queuing
+                raise Conflict(_("Codes are issued while the ballot is open."))
+            job = start_job(
+                kind="ballot_codes",
+                handler="consultations.ballots.slips.issue_codes_csv",
+                user=request.user,
+                params={"ballot_id": ballot.pk, "reissue": reissue, "language": get_language()},
+            )
+            job.refresh_from_db()
+            return Response(BackgroundJobSerializer(job, context={"request": request}).data, status=202)
+        ids = list(pending.values_list("pk", flat=True)) if reissue else None
+        issued = services.issue_codes(ballot, request.user, elector_ids=ids, reissue=reissue)
         return Response(
             {
                 "codes": [
