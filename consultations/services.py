@@ -542,7 +542,10 @@ def complete_step(
         previous = (
             deliberation.steps.filter(order__lt=step.order, done_at__isnull=False).order_by("-order").first()
         )
-        if previous is not None and when < previous.done_at:
+        # compared to the minute: meetings are entered to the minute, notices are stamped to the second
+        if previous is not None and when.replace(second=0, microsecond=0) < previous.done_at.replace(
+            second=0, microsecond=0
+        ):
             raise DomainError(
                 _(
                     "This step would be dated %(when)s, before the previous step “%(previous)s” "

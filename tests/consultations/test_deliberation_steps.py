@@ -170,3 +170,26 @@ def test_planned_demand_resolved_early_with_a_reason_kept(world, street_user, pr
     assert r.status_code == 302
     opinion.refresh_from_db()
     assert opinion.status == "resolved" and opinion.resolved_early_reason == "物业已临时疏通，居民认可"
+
+
+def test_steps_compare_to_the_minute(matter, project, street_user):
+    """A notice stamped 10:31:42 and the meeting after it entered as 10:31 (forms take minutes): in order."""
+    stamped = timezone.now().replace(second=42, microsecond=0) - timedelta(hours=2)
+    notice = services.publish_notice(
+        project=project,
+        title="征求意见公告",
+        body="征求意见",
+        user=street_user,
+        kind="decision",
+        starts_at=stamped,
+    )
+    services.complete_step(matter.steps.get(order=1), user=street_user, notice=notice)
+    meeting = services.create_meeting(
+        user=street_user,
+        kind="residents_council",
+        title="支部提议会",
+        project=project,
+        held_at=stamped.replace(second=0),
+    )
+    step = services.complete_step(matter.steps.get(order=2), user=street_user, meeting=meeting)
+    assert step.done_at == meeting.held_at
