@@ -372,7 +372,11 @@ def _wuning_demands(visits, user) -> int:
                 opinion, "planned", user=user, work_item=item, answer=f"纳入“{item.name}”实施"
             )
         if status == "resolved":
-            services.transition_opinion(opinion, "resolved", user=user, answer="已整改到位，请监督")
+            # the household's own part was done ahead of the whole work item: resolved with the reason
+            early = "" if item.progress >= 100 else "该户诉求所涉部位已先行整改到位，经居民当面确认"
+            services.transition_opinion(
+                opinion, "resolved", user=user, answer="已整改到位，请监督", reason=early
+            )
             services.rate_opinion(opinion, user=user, rating="satisfied")
         made += 1
     return made

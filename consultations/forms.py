@@ -1,6 +1,8 @@
 """Page forms. They validate input; the services enforce the rules."""
 
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.forms import BootstrapFormMixin
@@ -75,7 +77,11 @@ class OpinionForm(BootstrapFormMixin, forms.ModelForm):
 
 class TransitionForm(BootstrapFormMixin, forms.Form):
     to = forms.ChoiceField(label=_("Move to"), choices=choices.OpinionStatus.choices)
-    reason = forms.CharField(label=_("Reason (when declining)"), required=False, max_length=500)
+    reason = forms.CharField(
+        label=_("Reason (when declining, or resolving before its work item is finished)"),
+        required=False,
+        max_length=500,
+    )
     work_item = forms.ModelChoiceField(label=_("Work item (when planning)"), queryset=None, required=False)
     merged_into = forms.ModelChoiceField(
         label=_("Duplicate of (when merging)"), queryset=None, required=False
@@ -268,15 +274,57 @@ class DeliberationForm(BootstrapFormMixin, forms.Form):
 
 
 class StepForm(BootstrapFormMixin, forms.Form):
+    """Record a step with the meeting or notice that did it.
+
+    What is VALID is every meeting and notice the user may see (the service then checks it belongs to
+    the matter's place and project); what is SHOWN is a short list: the records of the matter's project
+    (or compound), newest first, narrowed by `search`. Cutting the valid choices to a few hundred rows
+    made every choice invalid once (「选择一个有效的选项」), so the cut is on the list shown only."""
+
+    SHOWN = 30
+
     meeting = forms.ModelChoiceField(label=_("Meeting"), queryset=None, required=False)
     notice = forms.ModelChoiceField(label=_("Notice"), queryset=None, required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, deliberation, user, **kwargs):
+    def __init__(self, *args, deliberation, user, step=None, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = Meeting.objects.for_user(user).filter(
-            division__path__startswith=deliberation.division.path
-        )[:200]
-        self.fields["notice"].queryset = Notice.objects.for_user(user).filter(
-            division__path__startswith=deliberation.division.path
-        )[:200]
+        meetings = Meeting.objects.for_user(user)
+        notices = Notice.objects.for_user(user)
+        self.fields["meeting"].queryset = meetings
+        self.fields["notice"].queryset = notices
+        shown_meetings = self._near(meetings, deliberation, search, "title").order_by("-held_at", "-pk")
+        shown_notices = self._near(notices, deliberation, search, "title").order_by("-starts_at", "-pk")
+        self._show("meeting", shown_meetings, lambda m: f"{timezone.localtime(m.held_at):%Y-%m-%d} {m.title}")
+        self._show("notice", shown_notices, lambda n: f"{timezone.localtime(n.starts_at):%Y-%m-%d} {n.title}")
+        if step is not None and step.kind == choices.StepKind.MEETING:
+            del self.fields["notice"]
+            self.fields["meeting"].required = True
+        elif step is not None and step.kind == choices.StepKind.NOTICE:
+            del self.fields["meeting"]
+            self.fields["notice"].required = True
+
+    @staticmethod
+    def _near(qs, deliberation, search: str, field: str):
+        """The matter's own records: of its project (or its project's compounds), else its compound,
+        else its place; a search looks through everything valid."""
+        search = (search or "").strip()[:50]
+        if search:
+            return qs.filter(**{f"{field}__icontains": search})
+        if deliberation.project_id:
+            return qs.filter(
+                Q(project_id=deliberation.project_id)
+                | Q(project__isnull=True, compound__in=deliberation.project.compounds.all())
+            )
+        if deliberation.compound_id:
+            return qs.filter(compound_id=deliberation.compound_id)
+        return qs.filter(division__path__startswith=deliberation.division.path)
+
+    def _show(self, name: str, shown, label) -> None:
+        rows = list(shown[: self.SHOWN])
+        chosen = self.data.get(self.add_prefix(name)) if self.is_bound else None
+        if chosen and str(chosen).isdigit() and all(str(r.pk) != str(chosen) for r in rows):
+            extra = self.fields[name].queryset.filter(pk=chosen).first()
+            if extra is not None:
+                rows.insert(0, extra)
+        self.fields[name].widget.choices = [("", "---------"), *((r.pk, label(r)) for r in rows)]

@@ -216,6 +216,9 @@ class Opinion(models.Model):
         editable=False,
     )
     decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True, editable=False)
+    resolved_early_reason = models.CharField(
+        _("why resolved before its work item is finished"), max_length=500, blank=True, editable=False
+    )
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),

@@ -8,12 +8,15 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.errors import Conflict, DomainError
 from communities.models import Compound, Division, Household
 from communities.scoping import get_scope
+from projects.gates import GateItem, listing, ratio_text
 
 from . import choices
 from .choices import OpinionStatus
@@ -223,6 +226,11 @@ def transition_opinion(
             if current == OpinionStatus.PLANNED:
                 opinion.work_item = None  # the work item was dropped: back on the demand list
         elif to == OpinionStatus.RESOLVED:
+            refusal = early_resolution_refusal(opinion, reason)
+            if refusal:
+                raise Conflict(refusal, field="reason")
+            if opinion.work_item_id is not None and opinion.work_item.progress < 100:
+                opinion.resolved_early_reason = reason.strip()[:500]
             opinion.resolved_at = now
         opinion.status = to
         if answer.strip():
@@ -230,6 +238,20 @@ def transition_opinion(
             opinion.answered_at = now
         opinion.save()
     return opinion
+
+
+def early_resolution_refusal(opinion: Opinion, reason: str = "") -> str | None:
+    """A demand planned on a work item is resolved when that work item is finished; before that, only
+    with a reason (kept on the opinion). None: it may be resolved."""
+    if opinion.status != OpinionStatus.PLANNED or opinion.work_item_id is None:
+        return None
+    item = opinion.work_item
+    if item.progress >= 100 or (reason or "").strip():
+        return None
+    return _(
+        "The work item “%(item)s” that answers this demand is at %(progress)s%%: it is resolved when the "
+        "work item is finished, or give the reason to resolve it now."
+    ) % {"item": item.name, "progress": item.progress}
 
 
 def answer_opinion(opinion: Opinion, *, user, answer: str) -> Opinion:
@@ -494,19 +516,52 @@ def complete_step(
             raise DomainError(_("Link the notice that did this step."), field="notice")
         if meeting is None and notice is None and not note.strip():
             raise DomainError(_("Link a meeting or a notice, or write a note."), field="note")
-        for linked in (meeting, notice):
-            if (
-                linked is not None
-                and not linked.division.path.startswith(deliberation.division.path)
-                and not (deliberation.division.path.startswith(linked.division.path))
+        for linked, field in ((meeting, "meeting"), (notice, "notice")):
+            if linked is None:
+                continue
+            if not linked.division.path.startswith(deliberation.division.path) and not (
+                deliberation.division.path.startswith(linked.division.path)
             ):
-                raise DomainError(_("The linked record belongs to another place."))
+                raise DomainError(_("The linked record belongs to another place."), field=field)
+            if deliberation.project_id and linked.project_id not in (None, deliberation.project_id):
+                raise DomainError(
+                    _("“%(record)s” belongs to another project.") % {"record": linked.title}, field=field
+                )
+        now = timezone.now()
+        # dated by what did it: the meeting's time, the notice's publication; else the date given
+        when = meeting.held_at if meeting else notice.starts_at if notice else (done_at or now)
+        if when > now + timedelta(minutes=10):
+            raise DomainError(
+                _("“%(record)s” is dated %(when)s: record the step once it has taken place.")
+                % {
+                    "record": (meeting or notice).title if (meeting or notice) else note.strip()[:40],
+                    "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
+                },
+                field="meeting" if meeting else "notice" if notice else "note",
+            )
+        previous = (
+            deliberation.steps.filter(order__lt=step.order, done_at__isnull=False).order_by("-order").first()
+        )
+        # compared to the minute: meetings are entered to the minute, notices are stamped to the second
+        if previous is not None and when.replace(second=0, microsecond=0) < previous.done_at.replace(
+            second=0, microsecond=0
+        ):
+            raise DomainError(
+                _(
+                    "This step would be dated %(when)s, before the previous step “%(previous)s” "
+                    "(%(previous_when)s): the steps go in order."
+                )
+                % {
+                    "when": timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
+                    "previous": previous.name,
+                    "previous_when": timezone.localtime(previous.done_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                field="meeting" if meeting else "notice" if notice else "note",
+            )
         step.meeting = meeting
         step.notice = notice
         step.note = note.strip()
-        now = timezone.now()
-        when = meeting.held_at if meeting else notice.starts_at if notice else done_at
-        step.done_at = min(when, now) if when else now
+        step.done_at = min(when, now)
         step.done_by = user
         step.save()
         if not deliberation.steps.filter(done_at__isnull=True).exists():
@@ -535,3 +590,183 @@ def ensure_standard_procedures() -> list[DeliberationProcedure]:
             )
         made.append(procedure)
     return made
+
+
+# --- gates: plan approval (DESIGN.md §7) ------------------------------------------------------------
+# Each reads the policy's numbers by attribute (consultations.ballots.RulePolicy, passed in by
+# projects.gates): this app does not import ballots.
+
+
+def _notice_covers(notice: Notice, compound) -> bool:
+    return notice.compound_id in (None, compound.pk)
+
+
+def plan_notice_gate(project, policy) -> GateItem:
+    """Plan approval: the plan notice (方案公示) of every compound ran at least the policy's period and
+    was closed with every objection handled."""
+    days = policy.plan_notice_days
+    notices = list(
+        Notice.objects.filter(project=project, kind=choices.NoticeKind.PLAN)
+        .annotate(pending=Count("objections", filter=Q(objections__status=choices.ObjectionStatus.PENDING)))
+        .order_by("-starts_at", "-pk")
+    )
+    compounds = list(project.compounds.order_by("pk"))
+    missing, seen = [], []
+    several = len(compounds) > 1
+    for compound in compounds:
+        mine = [n for n in notices if _notice_covers(n, compound)]
+        where = _(" for %(compound)s") % {"compound": compound.name} if several else ""
+        good = next(
+            (
+                n
+                for n in mine
+                if n.status == choices.NoticeStatus.CLOSED and n.period_days >= days and not n.pending
+            ),
+            None,
+        )
+        if good is not None:
+            seen.append(
+                _("“%(notice)s” ran %(days)s days and was closed on %(closed)s")
+                % {
+                    "notice": good.title,
+                    "days": good.period_days,
+                    "closed": timezone.localtime(good.closed_at).strftime("%Y-%m-%d"),
+                }
+            )
+            continue
+        latest = mine[0] if mine else None
+        if latest is None:
+            missing.append(
+                _("publish the plan notice%(where)s for at least %(days)s days")
+                % {"where": where, "days": days}
+            )
+        elif latest.period_days < days:
+            missing.append(
+                _("the plan notice “%(notice)s” ran %(n)s days; the rule policy requires at least %(days)s")
+                % {"notice": latest.title, "n": latest.period_days, "days": days}
+            )
+        elif latest.pending:
+            missing.append(
+                _("%(n)s objection(s) to the plan notice “%(notice)s” are not handled")
+                % {"n": latest.pending, "notice": latest.title}
+            )
+        else:
+            missing.append(
+                _("the plan notice “%(notice)s” is still open until %(end)s: close it after its period")
+                % {
+                    "notice": latest.title,
+                    "end": timezone.localtime(latest.ends_at).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+    evidence = notices[0] if notices else None
+    return GateItem(
+        met=not missing and bool(compounds),
+        label=_("Plan notice"),
+        detail=listing(seen)
+        or _("The plan is published for at least %(days)s days and every objection is handled.")
+        % {"days": days},
+        missing=_("plan notice: %(what)s") % {"what": listing(missing)} if missing else "",
+        link=evidence.get_absolute_url()
+        if evidence
+        else reverse("consultations:notice_create") + f"?project={project.pk}&kind=plan",
+        link_label=evidence.title if evidence else _("Publish the plan notice"),
+        public_link=evidence.get_public_url() if evidence else "",
+    )
+
+
+def procedure_gate(project, policy) -> GateItem:
+    """Plan approval: the division's deliberation procedure (e.g. 一征三议两公开), when the policy names
+    one, completed for the project, step by step."""
+    label = _("Deliberation procedure")
+    procedure = getattr(policy, "deliberation_procedure", None) if policy.deliberation_procedure_id else None
+    if procedure is None:
+        return GateItem(
+            met=True,
+            required=False,
+            label=label,
+            detail=_("The rule policy requires no deliberation procedure."),
+        )
+    deliberations = list(
+        Deliberation.objects.filter(project=project, procedure__code=procedure.code)
+        .exclude(status=choices.DeliberationStatus.ABANDONED)
+        .annotate(
+            done=Count("steps", filter=Q(steps__done_at__isnull=False)),
+            total=Count("steps"),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    finished = next((d for d in deliberations if d.status == choices.DeliberationStatus.DONE), None)
+    if finished is not None:
+        return GateItem(
+            met=True,
+            label=label,
+            detail=_("%(procedure)s completed on %(date)s")
+            % {
+                "procedure": procedure.name,
+                "date": timezone.localtime(finished.completed_at).strftime("%Y-%m-%d"),
+            },
+            link=finished.get_absolute_url(),
+            link_label=finished.title,
+        )
+    running = deliberations[0] if deliberations else None
+    if running is None:
+        what = _("start %(procedure)s for this project") % {"procedure": procedure.name}
+        link = (
+            reverse("consultations:deliberation_create") + f"?project={project.pk}&procedure={procedure.pk}"
+        )
+        link_label = _("Start the procedure")
+    else:
+        step = running.steps.filter(done_at__isnull=True).order_by("order").first()
+        what = _("%(procedure)s is at step %(n)s “%(step)s” (%(done)s of %(total)s steps done)") % {
+            "procedure": procedure.name,
+            "n": step.order if step else running.done + 1,
+            "step": step.name if step else "",
+            "done": running.done,
+            "total": running.total,
+        }
+        link, link_label = running.get_absolute_url(), running.title
+    return GateItem(
+        met=False,
+        label=label,
+        detail=_("%(procedure)s, completed for the project.") % {"procedure": procedure.name},
+        missing=_("deliberation procedure: %(what)s") % {"what": what},
+        link=link,
+        link_label=link_label,
+    )
+
+
+def door_to_door_gate(project, policy) -> GateItem:
+    """Plan approval, when the policy asks for it: at least its share of the non-vacant households of
+    the project's compounds visited (any visit, "not at home" included: the coverage page's "visited")."""
+    from fractions import Fraction
+
+    from .coverage import coverage
+
+    label = _("Door-to-door visits")
+    share = Fraction(policy.door_to_door_num, policy.door_to_door_den)
+    if not policy.door_to_door_required:
+        return GateItem(
+            met=True, required=False, label=label, detail=_("The rule policy does not require it.")
+        )
+    households = Household.objects.filter(building__compound__in=project.compounds.all())
+    figures = coverage(
+        households, visits=Visit.objects.none(), opinions=Opinion.objects.none(), breakdown=False
+    ).figures
+    met = figures.total > 0 and Fraction(figures.visited, figures.total) >= share
+    detail = _("%(visited)s of %(total)s non-vacant households visited: %(ratio)s") % {
+        "visited": figures.visited,
+        "total": figures.total,
+        "ratio": ratio_text(figures.visited, figures.total, share),
+    }
+    if figures.total == 0:
+        missing = _("door-to-door visits: the project's compounds have no households registered")
+    else:
+        missing = _("door-to-door visits: %(detail)s") % {"detail": detail}
+    return GateItem(
+        met=met,
+        label=label,
+        detail=detail,
+        missing="" if met else missing,
+        link=reverse("consultations:coverage") + f"?project={project.pk}",
+        link_label=_("Coverage of the project"),
+    )

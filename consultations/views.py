@@ -350,14 +350,14 @@ def opinion_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def opinion_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def opinion_detail(request: HttpRequest, pk: int, transition_form=None) -> HttpResponse:
     opinion = get_object_or_404(Opinion.objects.for_user(request.user).with_related(), pk=pk)
     editable = Opinion.objects.editable_by(request.user).filter(pk=pk).exists()
     context = {
         "opinion": opinion,
         "editable": editable,
         "merged": opinion.merged.all(),
-        "transition_form": TransitionForm(opinion=opinion, user=request.user)
+        "transition_form": (transition_form or TransitionForm(opinion=opinion, user=request.user))
         if editable and opinion.allowed_next
         else None,
         "answer_form": AnswerForm(initial={"answer": opinion.answer}) if editable else None,
@@ -387,7 +387,12 @@ def opinion_transition(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("Opinion updated."))
         except DomainError as exc:
-            _fail(request, exc)
+            if exc.status_code == 403:
+                _fail(request, exc)
+            else:
+                # refused: shown beside the form, which keeps what was chosen and typed
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                return opinion_detail(request, pk, transition_form=form)
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect(opinion)
@@ -488,7 +493,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_create(request: HttpRequest) -> HttpResponse:
     if not can_log_visits(request.user):
         raise PermissionDenied
-    form = MeetingForm(request.POST or None, request.FILES or None, user=request.user)
+    initial = {k: request.GET[k] for k in ("project", "compound") if request.GET.get(k)}
+    form = MeetingForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         photo = d.pop("photo", None)
@@ -575,7 +581,8 @@ def deliberation_create(request: HttpRequest) -> HttpResponse:
     if not can_manage(request.user):
         raise PermissionDenied
     services.ensure_standard_procedures()
-    form = DeliberationForm(request.POST or None, user=request.user)
+    initial = {k: request.GET[k] for k in ("procedure", "project", "compound") if request.GET.get(k)}
+    form = DeliberationForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             deliberation = services.start_deliberation(user=request.user, **form.cleaned_data)
@@ -598,13 +605,17 @@ def deliberation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     current = next((s for s in steps if not s.is_done), None)
     editable = Deliberation.objects.editable_by(request.user).filter(pk=pk).exists()
     form = None
+    search = (request.GET.get("q") or "").strip()[:50]
     if editable and current and deliberation.status == choices.DeliberationStatus.OPEN:
-        form = StepForm(request.POST or None, deliberation=deliberation, user=request.user)
+        form = StepForm(
+            request.POST or None, deliberation=deliberation, user=request.user, step=current, search=search
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 services.complete_step(current, user=request.user, **form.cleaned_data)
             except DomainError as exc:
-                _fail(request, exc)
+                # beside the form, which keeps what was chosen and typed
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, _("Step recorded."))
                 return redirect(deliberation)
@@ -613,7 +624,7 @@ def deliberation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "consultations/deliberation_detail.html",
-        {"d": deliberation, "steps": steps, "current": current, "form": form},
+        {"d": deliberation, "steps": steps, "current": current, "form": form, "search": search},
     )
 
 
@@ -636,7 +647,9 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 def notice_create(request: HttpRequest) -> HttpResponse:
     if not can_manage(request.user):
         raise PermissionDenied
-    form = NoticeForm(request.POST or None, user=request.user)
+    # from a project's checklist: "publish the plan notice" (kind and project filled in)
+    initial = {k: request.GET[k] for k in ("kind", "project", "compound") if request.GET.get(k)}
+    form = NoticeForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             notice = services.publish_notice(user=request.user, **form.cleaned_data)

@@ -44,6 +44,11 @@ class CatalogCategory(models.TextChoices):
     UPGRADE = "upgrade", _("Upgrade")
 
 
+# Work items that add an elevator to an existing building (加装电梯): the catalog's item, or a free item
+# whose name says so. Their construction waits for the unit's elevator ballot (projects.gates).
+ELEVATOR_CATALOG_CODES = ("I03",)
+ELEVATOR_WORDS = ("加装电梯", "增设电梯", "elevator retrofit")
+
 # A project's category is the highest catalog category it reaches (same values).
 ProjectCategory = CatalogCategory
 

@@ -244,6 +244,10 @@ def load(stdout) -> None:
         )
         p.compounds.set([compound])
         _items(p, [("I03", None, 1, 420000, 100, D(2021, 4, 1), D(2021, 8, 15))], cat)
+        # the elevator serves unit 2 of building 1: its construction waited for that unit's ballot
+        building = compound.buildings.filter(name="1栋").first()
+        if building is not None:
+            p.work_items.update(building=building, stairwell_unit="2")
         _funding(
             p,
             [

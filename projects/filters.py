@@ -13,6 +13,7 @@ from .models import (
     CatalogItem,
     CommandoTeam,
     FundingLine,
+    GateException,
     HouseholdAssignment,
     Milestone,
     PartyBranch,
@@ -136,3 +137,14 @@ PartyGroupFilter = _branch_child_filter(PartyGroup, ["building"])
 CommandoTeamFilter = _branch_child_filter(CommandoTeam, ["kind"])
 HouseholdAssignmentFilter = _branch_child_filter(HouseholdAssignment, ["member", "household"])
 BranchActivityFilter = _branch_child_filter(BranchActivity, ["kind"])
+
+
+class GateExceptionFilter(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="project_id")
+    division = DivisionSubtreeFilter(path_lookup="project__division__path")
+    gate = django_filters.CharFilter()
+    in_force = django_filters.BooleanFilter(field_name="withdrawn_at", lookup_expr="isnull")
+
+    class Meta:
+        model = GateException
+        fields = ["project", "division", "gate", "in_force"]

@@ -25,7 +25,7 @@ from .models import (
     UtilityWork,
     WorkItem,
 )
-from .services import has_progress_reports, typed_progress_refusal
+from .services import funding_refusal, has_progress_reports, typed_progress_refusal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -89,6 +89,8 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
             "schedule",
             "planned_start",
             "planned_end",
+            "uses_maintenance_fund",
+            "changes_common_parts",
             "description",
         ]
         widgets = {
@@ -118,6 +120,16 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
                 self.initial.setdefault("division", top.pk)
 
 
+class GateExceptionForm(BootstrapFormMixin, forms.Form):
+    gate = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    reason = forms.CharField(
+        label=_("Reason for the exception"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("Shown on the project page and its public page, with who recorded it and when."),
+    )
+
+
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=choices.ProjectStatus.choices)
     note = forms.CharField(required=False, max_length=500)
@@ -135,6 +147,8 @@ class WorkItemForm(BootstrapFormMixin, forms.ModelForm):
             "planned_start",
             "planned_end",
             "progress",
+            "building",
+            "stairwell_unit",
             "note",
         ]
         widgets = {"planned_start": DATE, "planned_end": DATE}
@@ -142,6 +156,15 @@ class WorkItemForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, parent, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["catalog_item"].queryset = CatalogItem.objects.filter(is_active=True)
+        # where the work is: an elevator retrofit names the building and unit it serves (its
+        # construction waits for that unit's elevator ballot)
+        self.fields["building"].queryset = Building.objects.filter(
+            compound__in=parent.compounds.all()
+        ).select_related("compound")
+        self.fields["building"].label_from_instance = lambda b: f"{b.compound.name} {b.name}"
+        self.fields["building"].help_text = _(
+            "For work in one place, e.g. the building of an elevator retrofit."
+        )
         self.fields["name"].required = False
         # once supervision has progress reports on the item, its progress follows them only
         self.progress_from_reports = has_progress_reports(self.instance)
@@ -154,7 +177,7 @@ class WorkItemForm(BootstrapFormMixin, forms.ModelForm):
         data = super().clean()
         # a report recorded after this form was opened: a typed change is refused all the same
         if "progress" in self.changed_data and "progress" in data:
-            refusal = typed_progress_refusal(self.instance, data["progress"])
+            refusal = typed_progress_refusal(self.instance, data["progress"], data.get("planned_start"))
             if refusal:
                 self.add_error("progress", refusal)
         item = data.get("catalog_item")
@@ -182,6 +205,23 @@ class FundingLineForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, parent, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.project = parent
+        self.fields["note"].help_text = _("Needed when more was received than planned.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source"):
+            refusal = funding_refusal(
+                self.project,
+                source=data["source"],
+                planned=data.get("planned"),
+                received=data.get("received"),
+                note=data.get("note", ""),
+                instance=self.instance,
+            )
+            if refusal:
+                self.add_error(*refusal)
+        return data
 
 
 class ProjectPartyForm(BootstrapFormMixin, forms.ModelForm):

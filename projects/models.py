@@ -24,6 +24,7 @@ from .querysets import (
     CatalogQuerySet,
     CommandoTeamQuerySet,
     FundingLineQuerySet,
+    GateExceptionQuerySet,
     HouseholdAssignmentQuerySet,
     MilestoneQuerySet,
     PartyBranchQuerySet,
@@ -206,6 +207,19 @@ class Project(models.Model):
     schedule = models.TextField(_("schedule"), blank=True, help_text=_("The timetable in words."))
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned completion"), null=True, blank=True)
+    # what the plan touches decides which owners' decision it needs (Civil Code art. 278)
+    uses_maintenance_fund = models.BooleanField(
+        _("uses the maintenance fund"),
+        default=False,
+        help_text=_("The plan is paid partly from the housing maintenance fund: owners must decide it."),
+    )
+    changes_common_parts = models.BooleanField(
+        _("changes common parts"),
+        default=False,
+        help_text=_(
+            "The plan alters buildings or changes the use of common parts: a major owners' decision."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -306,6 +320,17 @@ class WorkItem(models.Model):
     )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    # where the work is, when it is in one place: an elevator retrofit names the building and the
+    # stairwell unit it serves (its construction waits for that unit's elevator ballot)
+    building = models.ForeignKey(
+        "communities.Building",
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="work_items",
+    )
+    stairwell_unit = models.CharField(_("stairwell unit"), max_length=10, blank=True)
     progress = models.PositiveSmallIntegerField(
         _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
@@ -332,6 +357,22 @@ class WorkItem(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_elevator_retrofit(self) -> bool:
+        """An elevator added to an existing building (加装电梯): from the catalog's elevator item, or a
+        free item named so. Its construction waits for the unit's elevator ballot."""
+        if self.catalog_item_id and self.catalog_item.code in choices.ELEVATOR_CATALOG_CODES:
+            return True
+        return any(word in self.name for word in choices.ELEVATOR_WORDS)
+
+    @property
+    def place(self) -> str:
+        if self.building_id is None:
+            return ""
+        if self.stairwell_unit:
+            return f"{self.building.name}{self.stairwell_unit}单元"
+        return self.building.name
+
 
 @pghistory.track(*history())
 class FundingLine(models.Model):
@@ -356,6 +397,8 @@ class FundingLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(planned__gte=0), name="funding_planned_non_negative"),
             models.CheckConstraint(condition=Q(received__gte=0), name="funding_received_non_negative"),
+            # one line per source: a second tranche is added to the line, not booked twice
+            models.UniqueConstraint(fields=["project", "source"], name="funding_one_line_per_source"),
         ]
 
     def __str__(self) -> str:
@@ -702,3 +745,64 @@ class BranchActivity(models.Model):
 
     def __str__(self) -> str:
         return self.topic
+
+
+# --- gates ---------------------------------------------------------------------------------------------
+
+
+@pghistory.track(*history())
+class GateException(models.Model):
+    """A district's exception to one gate of one project (DESIGN.md §7): who, when, why. The gate reads
+    this row (it never skips the check: the checklist still shows what is missing, and that it was
+    excepted); withdrawing it keeps the row. Shown on the project page and its public page."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="gate_exceptions"
+    )
+    gate = models.CharField(_("gate item"), max_length=40)
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_by_name = models.CharField(_("recorded by"), max_length=150, blank=True)
+    granted_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdraw_reason = models.CharField(_("reason for withdrawing"), max_length=500, blank=True)
+
+    objects = GateExceptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("gate exception")
+        verbose_name_plural = _("gate exceptions")
+        ordering = ["project", "-granted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "gate"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="gate_exception_one_in_force",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="gate_exception_has_reason"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdraw_reason=""),
+                name="gate_exception_withdrawal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.gate}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None

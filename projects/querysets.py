@@ -144,6 +144,19 @@ ProjectPartyQuerySet = _child("project__")
 MilestoneQuerySet = _child("project__")
 UtilityWorkQuerySet = _child("project__")
 
+# who may except a project from one of its gates (DESIGN.md §7): the district, nobody below it
+GATE_EXCEPTION_ROLES = (Role.DISTRICT_ADMIN,)
+
+
+class GateExceptionQuerySet(_child("project__")):
+    """Read with the project; recorded and withdrawn by district admins over the project only."""
+
+    def editable_by(self, user):
+        return self.filter(project_q(user, "project__", GATE_EXCEPTION_ROLES))
+
+    def in_force(self):
+        return self.filter(withdrawn_at__isnull=True)
+
 
 class PartyBranchQuerySet(models.QuerySet):
     """A branch has its own `division` (a joint branch may have no project); contractors see the

@@ -23,6 +23,7 @@ from communities.errors import Conflict, DomainError
 from communities.models import Building, Compound, Division, Household
 from communities.scoping import get_scope
 
+from . import gates
 from .choices import (
     TRANSITIONS,
     BranchKind,
@@ -35,6 +36,7 @@ from .models import (
     BranchMember,
     CatalogItem,
     FundingLine,
+    GateException,
     HouseholdAssignment,
     PartyBranch,
     Project,
@@ -48,6 +50,26 @@ from .models import (
 class Forbidden(DomainError):
     status_code = 403
     code = "forbidden"
+
+
+class GateRefused(Conflict):
+    """A transition refused by the lifecycle or by its gates; `items` are the gate items missing
+    (the API lists them beside the sentence)."""
+
+    code = "transition_refused"
+
+    def __init__(self, message: str, *, items=()):
+        super().__init__(message)
+        self.items = list(items)
+
+    @property
+    def extra(self) -> dict:
+        return {
+            "missing": [
+                {"key": i.key, "label": str(i.label), "missing": i.missing, "link": i.link}
+                for i in self.items
+            ]
+        }
 
 
 def require_edit(obj, user) -> None:
@@ -86,6 +108,8 @@ PROJECT_FIELDS = (
     "schedule",
     "planned_start",
     "planned_end",
+    "uses_maintenance_fund",
+    "changes_common_parts",
 )
 
 
@@ -172,9 +196,12 @@ def _owned_by_acceptance(project: Project, to_status: str) -> bool:
     )
 
 
-def transition_refusal(project: Project, to_status: str, *, by_acceptance: bool = False) -> str | None:
+def transition_refusal(
+    project: Project, to_status: str, *, by_acceptance: bool = False, gate_refusals: dict | None = None
+) -> str | None:
     """Why `project` may not move to `to_status` now (None: it may). `by_acceptance`: the move is made
-    by supervision's acceptance services, which alone decide acceptance results."""
+    by supervision's acceptance services, which alone decide acceptance results. `gate_refusals`: the
+    gates' refusals per status when the caller already evaluated them (the project page)."""
     labels = dict(ProjectStatus.choices)
     if to_status not in labels:
         return _("Unknown status: %(status)s.") % {"status": to_status}
@@ -214,6 +241,14 @@ def transition_refusal(project: Project, to_status: str, *, by_acceptance: bool 
         and not project.parties.filter(role=PartyRole.CONSTRUCTION).exists()
     ):
         return _("Cannot start construction: no construction unit is recorded.")
+    if to_status in (ProjectStatus.APPROVED, ProjectStatus.UNDER_CONSTRUCTION):
+        # what residents decided (DESIGN.md §7): consent, notice, procedure, visits; elevator ballots
+        if gate_refusals is not None and to_status in gate_refusals:
+            refusal = gate_refusals[to_status]
+        else:
+            refusal = gates.refusal(project, to_status)
+        if refusal:
+            return refusal
     if to_status == ProjectStatus.ACCEPTANCE:
         unfinished = project.work_items.filter(progress__lt=100).count()
         if unfinished:
@@ -231,9 +266,12 @@ def transition_project(
     require_edit(project, user)
     refusal = transition_refusal(project, to_status, by_acceptance=by_acceptance)
     if refusal:
-        raise Conflict(refusal, code="transition_refused")
+        raise GateRefused(refusal, items=gates.blocking_items(project, to_status))
     if to_status == ProjectStatus.REWORK and not note.strip():
         raise DomainError(_("Say what must be reworked."), field="note")
+    excepted = gates.excepted_note(project, to_status)
+    if excepted:
+        note = f"{note} · {excepted}" if note.strip() else excepted
     change = ProjectStatusChange.objects.create(
         project=project, from_status=project.status, to_status=to_status, by=user, note=note[:500]
     )
@@ -242,15 +280,143 @@ def transition_project(
     return change
 
 
-def allowed_transitions(project: Project) -> list[tuple[str, str, str | None]]:
+def allowed_transitions(project: Project, checklist: list | None = None) -> list[tuple[str, str, str | None]]:
     """(status, label, refusal or None) for each next step the lifecycle offers by hand (acceptance
-    results are recorded on the supervision page, not offered here)."""
+    results are recorded on the supervision page, not offered here). `checklist`: the project's
+    `project_checklist`, when the caller has it already."""
     labels = dict(ProjectStatus.choices)
+    gate_refusals = {step.to_status: step.refusal for step in checklist} if checklist is not None else None
     return [
-        (s, labels[s], transition_refusal(project, s))
+        (s, labels[s], transition_refusal(project, s, gate_refusals=gate_refusals))
         for s in TRANSITIONS.get(project.status, ())
         if not _owned_by_acceptance(project, s)
     ]
+
+
+# --- gates: checklist and district exceptions --------------------------------------------------------
+
+GATED_STATUSES = (ProjectStatus.APPROVED, ProjectStatus.UNDER_CONSTRUCTION)
+
+
+@dataclass
+class ChecklistStep:
+    to_status: str
+    label: str
+    items: list
+    refusal: str | None
+    current: bool  # the project's next gated step
+
+
+def project_checklist(project: Project) -> list[ChecklistStep]:
+    """The gated steps with each item's state, the next one first: what the project page shows
+    before anyone tries (the same functions decide the transition)."""
+    labels = dict(ProjectStatus.choices)
+    next_gated = {
+        ProjectStatus.PLANNING: ProjectStatus.APPROVED,
+        ProjectStatus.CONSULTING: ProjectStatus.APPROVED,
+        ProjectStatus.APPROVED: ProjectStatus.UNDER_CONSTRUCTION,
+    }.get(project.status)
+    policy = gates.policy_for(project)
+    exceptions = {
+        e.gate: e
+        for e in GateException.objects.in_force().filter(project=project).select_related("granted_by")
+    }
+    steps = []
+    for status in GATED_STATUSES:
+        items = gates.checklist(project, status, policy=policy, exceptions=exceptions)
+        if not items:
+            continue
+        refusal = gates.refusal_from(items, status)
+        if status == next_gated:
+            # the next step: everything the move needs (five ones, construction unit...), not only gates
+            refusal = transition_refusal(project, status, gate_refusals={status: refusal})
+        steps.append(
+            ChecklistStep(
+                to_status=status,
+                label=labels[status],
+                items=items,
+                refusal=refusal,
+                current=status == next_gated,
+            )
+        )
+    steps.sort(key=lambda s: not s.current)
+    return steps
+
+
+def reached_gate_gaps(project: Project) -> list:
+    """The gate items still missing for the gated steps the project has already passed (a project
+    walked past its gates without their evidence, e.g. data loaded from elsewhere). Empty: its status
+    is borne out by what residents decided."""
+    from .choices import STATUS_ORDER
+
+    position = STATUS_ORDER.index(project.status)
+    return [
+        item
+        for status in GATED_STATUSES
+        if position >= STATUS_ORDER.index(status)
+        for item in gates.blocking_items(project, status)
+    ]
+
+
+def _gate_item(project: Project, key: str):
+    g = gates.gate(key)
+    if g is None:
+        raise DomainError(_("Unknown gate item: %(key)s.") % {"key": key}, field="gate")
+    item = next(i for i in gates.checklist(project, g.to_status) if i.key == key)
+    return g, item
+
+
+@transaction.atomic
+def record_gate_exception(project: Project, gate: str, user, *, reason: str) -> GateException:
+    """A district admin lets one gate item of one project through, with the reason (kept, shown on
+    the project page and its public page). The item keeps showing what is missing."""
+    project = Project.objects.select_for_update().select_related("division").get(pk=project.pk)
+    if not may_record_gate_exceptions(user, project):
+        raise Forbidden(_("Only the district's administrators may record an exception to a gate."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the exception."), field="reason")
+    _gate, item = _gate_item(project, gate)
+    if not item.required or item.met:
+        raise Conflict(
+            _("%(item)s is already met or not required: no exception is needed.") % {"item": item.label},
+            field="gate",
+        )
+    if item.exception is not None:
+        raise Conflict(_("%(item)s already has an exception in force.") % {"item": item.label}, field="gate")
+    return GateException.objects.create(
+        project=project,
+        gate=gate,
+        reason=reason[:2000],
+        granted_by=user,
+        granted_by_name=user.get_full_name() or user.get_username(),
+    )
+
+
+@transaction.atomic
+def withdraw_gate_exception(exception: GateException, user, *, reason: str) -> GateException:
+    """Withdraw an exception (the row stays: who granted it, when, why, and who withdrew it, why)."""
+    exception = (
+        GateException.objects.select_for_update().select_related("project__division").get(pk=exception.pk)
+    )
+    if not may_record_gate_exceptions(user, exception.project):
+        raise Forbidden(_("Only the district's administrators may withdraw an exception."))
+    if exception.withdrawn_at is not None:
+        raise Conflict(_("This exception was already withdrawn."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for withdrawing the exception."), field="reason")
+    exception.withdrawn_at = timezone.now()
+    exception.withdrawn_by = user
+    exception.withdraw_reason = reason[:500]
+    exception.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    return exception
+
+
+def may_record_gate_exceptions(user, project: Project) -> bool:
+    from .querysets import GATE_EXCEPTION_ROLES
+
+    return get_scope(user).covers(project.division.path, GATE_EXCEPTION_ROLES)
 
 
 # --- work items --------------------------------------------------------------------------------------
@@ -282,14 +448,23 @@ def progress_follows_reports() -> str:
     return _("This work item has progress reports: its progress follows the reports.")
 
 
-def typed_progress_refusal(item: WorkItem, percent) -> str | None:
-    """Why a progress typed by hand (work-item form, API update) may not replace the stored one
-    (None: it may). The rule: before any progress report exists, editors type it (planning); once a
-    work item has a report, its progress follows the reports only. Keeping the stored value is
-    always allowed (a form or PUT that sends it back unchanged)."""
-    if item.pk is None or percent is None:
+def typed_progress_refusal(item: WorkItem, percent, planned_start: date | None = None) -> str | None:
+    """Why a progress typed by hand (work-item form, API) may not replace the stored one (None: it may).
+    Before any progress report exists, editors type it (planning); once a work item has a report, its
+    progress follows the reports only. Keeping the stored value is always allowed (a form or PUT that
+    sends it back unchanged). A work item is never typed finished before its planned start
+    (`planned_start`: the date being saved with it): that is said in a progress report, with its reason."""
+    if percent is None:
         return None
-    current = WorkItem.objects.filter(pk=item.pk).values_list("progress", flat=True).first()
+    current = (
+        WorkItem.objects.filter(pk=item.pk).values_list("progress", flat=True).first() if item.pk else None
+    )
+    start = planned_start if planned_start is not None else item.planned_start
+    if int(percent) == 100 and current != 100 and start and timezone.localdate() < start:
+        return _(
+            "The work item is due to start on %(date)s: "
+            "report it finished in a progress report, with the reason."
+        ) % {"date": start.isoformat()}
     if current is None or int(percent) == current:
         return None
     return progress_follows_reports() if has_progress_reports(item) else None
@@ -312,11 +487,48 @@ def set_work_item_progress(item: WorkItem, percent: int, user, *, from_reports: 
         raise DomainError(_("Progress is a percentage from 0 to 100."), field="progress")
     # the same row lock as supervision's report_progress: a report and a typed value never interleave
     WorkItem.objects.select_for_update().filter(pk=item.pk).first()
-    if not from_reports and has_progress_reports(item):
-        raise Conflict(progress_follows_reports(), code="progress_follows_reports", field="progress")
+    if not from_reports:
+        refusal = typed_progress_refusal(item, percent)
+        if refusal:
+            raise Conflict(refusal, code="progress_follows_reports", field="progress")
     item.progress = int(percent)
     item.save(update_fields=["progress"])
     return item
+
+
+# --- funding -----------------------------------------------------------------------------------------
+
+
+def funding_refusal(
+    project: Project, *, source: str, planned, received, note: str = "", instance: FundingLine | None = None
+) -> tuple[str, str] | None:
+    """(field, reason) when a funding line would not be truthful, else None: one line per source on a
+    project (a second tranche is added to the source's line; the database holds this too), and money
+    received above what was planned only with an explanation in the note."""
+    labels = dict(FundingSource.choices)
+    other = FundingLine.objects.filter(project=project, source=source)
+    if instance is not None and instance.pk:
+        other = other.exclude(pk=instance.pk)
+    first = other.first()
+    if first is not None:
+        return (
+            "source",
+            _(
+                "This project already has a line for %(source)s (planned %(planned)s yuan): edit that line; "
+                "a second tranche is added to it."
+            )
+            % {"source": labels.get(source, source), "planned": first.planned},
+        )
+    if planned is not None and received is not None and received > planned and not (note or "").strip():
+        return (
+            "note",
+            _(
+                "Received (%(received)s yuan) is more than planned (%(planned)s yuan): say why in the note "
+                "(e.g. an additional allocation), or correct the amounts."
+            )
+            % {"received": received, "planned": planned},
+        )
+    return None
 
 
 # --- derived figures ---------------------------------------------------------------------------------

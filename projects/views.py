@@ -20,7 +20,7 @@ from communities.errors import DomainError
 from communities.masking import mask_phone
 from communities.scoping import get_scope
 
-from . import choices, forms, services
+from . import choices, forms, gates, services
 from .filters import ProjectFilter
 from .models import (
     BranchActivity,
@@ -30,6 +30,7 @@ from .models import (
     CatalogScheme,
     CommandoTeam,
     FundingLine,
+    GateException,
     Milestone,
     PartyBranch,
     PartyGroup,
@@ -223,6 +224,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         member_count=Count("members", distinct=True)
     )
     can_edit = _can_edit(project, request.user)
+    gate = _gate_context(request, project)
     parties = list(project.parties.prefetch_related("users"))
     _show_phones(request, parties, "projects.projectparty")
     return render(
@@ -249,11 +251,70 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if get_scope(request.user).sees_residents
             else [],
             "changes": project.status_changes.select_related("by")[:20],
-            "next_steps": services.allowed_transitions(project) if can_edit else [],
+            "next_steps": services.allowed_transitions(project, gate["checklist"]) if can_edit else [],
             "can_edit": can_edit,
             "missing_five_ones": services.missing_five_ones(project),
+            **gate,
         },
     )
+
+
+def _gate_context(request, project) -> dict:
+    """The residents' decisions checklist, the district exceptions (all, withdrawn ones too) and
+    whether this user may record one (district admins only: nobody else sees the form)."""
+    exceptions = list(project.gate_exceptions.select_related("withdrawn_by"))
+    for e in exceptions:
+        e.label = gates.label(e.gate)
+    return {
+        "checklist": services.project_checklist(project),
+        "gate_exceptions": exceptions,
+        "may_except": services.may_record_gate_exceptions(request.user, project),
+    }
+
+
+@login_required
+def gate_exception(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a district exception to one gate item (district admins over the project). A refused
+    one is shown again with what was typed."""
+    project = get_object_or_404(Project.objects.for_user(request.user).select_related("division"), pk=pk)
+    if not services.may_record_gate_exceptions(request.user, project):
+        raise PermissionDenied(_("Only the district's administrators may record an exception to a gate."))
+    form = forms.GateExceptionForm(request.POST or None, initial={"gate": request.GET.get("gate", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_gate_exception(
+                project, form.cleaned_data["gate"], request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, _("Exception recorded: it is shown on the project and its public page.")
+            )
+            return redirect(project.get_absolute_url() + "#gate-checklist")
+    gate_key = form.data.get("gate") if form.is_bound else form.initial.get("gate")
+    return render(
+        request,
+        "projects/gate_exception_form.html",
+        {"project": project, "form": form, "gate_label": gates.label(gate_key or "")},
+    )
+
+
+@login_required
+@require_POST
+def gate_exception_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    exception = get_object_or_404(
+        GateException.objects.for_user(request.user).select_related("project__division"), pk=pk
+    )
+    try:
+        services.withdraw_gate_exception(exception, request.user, reason=request.POST.get("reason", ""))
+    except services.Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Exception withdrawn (it stays in the history)."))
+    return redirect(exception.project.get_absolute_url() + "#gate-checklist")
 
 
 @login_required
@@ -459,8 +520,21 @@ def project_public(request: HttpRequest, pk: int) -> HttpResponse:
             "work_items": project.work_items.all(),
             "contacts": contacts,
             "public_url": request.build_absolute_uri(project.get_public_url()),
+            **_public_gates(project),
         },
     )
+
+
+def _public_gates(project) -> dict:
+    """What residents decided and how it bound the project, for the public page: the plan-approval
+    items with their state, and every district exception with its reason (no staff links)."""
+    checklist = [
+        s for s in services.project_checklist(project) if s.to_status == choices.ProjectStatus.APPROVED
+    ]
+    exceptions = list(project.gate_exceptions.all())
+    for e in exceptions:
+        e.label = gates.label(e.gate)
+    return {"public_checklist": checklist[0].items if checklist else [], "public_exceptions": exceptions}
 
 
 def project_qr(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:

@@ -57,36 +57,59 @@ def round_ballots(acceptance) -> list:
     return ballots
 
 
-def close_and_tally(*, acceptance, user):
-    """Close every ballot of the round and count them. One ballot (today's rounds, whatever the number
-    of compounds): the ballot's own result. Several (older rounds, one ballot per compound): pooled,
+def close_and_tally(*, acceptance, user, reason: str = ""):
+    """Close every ballot of the round and count them. Closing before a ballot's closing time needs
+    `reason` (the ballots service refuses without one, as for any ballot).
+
+    One ballot (today's rounds, whatever the number of compounds): the ballot's own verdict
+    (`Ballot.passed`, which the ballots app decides: validity of the survey and its threshold) and its
+    conditions, each with its numbers. Several (older rounds, one ballot per compound): pooled,
     satisfied over counted across all compounds against the first ballot's threshold, so each household
-    weighs the same whichever compound it is in (a small compound cannot sink or carry the project)."""
+    weighs the same whichever compound it is in; every ballot must also be valid on its own."""
     from consultations.ballots import services as ballots
     from consultations.ballots.choices import BallotStatus
 
     from .services import SurveyFigures
 
-    satisfied = counted = 0
+    satisfied = counted = eligible = answered = 0
     results = []
     for ballot in round_ballots(acceptance):
         if ballot.status == BallotStatus.OPEN:
-            early = timezone.now() < ballot.closes_at
-            ballot = ballots.close_ballot(
-                ballot,
-                user,
-                reason=_("Acceptance round %(n)s concluded by the street") % {"n": acceptance.number}
-                if early
-                else "",
-            )
+            ballot = ballots.close_ballot(ballot, user, reason=reason)
         result = ballots.tally(ballot)
         condition = result.condition("threshold")  # satisfied over counted (the validity rule comes first)
         satisfied += int(condition.numerator) if condition else result.yes_count
         counted += int(condition.denominator) if condition else result.participated_count
+        eligible += result.eligible_count
+        answered += result.participated_count
         results.append((ballot, result))
     threshold = threshold_percent(results[0][0])
+    outcome = "\n".join(c.explain() for _b, r in results for c in r.conditions)
     if len(results) == 1:
-        passed = bool(results[0][1].passed)
+        passed = bool(results[0][0].passed)
     else:
-        passed = counted > 0 and Decimal(satisfied) * 100 >= threshold * counted
-    return SurveyFigures(satisfied=satisfied, counted=counted, threshold=threshold, passed=passed)
+        pooled = counted > 0 and Decimal(satisfied) * 100 >= threshold * counted
+        valid = all(all(c.passed for c in r.conditions if c.key != "threshold") for _b, r in results)
+        passed = pooled and valid
+    return SurveyFigures(
+        satisfied=satisfied,
+        counted=counted,
+        threshold=threshold,
+        passed=passed,
+        eligible=eligible,
+        answered=answered,
+        outcome=outcome,
+    )
+
+
+def survey_results(acceptance) -> list:
+    """The round's closed surveys as counted (read again in the page's language): each TallyResult
+    carries its verdict ("not valid" with the answers missing, passed, not passed) and its conditions
+    with their numbers, so the page says why a round did not pass."""
+    from consultations.ballots import services as ballots
+
+    return [ballots.tally(ballot) for ballot in round_ballots(acceptance) if ballot.is_closed]
+
+
+def survey_conditions(acceptance) -> list:
+    return [c for result in survey_results(acceptance) for c in result.conditions]

@@ -111,6 +111,10 @@ def _flesh_out(project, status: str) -> None:
         for name, days in (("改造方案公示", -20), ("进场施工", 30), ("主体工程完工", 210), ("竣工验收", 250)):
             day = start + datetime.timedelta(days=days)
             Milestone.objects.create(project=project, name=name, planned_date=day, actual_date=day)
+    # what residents decided before the plan was approved: consent, notice, procedure, visits
+    from consultations.ballots import demo as ballots_demo
+
+    ballots_demo.evidence_for(project, user=street)
     if not project.branches.exists():
         compound = project.compounds.select_related("division").first()
         committee = f"{compound.division.name}党委"
@@ -164,7 +168,9 @@ def _survey(street, acceptance, satisfied_share: float):
             option=options[label],
             paper_serial=f"YS{acceptance.number}-{i + 1:04d}",
         )
-    return services.close_round(user=street, acceptance=acceptance)
+    return services.close_round(
+        user=street, acceptance=acceptance, reason="测评问卷已全部收回，经居民监督队见证统计"
+    )
 
 
 def _accepted_project(compound, street, stdout) -> None:
@@ -199,7 +205,10 @@ def _accepted_project(compound, street, stdout) -> None:
         {"role": "supervision", "name": "赵工", "organization": parties[PartyRole.SUPERVISION].name},
         {"role": "street", "name": "街道城建办", "organization": compound.division.parent.name},
         {"role": "resident", "name": "居民代表 李大爷", "organization": "居民监督队"},
+        {"role": "resident", "name": "居民代表 张阿姨", "organization": "楼栋长"},
     ]
+    # every member signed the verdict record (验收意见签字)
+    panel = [{**seat, "signed": True} for seat in panel]
     first = services.schedule_round(user=street, project=project, scheduled_on=today, panel=panel)
     services.record_panel_verdict(
         user=street, acceptance=first, verdict=Verdict.PASS, notes="资料齐全，工程质量合格"
@@ -301,6 +310,76 @@ def _building_project(compound, street, stdout) -> None:
     stdout.write(f"supervision demo: {project.name}: {len(orders)} orders, 2 overdue")
 
 
+def _historic_acceptance(project, stdout) -> None:
+    """A demo project that was walked to accepted (or maintenance) gets the round that accepted it: a
+    complete panel that signed its verdict, and the residents' satisfaction survey (asked now, like
+    the other demo ballots), counted and filed."""
+    from communities.models import Household
+    from consultations.ballots import demo as ballots_demo
+    from consultations.ballots import services as ballots
+    from consultations.ballots.models import Elector
+    from projects.choices import PartyRole
+
+    from . import ballot_link
+    from .choices import HandoverTo, PanelRole, Verdict
+    from .models import AcceptanceRound, PanelMember, SurveyBallot
+
+    user = ballots_demo._staff_for(project)
+    if user is None or not Household.objects.filter(building__compound__in=project.compounds.all()).exists():
+        stdout.write(f"supervision demo: {project.name} has nobody to ask, acceptance skipped")
+        return
+    done = project.milestones.exclude(actual_date=None).order_by("-actual_date").first()
+    day = done.actual_date if done else (project.planned_end or timezone.localdate())
+    acceptance = AcceptanceRound.objects.create(project=project, number=1, scheduled_on=day, created_by=user)
+    units = {p.role: p.name for p in project.parties.all()}
+    compound = project.compounds.select_related("division__parent").first()
+    seats = [
+        (PanelRole.LEAD, "牵头单位代表", units.get(PartyRole.LEAD, "住建局")),
+        (PanelRole.DESIGN, "设计代表", units.get(PartyRole.DESIGN, "设计院")),
+        (PanelRole.CONSTRUCTION, "项目经理", units.get(PartyRole.CONSTRUCTION, "施工单位")),
+        (PanelRole.SUPERVISION, "总监理工程师", units.get(PartyRole.SUPERVISION, "监理单位")),
+        (PanelRole.STREET, "社区书记", compound.division.name),
+        (PanelRole.RESIDENT, "居民代表 老周", "居民监督队"),
+        (PanelRole.RESIDENT, "居民代表 孙阿姨", "楼栋长"),
+    ]
+    for role, name, unit in seats:
+        PanelMember.objects.create(
+            round=acceptance, role=role, name=name, organization=unit, verdict=Verdict.PASS, signed=True
+        )
+    acceptance.panel_verdict = Verdict.PASS
+    acceptance.panel_notes = "资料齐全，工程质量合格"
+    acceptance.panel_recorded_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+    ballot, threshold, every = ballot_link.create_and_open(acceptance=acceptance, user=user)
+    for each in every:
+        SurveyBallot.objects.create(round=acceptance, ballot=each)
+    options = {o.label: o for o in ballot.options.all()}
+    electors = list(Elector.objects.filter(ballot=ballot).order_by("pk"))
+    for i, elector in enumerate(electors[: len(electors) * 9 // 10]):  # 90% answered
+        label = "不满意" if i % 25 == 24 else ("满意", "满意", "基本满意")[i % 3]
+        ballots.record_staff_vote(
+            user=user, elector=elector, option=options[label], paper_serial=f"HS{ballot.pk}-{i}"
+        )
+    figures = ballot_link.close_and_tally(
+        acceptance=acceptance, user=user, reason="测评问卷已收回，入户补测完毕"
+    )
+    acceptance.ballot = ballot
+    acceptance.status = "passed" if figures.passed else "failed"
+    acceptance.threshold_percent = threshold
+    acceptance.satisfied_count, acceptance.valid_count = figures.satisfied, figures.counted
+    acceptance.eligible_count, acceptance.answered_count = figures.eligible, figures.answered
+    acceptance.outcome = figures.outcome
+    acceptance.closed_at = acceptance.panel_recorded_at + datetime.timedelta(days=7)
+    acceptance.filing_deadline = day + datetime.timedelta(days=22)
+    acceptance.filed_on = day + datetime.timedelta(days=12)
+    acceptance.filing_reference = f"验备〔{day.year}〕{project.pk:02d}号"
+    if project.status == "maintenance":
+        acceptance.handed_over_on = day + datetime.timedelta(days=20)
+        acceptance.handover_to = HandoverTo.SELF_MANAGEMENT
+        acceptance.handover_recipient = f"{compound.name}自管会"
+    acceptance.save()
+    stdout.write(f"supervision demo: {project.name}: acceptance {figures.satisfied}/{figures.counted}")
+
+
 def load(stdout) -> None:
     from communities.models import Compound
 
@@ -314,3 +393,11 @@ def load(stdout) -> None:
             stdout.write(f"supervision demo: compound {name} not found, skipped")
             continue
         story(compound, street, stdout)
+    # the demo's projects walked to accepted by the projects demo: the round that accepted them
+    from projects.models import Project
+
+    from .models import AcceptanceRound
+
+    for project in Project.objects.filter(status__in=["accepted", "maintenance"]).order_by("pk"):
+        if not AcceptanceRound.objects.filter(project=project).exists():
+            _historic_acceptance(project, stdout)

@@ -76,6 +76,14 @@ class ProgressForm(BootstrapFormMixin, forms.Form):
     percent = forms.IntegerField(min_value=0, max_value=100, label=_("progress (%)"))
     reported_on = forms.DateField(initial=timezone.localdate, widget=DateInput(), label=_("date"))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("note"))
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label=_("reason"),
+        help_text=_(
+            "Needed when the progress is lower than the last report, or 100% before the planned start."
+        ),
+    )
     photos = MultiplePhotoField(label=_("photos"))
 
     def __init__(self, *args, project, **kwargs):
@@ -100,7 +108,33 @@ class PanelVerdictForm(BootstrapFormMixin, forms.Form):
     verdict = forms.ChoiceField(
         choices=choices.Verdict.choices, widget=forms.RadioSelect, label=_("panel verdict")
     )
+    signed = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("signed by"),
+        help_text=_("The verdict needs the signatures of more than half of the panel."),
+    )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("panel notes"))
+
+    def __init__(self, *args, seats=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signed"].choices = [
+            (
+                m.pk,
+                f"{m.get_role_display()}: {m.name}" + (f" ({m.get_verdict_display()})" if m.verdict else ""),
+            )
+            for m in seats
+        ]
+
+
+class CloseSurveyForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label=_("reason for closing early"),
+        help_text=_("Needed when the survey closes before its closing time; kept on the ballot."),
+    )
 
 
 class PanelSeatForm(BootstrapFormMixin, forms.Form):

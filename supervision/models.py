@@ -209,6 +209,12 @@ class ProgressReport(models.Model):
         _("progress (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     note = models.TextField(_("note"), blank=True)
+    reason = models.CharField(
+        _("reason"),
+        max_length=500,
+        blank=True,
+        help_text=_("Why the progress is lower than the last report, or complete before the planned start."),
+    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -270,6 +276,16 @@ class AcceptanceRound(models.Model):
     )
     satisfied_count = models.PositiveIntegerField(_("satisfied"), null=True, blank=True, editable=False)
     valid_count = models.PositiveIntegerField(_("counted"), null=True, blank=True, editable=False)
+    eligible_count = models.PositiveIntegerField(_("households asked"), null=True, blank=True, editable=False)
+    answered_count = models.PositiveIntegerField(
+        _("households answered"), null=True, blank=True, editable=False
+    )
+    outcome = models.TextField(
+        _("why the round passed or failed"),
+        blank=True,
+        editable=False,
+        help_text=_("The survey's conditions as counted, each with its numbers."),
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     # after passing
     filing_deadline = models.DateField(_("filing deadline"), null=True, blank=True, editable=False)
@@ -347,6 +363,7 @@ class PanelMember(models.Model):
     organization = models.CharField(pgettext_lazy("panel", "unit"), max_length=200, blank=True)
     verdict = models.CharField(_("opinion"), max_length=10, choices=choices.Verdict.choices, blank=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
+    signed = models.BooleanField(_("signed the verdict"), default=False)
 
     objects = RoundChildQuerySet.as_manager()
 

@@ -16,6 +16,30 @@ def _covers(user, project, roles) -> bool:
     return get_scope(user).covers(project.division.path, roles)
 
 
+def _area_paths(project) -> list[str]:
+    """The project's division and the communities of its compounds (cached on the instance)."""
+    paths = getattr(project, "_supervision_area_paths", None)
+    if paths is None:
+        paths = [
+            project.division.path,
+            *(c.division.path for c in project.compounds.select_related("division")),
+        ]
+        project._supervision_area_paths = paths
+    return paths
+
+
+def covers_area(user, project, roles) -> bool:
+    """The user holds one of `roles` over the project's division OR over a community one of its compounds
+    lies in: a community secretary or grid worker supervises the works in their community even when a
+    street runs the project (DESIGN.md §1)."""
+    scope = get_scope(user)
+    return any(scope.covers(path, roles) for path in _area_paths(project))
+
+
+# supervision on site: staff, community secretaries and grid workers (Party members) of the area
+FIELD_SUPERVISION_ROLES = (*EDITOR_ROLES, Role.GRID_WORKER)
+
+
 def is_staff_on(user, project) -> bool:
     """Government staff over the project: district, street, community secretary."""
     return _covers(user, project, EDITOR_ROLES)
@@ -41,9 +65,10 @@ def is_team_member(user, project) -> bool:
 
 
 def can_inspect(user, project) -> bool:
-    """Team members, the supervision company, the branch's Party members (grid workers) and staff."""
+    """Team members, the supervision company, and the staff, secretaries and grid workers of the
+    project's area (its running division or one of its compounds' communities)."""
     return (
-        _covers(user, project, (*EDITOR_ROLES, Role.GRID_WORKER))
+        covers_area(user, project, FIELD_SUPERVISION_ROLES)
         or is_team_member(user, project)
         or acts_for_supervision_company(user, project)
     )
@@ -74,11 +99,19 @@ def can_run_acceptance(user, project) -> bool:
 
 
 def can_record_dispute(user, project) -> bool:
-    return _covers(user, project, (*EDITOR_ROLES, Role.GRID_WORKER))
+    """Staff, secretaries and grid workers of the project's area mediate disputes among residents."""
+    return covers_area(user, project, FIELD_SUPERVISION_ROLES)
 
 
 def can_manage_team(user, project) -> bool:
-    return is_staff_on(user, project)
+    """Set up the resident supervision team and choose its members: staff, secretaries and grid
+    workers of the project's area (the community organises its residents, DESIGN.md §1)."""
+    return covers_area(user, project, FIELD_SUPERVISION_ROLES)
+
+
+def is_area_staff(user, project) -> bool:
+    """Government staff of the project's area (district, street, community secretary)."""
+    return covers_area(user, project, EDITOR_ROLES)
 
 
 class ServiceDecidesWrites(permissions.BasePermission):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from communities.errors import Conflict, DomainError
 from communities.photos import validate_and_resize
 from communities.scoping import get_scope
+from projects.gates import listing
 
 from . import permissions as perms
 from .choices import (
@@ -31,6 +32,7 @@ from .choices import (
     RECTIFICATION_TRANSITIONS,
     InspectionResult,
     InspectorKind,
+    PanelRole,
     PhotoKind,
     RectificationSource,
     RectificationStatus,
@@ -74,6 +76,64 @@ def _transition_project(project, to_status: str, user, note: str = "") -> None:
     from projects import services as project_services
 
     project_services.transition_project(project, to_status, user=user, note=note, by_acceptance=True)
+
+
+# --- who sits for residents ---------------------------------------------------------------------------
+
+# the units that build, design, supervise or supply the works: their staff never sit for residents
+CONTRACTOR_PARTY_ROLES = ("design", "construction", "supervision", "utility")
+
+
+def _norm(text: str) -> str:
+    return "".join((text or "").split()).casefold()
+
+
+def _same_unit(organization: str, unit: str) -> bool:
+    """One names the other (江西建工 / 江西建工第三建筑有限公司), ignoring spaces and case; short
+    words (under 4 characters) must match exactly."""
+    a, b = _norm(organization), _norm(unit)
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    return min(len(a), len(b)) >= 4 and (a in b or b in a)
+
+
+def contractor_tie(
+    project, *, name: str = "", organization: str = "", phone: str = "", user=None
+) -> str | None:
+    """Why this person may not sit for residents on `project` (resident supervision team, resident
+    representative on the acceptance panel): they work for, or act for, a unit of the works. None: no
+    tie found. Matched on the account (a contractor account, or one acting for a party), the unit
+    they work for, and the party's responsible person (name or phone)."""
+    from communities.choices import Role
+
+    who = name or (user.get_full_name() or user.get_username() if user is not None else "")
+    parties = [p for p in project.parties.all() if p.role in CONTRACTOR_PARTY_ROLES]
+    for party in parties:
+        unit = _("%(unit)s (%(role)s)") % {"unit": party.name, "role": party.get_role_display()}
+        tied = (
+            (user is not None and user.pk is not None and any(u.pk == user.pk for u in party.users.all()))
+            or _same_unit(organization, party.name)
+            or (name and party.contact_person and _norm(name) == _norm(party.contact_person))
+            or (phone and party.phone and _norm(phone) == _norm(party.phone))
+        )
+        if tied:
+            return _("%(who)s works for %(unit)s: contractors' staff cannot sit for residents.") % {
+                "who": who,
+                "unit": unit,
+            }
+    if user is not None and user.pk is not None and get_scope(user).has_role(Role.CONTRACTOR):
+        return _("%(who)s has a contractor's account: contractors' staff cannot sit for residents.") % {
+            "who": who
+        }
+    return None
+
+
+def _refuse_contractor(project, **who) -> None:
+    tie = contractor_tie(project, **who)
+    if tie:
+        raise DomainError(tie, code="contractor_staff")
 
 
 # --- team ---------------------------------------------------------------------------------------------
@@ -124,6 +184,18 @@ def add_team_member(
             )
         if account is None:
             account = branch_member.user
+    if person is not None:
+        _refuse_contractor(
+            project, name=person.name, organization=person.employer, phone=person.phone, user=account
+        )
+    else:
+        _refuse_contractor(
+            project,
+            name=branch_member.name,
+            organization=branch_member.organization,
+            phone=branch_member.phone,
+            user=account,
+        )
     try:
         with transaction.atomic():
             return SupervisionTeamMember.objects.create(
@@ -131,6 +203,38 @@ def add_team_member(
             )
     except IntegrityError as exc:
         raise Conflict(_("This person is already on the team.")) from exc
+
+
+def own_branch_member(user, project):
+    """The user's own membership of a Party branch working on `project` (None: they have none)."""
+    from projects.models import BranchMember
+
+    return (
+        BranchMember.objects.filter(user=user)
+        .filter(Q(branch__project=project) | Q(branch__compounds__in=project.compounds.all()))
+        .select_related("branch")
+        .order_by("-branch__established_on", "pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def join_team(*, user, team: SupervisionTeam) -> SupervisionTeamMember:
+    """A Party member of a branch on the project (a grid worker, a secretary) joins its resident
+    supervision team with their own account, to record inspections as the team."""
+    project = team.project
+    _require(perms.can_manage_team(user, project), _("You may not join this project's team."))
+    member = own_branch_member(user, project)
+    if member is None:
+        raise DomainError(
+            _("Only Party members of a branch on this project join as themselves: ask the branch to add you.")
+        )
+    if team.members.filter(Q(branch_member=member) | Q(user=user)).exists():
+        raise Conflict(_("You are already on the team."))
+    _refuse_contractor(
+        project, name=member.name, organization=member.organization, phone=member.phone, user=user
+    )
+    return SupervisionTeamMember.objects.create(team=team, branch_member=member, role="member", user=user)
 
 
 @transaction.atomic
@@ -179,10 +283,22 @@ def team_candidates(*, user, project, query: str = "", limit: int = 20):
             Q(branch__project=project) | Q(branch__compounds__in=project.compounds.all())
         )
         .exclude(pk__in=taken_members)
-        .select_related("branch")
+        .select_related("branch", "user")
         .distinct()
         .order_by("branch__name", "name", "pk")[:100]
     )
+    # a candidate who works for a unit of the works is not offered (the service would refuse them)
+    project = type(project).objects.prefetch_related("parties__users").get(pk=project.pk)
+    branch_members = [
+        m
+        for m in branch_members
+        if not contractor_tie(project, name=m.name, organization=m.organization, phone=m.phone, user=m.user)
+    ]
+    residents = [
+        p
+        for p in residents
+        if not contractor_tie(project, name=p.name, organization=p.employer, phone=p.phone)
+    ]
     return residents, branch_members
 
 
@@ -276,7 +392,7 @@ def _inspector_kind(user, project) -> str:
         return InspectorKind.TEAM
     if perms.acts_for_supervision_company(user, project):
         return InspectorKind.SUPERVISION_COMPANY
-    if perms.is_staff_on(user, project):
+    if perms.is_area_staff(user, project):
         return InspectorKind.GOVERNMENT
     return InspectorKind.BRANCH
 
@@ -306,7 +422,7 @@ def record_inspection(
         raise DomainError(_("An inspection that passed raises no rectification orders."))
     own_kind = _inspector_kind(user, project)
     # staff may enter an inspection made by others (paper forms); everyone else records their own
-    kind = inspector_kind if inspector_kind and perms.is_staff_on(user, project) else own_kind
+    kind = inspector_kind if inspector_kind and perms.is_area_staff(user, project) else own_kind
     team_member = (
         SupervisionTeamMember.objects.filter(team__project=project, user=user).first()
         if kind == InspectorKind.TEAM
@@ -337,9 +453,43 @@ def record_inspection(
 # --- progress -----------------------------------------------------------------------------------------
 
 
+def progress_reason_needed(work_item, percent: int, reported_on: date) -> str | None:
+    """Why a progress report needs a reason (kept with it), or None: lower than the last report, or
+    finished before the work item's planned start. Not refused: progress can be corrected, but never
+    silently (issue 10)."""
+    why = []
+    # the report before this one in time (a late entry of an older report is compared with its own past)
+    last = (
+        ProgressReport.objects.filter(work_item=work_item, reported_on__lte=reported_on)
+        .order_by("-reported_on", "-pk")
+        .first()
+    )
+    if last is not None and int(percent) < last.percent:
+        why.append(
+            _("it is lower than the last report (%(p)s%% on %(d)s)")
+            % {"p": last.percent, "d": last.reported_on.isoformat()}
+        )
+    if int(percent) == 100 and work_item.planned_start and reported_on < work_item.planned_start:
+        why.append(
+            _("it reports the work finished before its planned start (%(d)s)")
+            % {"d": work_item.planned_start.isoformat()}
+        )
+    if not why:
+        return None
+    return _("Give the reason for this report: %(why)s.") % {"why": listing(why)}
+
+
 @transaction.atomic
 def report_progress(
-    *, user, work_item, percent: int, reported_on: date | None = None, note: str = "", party=None, photos=()
+    *,
+    user,
+    work_item,
+    percent: int,
+    reported_on: date | None = None,
+    note: str = "",
+    party=None,
+    photos=(),
+    reason: str = "",
 ) -> ProgressReport:
     from projects.models import WorkItem
 
@@ -360,6 +510,17 @@ def report_progress(
         raise DomainError(_("The party belongs to another project."), field="party")
     if party is not None and own and party.pk not in own and not perms.is_staff_on(user, project):
         raise Forbidden(_("You may only report for your own unit."))
+    if int(percent) > 0:
+        # an elevator retrofit's works wait for its unit's owners, even one added after construction began
+        from consultations.ballots.services import elevator_item_refusal
+
+        refusal = elevator_item_refusal(work_item)
+        if refusal:
+            raise Conflict(refusal, code="elevator_ballot", field="work_item")
+    reason = (reason or "").strip()
+    needed = progress_reason_needed(work_item, int(percent), reported_on)
+    if needed and not reason:
+        raise DomainError(needed, code="reason_needed", field="reason")
     report = ProgressReport.objects.create(
         project=project,
         work_item=work_item,
@@ -367,6 +528,7 @@ def report_progress(
         reported_on=reported_on,
         percent=int(percent),
         note=note,
+        reason=reason[:500] if needed else "",
         reported_by=user,
     )
     _add_photos(photos, user=user, project=project, kind=PhotoKind.DURING, progress_report=report)
@@ -626,7 +788,12 @@ def schedule_round(*, user, project, scheduled_on: date, panel: list[dict] = ())
         raise Conflict(_("Round %(n)s is still running.") % {"n": last.number})
     if last is not None and last.status == RoundStatus.PASSED:
         raise Conflict(_("The project has already passed acceptance."))
-    if last is not None and last.status == RoundStatus.FAILED and not last.rectifications.exists():
+    if (
+        last is not None
+        and last.status == RoundStatus.FAILED
+        and not last.rectifications.exists()
+        and not failed_for_answers_only(last)
+    ):
         raise Conflict(
             _("Round %(n)s failed: record its unsatisfied points as rectification orders first.")
             % {"n": last.number}
@@ -653,8 +820,114 @@ def schedule_round(*, user, project, scheduled_on: date, panel: list[dict] = ())
         project=project, number=len(rounds) + 1, scheduled_on=scheduled_on, created_by=user
     )
     for seat in panel:
-        PanelMember.objects.create(round=acceptance, **seat)
+        _seat(acceptance, seat)
     return acceptance
+
+
+SEAT_FIELDS = ("role", "name", "organization", "verdict", "comment", "signed")
+
+
+def _seat(acceptance: AcceptanceRound, seat: dict) -> PanelMember:
+    """One seat on the panel; a resident representative may not work for a unit of the works."""
+    seat = {k: v for k, v in seat.items() if k in SEAT_FIELDS}
+    if seat.get("role") not in PanelRole.values:
+        raise DomainError(_("Say whom the panel member represents."), field="role")
+    if not (seat.get("name") or "").strip():
+        raise DomainError(_("Name the panel member."), field="name")
+    if seat["role"] == PanelRole.RESIDENT:
+        _refuse_contractor(acceptance.project, name=seat["name"], organization=seat.get("organization", ""))
+    if seat.get("verdict") and seat["verdict"] not in Verdict.values:
+        raise DomainError(_("Choose the panel member's opinion."), field="verdict")
+    return PanelMember.objects.create(round=acceptance, **seat)
+
+
+@dataclass
+class PanelStatus:
+    """The technical panel as seated, against what the rule policy asks (DESIGN.md §7)."""
+
+    seats: list
+    missing_roles: list[str]  # labels of the units with no seat
+    residents: int
+    residents_needed: int
+    tied: list[str]  # resident representatives who work for a unit of the works
+
+    @property
+    def size(self) -> int:
+        return len(self.seats)
+
+    @property
+    def majority(self) -> int:
+        """Signatures a verdict needs: more than half of the panel."""
+        return self.size // 2 + 1
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing_roles and self.residents >= self.residents_needed and not self.tied
+
+    def refusal(self) -> str | None:
+        missing = list(self.missing_roles)
+        if self.residents < self.residents_needed:
+            missing.append(
+                _("%(n)s resident representative(s) (%(have)s seated)")
+                % {"n": self.residents_needed, "have": self.residents}
+            )
+        parts = []
+        if missing:
+            parts.append(_("the panel lacks %(missing)s") % {"missing": "、".join(str(m) for m in missing)})
+        parts += self.tied
+        if not parts:
+            return None
+        return _("The technical panel is not complete: %(what)s") % {"what": listing(parts)}
+
+
+REQUIRED_PANEL_ROLES = (
+    PanelRole.LEAD,
+    PanelRole.DESIGN,
+    PanelRole.CONSTRUCTION,
+    PanelRole.SUPERVISION,
+    PanelRole.STREET,
+)
+
+
+def panel_status(acceptance: AcceptanceRound) -> PanelStatus:
+    """Who sits on the round's panel, and what is missing: the lead unit, design, construction,
+    supervision, street/community, and the policy's number of resident representatives (default 2),
+    none of them contractors' staff."""
+    from consultations.ballots.services import project_policy
+
+    project = acceptance.project
+    seats = list(PanelMember.objects.filter(round=acceptance).order_by("role", "pk"))
+    roles = {m.role for m in seats}
+    residents = [m for m in seats if m.role == PanelRole.RESIDENT]
+    tied = [contractor_tie(project, name=m.name, organization=m.organization) for m in residents]
+    return PanelStatus(
+        seats=seats,
+        missing_roles=[PanelRole(r).label for r in REQUIRED_PANEL_ROLES if r not in roles],
+        residents=len(residents),
+        residents_needed=project_policy(project).panel_residents,
+        tied=[t for t in tied if t],
+    )
+
+
+def verdict_refusal(acceptance: AcceptanceRound, verdict: str) -> str | None:
+    """Why the panel's verdict may not be recorded as it stands (None: it may): the panel is complete
+    and more than half of it signed this verdict, none signing against their own opinion."""
+    status = panel_status(acceptance)
+    refusal = status.refusal()
+    if refusal:
+        return refusal
+    against = [m.name for m in status.seats if m.signed and m.verdict and m.verdict != verdict]
+    if against:
+        return _("%(names)s signed although their own opinion differs from the verdict.") % {
+            "names": "、".join(against)
+        }
+    signed = sum(1 for m in status.seats if m.signed)
+    if signed < status.majority:
+        return _(
+            "The verdict needs the signatures of a majority of the panel: %(signed)s of %(size)s signed, "
+            "%(needed)s needed."
+        ) % {"signed": signed, "size": status.size, "needed": status.majority}
+    return None
 
 
 @transaction.atomic
@@ -665,14 +938,22 @@ def add_panel_seat(*, user, acceptance: AcceptanceRound, **seat) -> PanelMember:
     _require(perms.can_run_acceptance(user, acceptance.project), _("Only the street sets up the panel."))
     if acceptance.status != RoundStatus.SCHEDULED or acceptance.panel_verdict:
         raise Conflict(_("The panel can change only before its verdict."))
-    return PanelMember.objects.create(round=acceptance, **seat)
+    return _seat(acceptance, seat)
 
 
 @transaction.atomic
 def record_panel_verdict(
-    *, user, acceptance: AcceptanceRound, verdict: str, notes: str = "", opinions: list[dict] = ()
+    *,
+    user,
+    acceptance: AcceptanceRound,
+    verdict: str,
+    notes: str = "",
+    opinions: list[dict] = (),
+    signed: list[int] = (),
 ) -> AcceptanceRound:
-    """The technical panel's verdict. A failed verdict fails the round: no survey is held."""
+    """The technical panel's verdict: a complete panel (DESIGN.md §7), the verdict signed by more than
+    half of it (`signed`: the seats that signed; `opinions`: seats taken now, each may sign). A failed
+    verdict fails the round: no survey is held. Refused: nothing is recorded (seats included)."""
     from projects.choices import ProjectStatus
 
     acceptance = _lock_round(acceptance)
@@ -684,7 +965,18 @@ def record_panel_verdict(
     if verdict not in Verdict.values:
         raise DomainError(_("Choose the panel's verdict."), field="verdict")
     for opinion in opinions:
-        PanelMember.objects.create(round=acceptance, **opinion)
+        _seat(acceptance, opinion)
+    signed = {int(pk) for pk in signed or ()}
+    if signed:
+        seats = PanelMember.objects.filter(round=acceptance, pk__in=signed)
+        if seats.count() != len(signed):
+            raise DomainError(_("Only members of this round's panel sign its verdict."), field="signed")
+        seats.update(signed=True)
+    # a signer who gave no opinion of their own signs the verdict's
+    PanelMember.objects.filter(round=acceptance, signed=True, verdict="").update(verdict=verdict)
+    refusal = verdict_refusal(acceptance, verdict)
+    if refusal:
+        raise Conflict(refusal, code="panel_incomplete")
     acceptance.panel_verdict = verdict
     acceptance.panel_notes = notes
     acceptance.panel_recorded_at = timezone.now()
@@ -727,16 +1019,25 @@ def open_satisfaction_survey(*, user, acceptance: AcceptanceRound, closes_at=Non
 
 
 @transaction.atomic
-def close_round(*, user, acceptance: AcceptanceRound) -> AcceptanceRound:
-    """Close the satisfaction ballot, tally it and conclude the round with its figures."""
+def close_round(*, user, acceptance: AcceptanceRound, reason: str = "") -> AcceptanceRound:
+    """Close the satisfaction ballot, tally it and conclude the round with its figures. Closing before
+    the survey's closing time needs a reason, like any ballot (kept on the ballot)."""
     from . import ballot_link
 
     acceptance = _lock_round(acceptance)
     _require(perms.can_run_acceptance(user, acceptance.project), _("Only the street closes the survey."))
     if acceptance.status != RoundStatus.VOTING or acceptance.ballot_id is None:
         raise Conflict(_("This round has no survey running."))
-    figures = ballot_link.close_and_tally(acceptance=acceptance, user=user)
+    figures = ballot_link.close_and_tally(acceptance=acceptance, user=user, reason=reason)
     return _conclude(user=user, acceptance=acceptance, figures=figures)
+
+
+def survey_closes_early(acceptance: AcceptanceRound) -> bool:
+    """Whether closing the round's survey now would end it before its closing time (a reason is due)."""
+    from . import ballot_link
+
+    now = timezone.now()
+    return any(b.is_open and now < b.closes_at for b in ballot_link.round_ballots(acceptance))
 
 
 @dataclass(frozen=True)
@@ -744,7 +1045,24 @@ class SurveyFigures:
     satisfied: int  # numerator: satisfied + basically satisfied
     counted: int  # denominator: the base the rule policy names
     threshold: Decimal  # percent
-    passed: bool
+    passed: bool  # the ballot's own verdict (Ballot.passed): validity and threshold
+    eligible: int | None = None  # households asked
+    answered: int | None = None  # households that answered
+    outcome: str = ""  # every condition with its numbers; the failed ones say why
+
+
+def failed_for_answers_only(acceptance: AcceptanceRound) -> bool:
+    """The round failed although the satisfied share reached the threshold: the survey did not count
+    (too few answers). Nothing is to be rectified; residents are asked again in a new round."""
+    if acceptance.status != RoundStatus.FAILED or acceptance.panel_verdict != Verdict.PASS:
+        return False
+    if (
+        acceptance.satisfied_count is None
+        or not acceptance.valid_count
+        or acceptance.threshold_percent is None
+    ):
+        return False
+    return Decimal(acceptance.satisfied_count) * 100 >= acceptance.threshold_percent * acceptance.valid_count
 
 
 def _conclude(*, user, acceptance: AcceptanceRound, figures: SurveyFigures) -> AcceptanceRound:
@@ -754,6 +1072,9 @@ def _conclude(*, user, acceptance: AcceptanceRound, figures: SurveyFigures) -> A
     acceptance.satisfied_count = figures.satisfied
     acceptance.valid_count = figures.counted
     acceptance.threshold_percent = figures.threshold
+    acceptance.eligible_count = figures.eligible
+    acceptance.answered_count = figures.answered
+    acceptance.outcome = figures.outcome
     acceptance.closed_at = now
     if figures.passed:
         acceptance.status = RoundStatus.PASSED
@@ -771,11 +1092,33 @@ def _conclude(*, user, acceptance: AcceptanceRound, figures: SurveyFigures) -> A
             acceptance.project,
             ProjectStatus.REWORK,
             user,
-            note=_("Round %(n)s: satisfaction %(s)s/%(c)s below %(t)s%%")
-            % {"n": acceptance.number, "s": figures.satisfied, "c": figures.counted, "t": figures.threshold},
+            note=_("Round %(n)s did not pass: %(why)s")
+            % {"n": acceptance.number, "why": figures.outcome or f"{figures.satisfied}/{figures.counted}"},
         )
     acceptance.save()
     return acceptance
+
+
+def acceptance_gaps(project) -> list[str]:
+    """What an accepted project lacks for its acceptance to stand (DESIGN.md §7): its latest round
+    passed, by a complete panel whose verdict a majority signed, and a satisfaction survey that passed
+    (valid and at the threshold). Empty: borne out."""
+    from projects.choices import ProjectStatus
+
+    if project.status not in (ProjectStatus.ACCEPTED, ProjectStatus.MAINTENANCE):
+        return []
+    last = AcceptanceRound.objects.filter(project=project).order_by("-number").first()
+    if last is None or last.status != RoundStatus.PASSED:
+        return [_("no acceptance round passed")]
+    gaps = []
+    refusal = verdict_refusal(last, last.panel_verdict)
+    if refusal:
+        gaps.append(refusal)
+    from . import ballot_link
+
+    if not all(b.passed for b in ballot_link.round_ballots(last)):
+        gaps.append(_("the satisfaction survey did not pass"))
+    return gaps
 
 
 @transaction.atomic

@@ -198,6 +198,7 @@ def progress_new(request: HttpRequest, project_pk: int) -> HttpResponse:
                 percent=data["percent"],
                 reported_on=data["reported_on"],
                 note=data["note"],
+                reason=data["reason"],
                 photos=data["photos"],
             )
         except DomainError as exc:
@@ -411,6 +412,9 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
                     role=data["role"],
                 )
                 messages.success(request, _("%(name)s joined the team.") % {"name": member.name})
+            elif action == "join" and team_obj is not None:
+                member = services.join_team(user=request.user, team=team_obj)
+                messages.success(request, _("%(name)s joined the team.") % {"name": member.name})
             elif action == "remove" and team_obj is not None:
                 member = get_object_or_404(team_obj.members.all(), pk=request.POST.get("member"))
                 name = member.name
@@ -437,6 +441,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             residents, branch_members = services.team_candidates(
                 user=request.user, project=project, query=query
             )
+    mine = services.own_branch_member(request.user, project) if can_manage and team_obj is not None else None
     return render(
         request,
         "supervision/team.html",
@@ -445,6 +450,8 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
             "team": team_obj,
             "members": members,
             "can_manage": can_manage,
+            "can_join": mine is not None and not any(m.branch_member_id == mine.pk for m in members),
+            "own_member": mine,
             "team_form": team_form,
             "query": query,
             "residents": residents,
@@ -467,7 +474,9 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     project = acceptance.project
     can_run = perms.can_run_acceptance(request.user, project)
-    verdict_form = forms.PanelVerdictForm()
+    seats = list(acceptance.panel.all())
+    verdict_form = forms.PanelVerdictForm(seats=seats)
+    close_form = forms.CloseSurveyForm(prefix="close")
     seat_form = forms.PanelSeatForm(prefix="seat")
     order_form = forms.OrderForm(project=project, prefix="order")
     filing_form = forms.FilingForm(prefix="filing")
@@ -484,14 +493,19 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     raise _Invalid
                 services.add_panel_seat(user=request.user, acceptance=acceptance, **form.cleaned_data)
             elif action == "verdict":
-                form = verdict_form = forms.PanelVerdictForm(request.POST)
+                form = verdict_form = forms.PanelVerdictForm(request.POST, seats=seats)
                 if not form.is_valid():
                     raise _Invalid
                 services.record_panel_verdict(user=request.user, acceptance=acceptance, **form.cleaned_data)
             elif action == "open":
                 services.open_satisfaction_survey(user=request.user, acceptance=acceptance)
             elif action == "close":
-                services.close_round(user=request.user, acceptance=acceptance)
+                form = close_form = forms.CloseSurveyForm(request.POST, prefix="close")
+                if not form.is_valid():
+                    raise _Invalid
+                services.close_round(
+                    user=request.user, acceptance=acceptance, reason=form.cleaned_data["reason"]
+                )
             elif action == "order":
                 form = order_form = forms.OrderForm(request.POST, project=project, prefix="order")
                 if not form.is_valid():
@@ -528,6 +542,7 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
         from consultations.ballots.services import turnout as ballot_turnout
 
         survey = [(ballot, ballot_turnout(ballot)) for ballot, _none in survey]
+    panel = services.panel_status(acceptance) if not acceptance.panel_verdict else None
     return render(
         request,
         "supervision/acceptance_detail.html",
@@ -535,6 +550,13 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "acceptance": acceptance,
             "project": project,
             "can_run": can_run,
+            "panel": panel,
+            "panel_refusal": panel.refusal() if panel else None,
+            "survey_results": ballot_link.survey_results(acceptance) if acceptance.closed_at else [],
+            "answers_only": services.failed_for_answers_only(acceptance),
+            "closes_early": acceptance.status == RoundStatus.VOTING
+            and services.survey_closes_early(acceptance),
+            "close_form": close_form,
             "verdict_form": verdict_form,
             "seat_form": seat_form,
             "order_form": order_form,
@@ -563,6 +585,8 @@ def dispute_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def dispute_new(request: HttpRequest, project_pk: int) -> HttpResponse:
     project = _project(request, project_pk)
+    if not perms.can_record_dispute(request.user, project):
+        raise _forbidden()
     form = forms.DisputeForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:

@@ -23,6 +23,7 @@ def exception_handler(exc, context):
         if exc.field:
             body["field"] = exc.field
             body["errors"] = {exc.field: [exc.message]}  # the same shape as a serializer's 400
+        body.update(getattr(exc, "extra", None) or {})  # e.g. the gate items a refusal names
         return Response(body, status=exc.status_code)
     if isinstance(exc, ProtectedError | RestrictedError):
         objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects

@@ -364,6 +364,12 @@ class RulePolicyForm(BootstrapFormMixin, forms.ModelForm):
             "major_pass_num",
             "major_pass_den",
             "notice_days",
+            "plan_notice_days",
+            "deliberation_procedure",
+            "door_to_door_required",
+            "door_to_door_num",
+            "door_to_door_den",
+            "panel_residents",
             "note",
         ]
         widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}

@@ -66,6 +66,8 @@ FREE_SHARES = (
     ("satisfaction_threshold_num", "satisfaction_threshold_den"),
     ("satisfaction_participation_num", "satisfaction_participation_den"),
     ("choice_threshold_num", "choice_threshold_den"),
+    # the gates (DESIGN.md §7): the share of households visited before plan approval
+    ("door_to_door_num", "door_to_door_den"),
 )
 
 
@@ -219,6 +221,33 @@ class RulePolicy(models.Model):
     notice_days = models.PositiveSmallIntegerField(
         _("notice period (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
+    # the gates of DESIGN.md §7: what plan approval and acceptance ask for (read by the gate functions
+    # of consultations, ballots and supervision through `services.project_policy`)
+    plan_notice_days = models.PositiveSmallIntegerField(
+        _("plan notice period (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("The plan notice (方案公示) runs at least this long before the plan is approved."),
+    )
+    deliberation_procedure = models.ForeignKey(
+        "consultations.DeliberationProcedure",
+        verbose_name=_("deliberation procedure before plan approval"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("e.g. 一征三议两公开; leave empty when plan approval needs none."),
+    )
+    door_to_door_required = models.BooleanField(
+        _("door-to-door visits required before plan approval"), default=True
+    )
+    door_to_door_num = models.PositiveIntegerField(_("door-to-door coverage numerator"), default=9)
+    door_to_door_den = models.PositiveIntegerField(_("door-to-door coverage denominator"), default=10)
+    panel_residents = models.PositiveSmallIntegerField(
+        _("resident representatives on the acceptance panel"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -237,6 +266,11 @@ class RulePolicy(models.Model):
             *_fraction_constraints("rule_policy", "participation_num", "participation_den"),
             *_fraction_constraints("rule_policy", "ordinary_pass_num", "ordinary_pass_den"),
             *_fraction_constraints("rule_policy", "major_pass_num", "major_pass_den"),
+            *_fraction_constraints("rule_policy", "door_to_door_num", "door_to_door_den"),
+            models.CheckConstraint(
+                condition=Q(plan_notice_days__gte=1, panel_residents__gte=1),
+                name="rule_policy_gate_numbers_positive",
+            ),
             *_fraction_constraints(
                 "rule_policy", "satisfaction_participation_num", "satisfaction_participation_den"
             ),
@@ -245,6 +279,10 @@ class RulePolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.division} · {self.effective_from:%Y-%m-%d})"
+
+    @property
+    def door_to_door_share(self) -> Fraction:
+        return Fraction(self.door_to_door_num, self.door_to_door_den)
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

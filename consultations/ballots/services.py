@@ -24,7 +24,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from communities.choices import OWNER_KINDS
 from communities.errors import Conflict, DomainError
 from communities.models import Building, Compound, Household, Ownership
 from communities.scoping import get_scope
+from projects.gates import GateItem, listing
 
 from . import choices
 from .models import Ballot, BallotOption, Elector, RulePolicy, Vote
@@ -1658,4 +1660,263 @@ def receipt_lookup(receipt: str) -> Vote | None:
         Vote.objects.filter(receipt=normalize_code(receipt)[:RECEIPT_LENGTH])
         .select_related("ballot", "option")
         .first()
+    )
+
+
+# --- gates: what the project may do, given what residents decided (DESIGN.md §7) ---------------------
+
+
+def project_policy(project) -> RulePolicy:
+    """The rule policy in force today for the division that runs `project` (most specific, newest);
+    none at all: an unsaved policy with the defaults, so every gate still has its numbers."""
+    return RulePolicy.objects.applicable_to(project.division, timezone.localdate()).first() or RulePolicy(
+        name=str(_("Default rules")), division=project.division, effective_from=timezone.localdate()
+    )
+
+
+def _gate_ballots(project, kinds) -> list[Ballot]:
+    """The project's ballots of `kinds` that were opened, newest close first (open ones last)."""
+    return list(
+        Ballot.objects.filter(project=project, kind__in=kinds)
+        .exclude(status=choices.BallotStatus.DRAFT)
+        .select_related("compound")
+        .prefetch_related("extra_compounds", "scope_buildings")
+        .order_by(F("closed_at").desc(nulls_last=True), "-pk")
+    )
+
+
+def _covers(ballot: Ballot, compound: Compound) -> bool:
+    return compound.pk in ballot.compound_ids()
+
+
+def _why_not(ballot: Ballot) -> str:
+    """The failed conditions of a closed ballot, each with its numbers (recounted in the language of
+    the page; a closed ballot's votes no longer change)."""
+    failed = [c.explain() for c in compute_tally(ballot).failed_conditions]
+    return listing(failed) or _("not passed")
+
+
+def _owners_weight_ok(ballot: Ballot, project) -> bool:
+    """Changing common parts is a major matter (art. 278 ≥ 3/4); using the maintenance fund an ordinary
+    one, which a major decision also settles."""
+    if project.changes_common_parts:
+        return ballot.rule == choices.Rule.ART278_MAJOR
+    return ballot.rule in choices.ART278_RULES
+
+
+OWNERS_KINDS = (choices.BallotKind.OWNERS_ORDINARY, choices.BallotKind.OWNERS_MAJOR)
+
+
+def _owners_decision_by_compound(project, compounds) -> dict[int, Ballot | None]:
+    decisions = [
+        b for b in _gate_ballots(project, OWNERS_KINDS) if b.is_closed and _owners_weight_ok(b, project)
+    ]
+    return {c.pk: next((b for b in decisions if _covers(b, c)), None) for c in compounds}
+
+
+def _new_ballot_link(project, kind: str) -> str:
+    compound = project.compounds.order_by("pk").first()
+    if compound is None:
+        return ""
+    return reverse("ballots:ballot_create") + f"?compound={compound.pk}&project={project.pk}&kind={kind}"
+
+
+def consent_gate(project, policy: RulePolicy) -> GateItem:
+    """Plan approval: every compound of the project consented (its latest closed consent ballot passed
+    under its rule), or, where the plan needs an owners' decision, that decision passed there."""
+    compounds = list(project.compounds.order_by("pk"))
+    ballots = _gate_ballots(project, [choices.BallotKind.RENOVATION_CONSENT])
+    needs_owners = project.uses_maintenance_fund or project.changes_common_parts
+    decisions = _owners_decision_by_compound(project, compounds) if needs_owners else {}
+    seen, missing, evidence = [], [], []
+    for compound in compounds:
+        closed = next((b for b in ballots if b.is_closed and _covers(b, compound)), None)
+        running = next((b for b in ballots if b.is_open and _covers(b, compound)), None)
+        decision = decisions.get(compound.pk)
+        if closed is not None:
+            evidence.append((closed.title, closed.get_absolute_url()))
+        if closed is not None and closed.passed:
+            seen.append(
+                _("%(compound)s: “%(ballot)s” passed") % {"compound": compound.name, "ballot": closed.title}
+            )
+        elif decision is not None and decision.passed:
+            seen.append(
+                _("%(compound)s: the owners' decision “%(ballot)s” passed")
+                % {"compound": compound.name, "ballot": decision.title}
+            )
+        elif closed is not None:
+            missing.append(
+                _("the consent ballot “%(ballot)s” for %(compound)s did not pass (%(why)s)")
+                % {"ballot": closed.title, "compound": compound.name, "why": _why_not(closed)}
+            )
+        elif running is not None:
+            missing.append(
+                _("the consent ballot “%(ballot)s” for %(compound)s is still open (until %(end)s)")
+                % {"ballot": running.title, "compound": compound.name, "end": _when(running.closes_at)}
+            )
+            evidence.append((running.title, running.get_absolute_url()))
+        else:
+            missing.append(_("no closed consent ballot covers %(compound)s") % {"compound": compound.name})
+    if not compounds:
+        missing.append(_("the project covers no compound"))
+    consent_n, consent_d, _base = policy.threshold_for(choices.BallotKind.RENOVATION_CONSENT)
+    return GateItem(
+        met=not missing,
+        label=_("Residents' consent"),
+        detail=listing(seen)
+        or _("A renovation consent ballot of the project passes in every compound (%(rule)s).")
+        % {"rule": _("yes ≥ %(n)s/%(d)s") % {"n": consent_n, "d": consent_d}},
+        missing=_("residents' consent: %(what)s") % {"what": listing(missing)} if missing else "",
+        link=evidence[0][1] if evidence else _new_ballot_link(project, choices.BallotKind.RENOVATION_CONSENT),
+        link_label=evidence[0][0] if evidence else _("Start a consent ballot"),
+        evidence=evidence[1:],
+    )
+
+
+def owners_decision_gate(project, policy: RulePolicy) -> GateItem:
+    """Plan approval, when the plan uses the maintenance fund or changes common parts: the owners'
+    decision of that weight (Civil Code art. 278) passed in every compound."""
+    label = _("Owners' decision (art. 278)")
+    if not (project.uses_maintenance_fund or project.changes_common_parts):
+        return GateItem(
+            met=True,
+            required=False,
+            label=label,
+            detail=_("The plan neither uses the maintenance fund nor changes common parts."),
+        )
+    weight = _("major") if project.changes_common_parts else _("ordinary")
+    compounds = list(project.compounds.order_by("pk"))
+    decisions = _owners_decision_by_compound(project, compounds)
+    seen, missing, evidence = [], [], []
+    for compound in compounds:
+        decision = decisions.get(compound.pk)
+        if decision is None:
+            missing.append(
+                _("no closed %(weight)s owners' decision covers %(compound)s")
+                % {"weight": weight, "compound": compound.name}
+            )
+            continue
+        evidence.append((decision.title, decision.get_absolute_url()))
+        if decision.passed:
+            seen.append(
+                _("%(compound)s: “%(ballot)s” passed") % {"compound": compound.name, "ballot": decision.title}
+            )
+        else:
+            missing.append(
+                _("the owners' decision “%(ballot)s” for %(compound)s did not pass (%(why)s)")
+                % {"ballot": decision.title, "compound": compound.name, "why": _why_not(decision)}
+            )
+    kind = (
+        choices.BallotKind.OWNERS_MAJOR
+        if project.changes_common_parts
+        else choices.BallotKind.OWNERS_ORDINARY
+    )
+    return GateItem(
+        met=not missing,
+        label=label,
+        detail=listing(seen)
+        or _(
+            "The plan uses the maintenance fund or changes common parts: "
+            "a %(weight)s owners' decision is needed."
+        )
+        % {"weight": weight},
+        missing=_("owners' decision: %(what)s") % {"what": listing(missing)} if missing else "",
+        link=evidence[0][1] if evidence else _new_ballot_link(project, kind),
+        link_label=evidence[0][0] if evidence else _("Start an owners' decision"),
+        evidence=evidence[1:],
+    )
+
+
+def _ballot_serves(ballot: Ballot, item) -> bool:
+    """An elevator ballot serves a work item's place: its units include the item's unit, or its buildings
+    include the item's building (a building-wide ballot)."""
+    if ballot.scope_kind == choices.ScopeKind.UNITS:
+        return any(
+            int(u.get("building", 0)) == item.building_id and str(u.get("unit", "")) == item.stairwell_unit
+            for u in ballot.scope_units or []
+        )
+    if ballot.scope_kind == choices.ScopeKind.BUILDINGS:
+        return item.building_id in {b.pk for b in ballot.scope_buildings.all()}
+    return False
+
+
+def _elevator_item(item, ballots: list[Ballot]) -> tuple[str | None, str | None, Ballot | None]:
+    """(what passed, what is missing, the ballot to show) for one elevator work item."""
+    if item.building_id is None:
+        return (
+            None,
+            _("say which building and stairwell unit the elevator of “%(item)s” serves")
+            % {"item": item.name},
+            None,
+        )
+    place = item.place
+    closed = next((b for b in ballots if b.is_closed and _ballot_serves(b, item)), None)
+    running = next((b for b in ballots if b.is_open and _ballot_serves(b, item)), None)
+    if closed is not None and closed.passed:
+        return _("%(place)s: “%(ballot)s” passed") % {"place": place, "ballot": closed.title}, None, closed
+    if closed is not None:
+        return (
+            None,
+            _("the elevator ballot “%(ballot)s” for %(place)s did not pass (%(why)s)")
+            % {"ballot": closed.title, "place": place, "why": _why_not(closed)},
+            closed,
+        )
+    if running is not None:
+        return (
+            None,
+            _("the elevator ballot “%(ballot)s” for %(place)s is still open (until %(end)s)")
+            % {"ballot": running.title, "place": place, "end": _when(running.closes_at)},
+            None,
+        )
+    return None, _("no closed elevator ballot covers %(place)s") % {"place": place}, None
+
+
+def elevator_item_refusal(item) -> str | None:
+    """Why works on this elevator retrofit item may not go on (None: they may): its unit's ballot has
+    not passed. Checked when progress is reported, so an elevator added to a plan after construction
+    started waits for its owners too. A district exception to the project's elevator gate lets it on."""
+    if not item.is_elevator_retrofit:
+        return None
+    project = item.project
+    if project.gate_exceptions.filter(gate="elevator", withdrawn_at__isnull=True).exists():
+        return None
+    _seen, missing, _ballot = _elevator_item(
+        item, _gate_ballots(project, [choices.BallotKind.ELEVATOR_RETROFIT])
+    )
+    if missing is None:
+        return None
+    return _("Works on this elevator wait for its owners: %(what)s.") % {"what": missing}
+
+
+def elevator_gate(project, policy: RulePolicy) -> GateItem:
+    """Construction of an elevator retrofit: the elevator ballot of the unit it serves passed, the
+    consent of the owners whose part it occupies included (the veto is a condition of the tally)."""
+    label = _("Elevator ballots")
+    items = [
+        w for w in project.work_items.select_related("catalog_item", "building") if w.is_elevator_retrofit
+    ]
+    if not items:
+        return GateItem(met=True, required=False, label=label, detail=_("The plan adds no elevator."))
+    ballots = _gate_ballots(project, [choices.BallotKind.ELEVATOR_RETROFIT])
+    seen, missing, evidence = [], [], []
+    for item in items:
+        passed, lacking, ballot = _elevator_item(item, ballots)
+        if ballot is not None:
+            evidence.append((ballot.title, ballot.get_absolute_url()))
+        if passed:
+            seen.append(passed)
+        if lacking:
+            missing.append(lacking)
+    return GateItem(
+        met=not missing,
+        label=label,
+        detail=listing(seen)
+        or _(
+            "Each elevator waits for its unit's owners "
+            "(art. 278 major, and every owner whose part it occupies)."
+        ),
+        missing=_("elevator ballots: %(what)s") % {"what": listing(missing)} if missing else "",
+        link=evidence[0][1] if evidence else _new_ballot_link(project, choices.BallotKind.ELEVATOR_RETROFIT),
+        link_label=evidence[0][0] if evidence else _("Start an elevator ballot"),
+        evidence=evidence[1:],
     )

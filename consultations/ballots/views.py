@@ -84,7 +84,12 @@ def ballot_create(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         compound=compound,
         user=request.user,
-        initial={"opens_at": now, "closes_at": now + timezone.timedelta(days=7)},
+        initial={
+            "opens_at": now,
+            "closes_at": now + timezone.timedelta(days=7),
+            # from a project's checklist: "start its consent ballot" (the form checks both)
+            **{k: request.GET[k] for k in ("kind", "project") if request.GET.get(k)},
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

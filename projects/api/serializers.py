@@ -17,6 +17,7 @@ from ..models import (
     CatalogItem,
     CommandoTeam,
     FundingLine,
+    GateException,
     HouseholdAssignment,
     Milestone,
     PartyBranch,
@@ -152,6 +153,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "schedule",
             "planned_start",
             "planned_end",
+            "uses_maintenance_fund",
+            "changes_common_parts",
             "progress",
             "budget_total",
             "funding_planned",
@@ -199,6 +202,9 @@ class WorkItemSerializer(ProjectChildSerializer):
     catalog_code = serializers.CharField(source="catalog_item.code", read_only=True, default="")
     category = serializers.CharField(source="catalog_item.category", read_only=True, default="")
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    building = serializers.PrimaryKeyRelatedField(
+        queryset=Building.objects.all(), required=False, allow_null=True
+    )
 
     class Meta:
         model = WorkItem
@@ -215,10 +221,22 @@ class WorkItemSerializer(ProjectChildSerializer):
             "planned_start",
             "planned_end",
             "progress",
+            "building",
+            "stairwell_unit",
             "note",
         ]
 
     def validate(self, attrs):
+        project = attrs.get("project") or getattr(self.instance, "project", None)
+        building = attrs.get("building")
+        if (
+            building is not None
+            and project is not None
+            and not project.compounds.filter(pk=building.compound_id).exists()
+        ):
+            raise serializers.ValidationError(
+                {"building": _("The building is not in the project's compounds.")}
+            )
         item = attrs.get("catalog_item")
         if item is not None:
             if not attrs.get("name"):
@@ -232,8 +250,10 @@ class WorkItemSerializer(ProjectChildSerializer):
         end = attrs.get("planned_end", getattr(self.instance, "planned_end", None))
         if start and end and end < start:
             raise serializers.ValidationError({"planned_end": _("The end comes before the start.")})
-        if self.instance is not None and "progress" in attrs:
-            refusal = services.typed_progress_refusal(self.instance, attrs["progress"])
+        if "progress" in attrs:
+            refusal = services.typed_progress_refusal(
+                self.instance or WorkItem(), attrs["progress"], attrs.get("planned_start")
+            )
             if refusal:
                 raise Conflict(refusal, code="progress_follows_reports", field="progress")
         return attrs
@@ -249,6 +269,35 @@ class FundingLineSerializer(ProjectChildSerializer):
     class Meta:
         model = FundingLine
         fields = ["id", "project", "source", "source_display", "planned", "received", "note"]
+        # one line per source is checked in validate() with a sentence (and held by the database)
+        validators = []
+
+    def validate(self, attrs):
+        current = self.instance
+        project = attrs.get("project") or (current.project if current else None)
+        if project is not None:
+
+            def value(name):
+                return attrs.get(name, getattr(current, name, None) if current else None)
+
+            refusal = services.funding_refusal(
+                project,
+                source=value("source"),
+                planned=value("planned")
+                if value("planned") is not None
+                else FundingLine._meta.get_field("planned").default,
+                received=value("received")
+                if value("received") is not None
+                else FundingLine._meta.get_field("received").default,
+                note=value("note") or "",
+                instance=current,
+            )
+            if refusal:
+                field, message = refusal
+                if field == "source":
+                    raise Conflict(message, field=field)
+                raise serializers.ValidationError({field: [message]})
+        return attrs
 
 
 class ContractorUserField(serializers.PrimaryKeyRelatedField):
@@ -555,3 +604,69 @@ class BranchActivitySerializer(BranchChildSerializer):
         if attendees is not None and attrs.get("attendance_count", 0) < len(attendees):
             attrs["attendance_count"] = len(attendees)
         return attrs
+
+
+# --- gates --------------------------------------------------------------------------------------------
+
+
+class GateExceptionSerializer(serializers.ModelSerializer):
+    """A district exception to one gate item: who, when, why (and its withdrawal, kept)."""
+
+    project = VisiblePrimaryKeyRelatedField(queryset=Project.objects.all())
+    gate_label = serializers.SerializerMethodField()
+    in_force = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = GateException
+        fields = [
+            "id",
+            "project",
+            "gate",
+            "gate_label",
+            "reason",
+            "granted_by_name",
+            "granted_at",
+            "in_force",
+            "withdrawn_at",
+            "withdraw_reason",
+        ]
+        read_only_fields = ["granted_by_name", "granted_at", "withdrawn_at", "withdraw_reason"]
+
+    def get_gate_label(self, obj) -> str:
+        from .. import gates
+
+        return gates.label(obj.gate)
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class GateItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    state = serializers.CharField()
+    required = serializers.BooleanField()
+    met = serializers.BooleanField()
+    detail = serializers.CharField()
+    missing = serializers.CharField()
+    link = serializers.CharField()
+    exception = serializers.SerializerMethodField()
+
+    def get_exception(self, item) -> dict | None:
+        e = item.exception
+        if e is None:
+            return None
+        return {"id": e.pk, "reason": e.reason, "granted_by": e.granted_by_name, "granted_at": e.granted_at}
+
+
+class ChecklistStepSerializer(serializers.Serializer):
+    to = serializers.CharField(source="to_status")
+    label = serializers.CharField()
+    current = serializers.BooleanField()
+    refusal = serializers.CharField(allow_null=True)
+    items = GateItemSerializer(many=True)
+
+
+class ChecklistSerializer(serializers.Serializer):
+    steps = ChecklistStepSerializer(many=True)

@@ -17,5 +17,6 @@ router.register("party-groups", views.PartyGroupViewSet)
 router.register("commando-teams", views.CommandoTeamViewSet)
 router.register("household-assignments", views.HouseholdAssignmentViewSet)
 router.register("branch-activities", views.BranchActivityViewSet)
+router.register("gate-exceptions", views.GateExceptionViewSet)
 
 urlpatterns = router.urls

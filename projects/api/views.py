@@ -16,6 +16,7 @@ from ..models import (
     CatalogItem,
     CommandoTeam,
     FundingLine,
+    GateException,
     HouseholdAssignment,
     Milestone,
     PartyBranch,
@@ -144,6 +145,14 @@ class ProjectViewSet(ScopedModelViewSet):
         )
         project = self.get_queryset().get(pk=project.pk)
         return Response(self.get_serializer(project).data)
+
+    @extend_schema(responses=s.ChecklistSerializer)
+    @action(detail=True, methods=["get"])
+    def checklist(self, request, pk=None):
+        """What residents decided, as the gates see it (DESIGN.md §7): each gated step with its items,
+        their state (met, missing, district exception, not required) and the refusal it would answer."""
+        project = self.get_object()
+        return Response(s.ChecklistSerializer({"steps": services.project_checklist(project)}).data)
 
     @action(detail=True, methods=["get"], url_path="dig-once")
     def dig_once(self, request, pk=None):
@@ -327,3 +336,33 @@ class BranchActivityViewSet(IdempotentCreateMixin, ScopedModelViewSet):
     filterset_class = filters.BranchActivityFilter
     search_fields = ["topic"]
     ordering_fields = ["date"]
+
+
+class GateExceptionViewSet(ScopedReadOnlyViewSet):
+    """District exceptions to a project's gate items (flat: `?project=`). District admins over the
+    project record one (POST, with the reason) and withdraw one (POST .../withdraw/); the row stays."""
+
+    queryset = GateException.objects.select_related("project")
+    serializer_class = s.GateExceptionSerializer
+    filterset_class = filters.GateExceptionFilter
+    ordering_fields = ["granted_at"]
+
+    def create(self, request, *args, **kwargs):
+        ser = self.get_serializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        exception = services.record_gate_exception(
+            data["project"], data["gate"], request.user, reason=data["reason"]
+        )
+        return Response(self.get_serializer(exception).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.WithdrawSerializer, responses=s.GateExceptionSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        exception = self.get_object()
+        ser = s.WithdrawSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        exception = services.withdraw_gate_exception(
+            exception, request.user, reason=ser.validated_data["reason"]
+        )
+        return Response(self.get_serializer(exception).data)

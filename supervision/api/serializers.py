@@ -197,7 +197,18 @@ class ProgressReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProgressReport
-        fields = ["id", "project", "work_item", "party", "reported_on", "percent", "note", "photos", "upload"]
+        fields = [
+            "id",
+            "project",
+            "work_item",
+            "party",
+            "reported_on",
+            "percent",
+            "note",
+            "reason",
+            "photos",
+            "upload",
+        ]
         read_only_fields = ["project"]
         extra_kwargs = {"reported_on": {"required": False}}
 
@@ -256,7 +267,7 @@ class RejectSerializer(serializers.Serializer):
 class PanelMemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = PanelMember
-        fields = ["id", "role", "name", "organization", "verdict", "comment"]
+        fields = ["id", "role", "name", "organization", "verdict", "comment", "signed"]
 
 
 class AcceptanceRoundSerializer(serializers.ModelSerializer):
@@ -283,6 +294,9 @@ class AcceptanceRoundSerializer(serializers.ModelSerializer):
             "satisfied_count",
             "valid_count",
             "satisfaction_percent",
+            "eligible_count",
+            "answered_count",
+            "outcome",
             "closed_at",
             "filing_deadline",
             "filed_on",
@@ -309,6 +323,21 @@ class PanelVerdictSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=choices.Verdict.choices)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     opinions = PanelMemberSerializer(many=True, required=False)
+    signed = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="Ids of the seated panel members who signed the verdict (more than half are needed).",
+    )
+
+
+class CloseSurveySerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed when the survey closes before its closing time.",
+    )
 
 
 class OpenSurveySerializer(serializers.Serializer):

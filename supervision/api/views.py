@@ -76,6 +76,14 @@ class SupervisionTeamViewSet(_Base):
         services.add_team_member(user=request.user, team=team, **ser.validated_data)
         return self._respond(team, status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=s.SupervisionTeamSerializer)
+    @action(detail=True, methods=["post"])
+    def join(self, request, pk=None):
+        """The caller joins the team as themselves (a Party member of a branch on the project)."""
+        team = self.get_object()
+        services.join_team(user=request.user, team=team)
+        return self._respond(team, status.HTTP_201_CREATED)
+
 
 class InspectionViewSet(IdempotentCreateMixin, _Base):
     """Inspections from a phone. Send `Idempotency-Key` so a retry on a bad network never duplicates."""
@@ -130,6 +138,7 @@ class ProgressReportViewSet(IdempotentCreateMixin, _Base):
             percent=data["percent"],
             reported_on=data.get("reported_on"),
             note=data.get("note", ""),
+            reason=data.get("reason", ""),
             party=data.get("party"),
             photos=data.get("upload", []),
         )
@@ -258,6 +267,7 @@ class AcceptanceRoundViewSet(_Base):
             verdict=data["verdict"],
             notes=data.get("notes", ""),
             opinions=[dict(o) for o in data.get("opinions", [])],
+            signed=data.get("signed", []),
         )
         return self._respond(acceptance)
 
@@ -272,10 +282,17 @@ class AcceptanceRoundViewSet(_Base):
         )
         return self._respond(acceptance)
 
-    @extend_schema(request=None, responses=s.AcceptanceRoundSerializer)
+    @extend_schema(request=s.CloseSurveySerializer, responses=s.AcceptanceRoundSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._respond(services.close_round(user=request.user, acceptance=self.get_object()))
+        """Close the survey and conclude the round; before the survey's closing time, give `reason`."""
+        ser = s.CloseSurveySerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        return self._respond(
+            services.close_round(
+                user=request.user, acceptance=self.get_object(), reason=ser.validated_data.get("reason", "")
+            )
+        )
 
     @extend_schema(request=s.FilingSerializer, responses=s.AcceptanceRoundSerializer)
     @action(detail=True, methods=["post"])

@@ -114,6 +114,12 @@ def test_page_refuses_a_policy_below_art_278(client, world, district_admin):
         "ordinary_pass_num": 1,
         "ordinary_pass_den": 2,
         "notice_days": 7,
+        # the gates' numbers (issue 10), as the form shows them filled in with their defaults
+        "plan_notice_days": 7,
+        "door_to_door_required": "on",
+        "door_to_door_num": 9,
+        "door_to_door_den": 10,
+        "panel_residents": 2,
     }
     response = client.post("/ballots/policies/new/", data)
     assert response.status_code == 200

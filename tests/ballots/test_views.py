@@ -188,7 +188,16 @@ def test_policy_pages_for_district_admin_only(client, district_admin, street_use
             "major_pass_num": 3,
             "major_pass_den": 4,
             "notice_days": 7,
+            "plan_notice_days": 10,
+            "door_to_door_required": "on",
+            "door_to_door_num": 9,
+            "door_to_door_den": 10,
+            "panel_residents": 3,
         },
     )
     assert response.status_code == 302
     assert "武宁县表决规则" in client.get("/ballots/policies/").content.decode()
+    from consultations.ballots.models import RulePolicy
+
+    policy = RulePolicy.objects.get(name="武宁县表决规则")
+    assert (policy.plan_notice_days, policy.panel_residents, policy.door_to_door_required) == (10, 3, True)

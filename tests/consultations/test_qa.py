@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from communities.errors import DomainError
 from communities.models import AccessLog, BackgroundJob
 from consultations import services
 from consultations.forms import NoticeForm, TransitionForm
@@ -288,9 +289,11 @@ def test_a_step_is_dated_by_the_meeting_or_notice_that_did_it(world, secretary_a
         compound=world.compound_a,
     )
     step = d2.steps.get(order=1)
-    services.complete_step(step, user=secretary_a, note="x", done_at=timezone.now() + timedelta(days=3))
+    # never in the future: a step is recorded once it has taken place (issue 10), not dated "now"
+    with pytest.raises(DomainError, match=r"请在其举行后再记录本步骤|once it has taken place"):
+        services.complete_step(step, user=secretary_a, note="x", done_at=timezone.now() + timedelta(days=3))
     step.refresh_from_db()
-    assert step.done_at <= timezone.now()  # never in the future
+    assert step.done_at is None
 
 
 def test_notice_page_says_why_it_cannot_be_closed_yet_and_each_objection_has_its_own_form(

@@ -30,6 +30,8 @@ def test_full_lifecycle_received_accepted_planned_resolved_rated(world, secretar
     item = cf.work_item_for(project)
     services.transition_opinion(opinion_a, S.ACCEPTED, user=secretary_a)
     services.transition_opinion(opinion_a, S.PLANNED, user=secretary_a, work_item=item)
+    item.progress = 100  # resolved once the work item that answers it is finished (issue 10)
+    item.save(update_fields=["progress"])
     opinion = services.transition_opinion(opinion_a, S.RESOLVED, user=secretary_a, answer="已规划车位 40 个")
     assert opinion.status == S.RESOLVED and opinion.work_item == item and opinion.project == project
     assert opinion.answer == "已规划车位 40 个" and opinion.resolved_at

@@ -9,6 +9,7 @@ from projects import services
 from projects.choices import BranchKind, FundingSource, MemberRole, PartyRole, ProjectStatus, UtilityKind
 from projects.models import HouseholdAssignment, Project, ProjectStatusChange
 from tests import factories as f
+from tests import gate_helpers
 
 from . import factories as pf
 
@@ -24,12 +25,14 @@ def english():
         yield
 
 
-def _ready_for_approval(project):
+def _ready_for_approval(project, user):
+    """The five ones, a work item, and what residents decided (consent, plan notice, visits)."""
     project.responsible_leader = "县委常委 张三"
     project.lead_department = "县住建局"
     project.schedule = "5月进场，10月完工"
     project.implementation_plan.save("plan.pdf", ContentFile(b"%PDF-1.4"), save=True)
     pf.WorkItemFactory(project=project)
+    gate_helpers.satisfy_plan_gates(project, user)
 
 
 # --- creation ---------------------------------------------------------------------------------------
@@ -64,7 +67,7 @@ def test_create_project_refuses_division_outside_scope(world, secretary_a):
 
 
 def test_full_lifecycle_with_rework(project_a, street_user):
-    _ready_for_approval(project_a)
+    _ready_for_approval(project_a, street_user)
     services.transition_project(project_a, ProjectStatus.CONSULTING, street_user)
     services.transition_project(project_a, ProjectStatus.APPROVED, street_user)
     services.transition_project(project_a, ProjectStatus.UNDER_CONSTRUCTION, street_user)
@@ -111,7 +114,7 @@ def test_approval_needs_the_five_ones(project_a, street_user):
 
 def test_construction_needs_a_construction_unit(world, street_user):
     project = pf.ProjectFactory(division=world.street_a, compounds=[world.compound_a])
-    _ready_for_approval(project)
+    _ready_for_approval(project, street_user)
     services.transition_project(project, ProjectStatus.CONSULTING, street_user)
     services.transition_project(project, ProjectStatus.APPROVED, street_user)
     with pytest.raises(Conflict, match="no construction unit"):
@@ -119,7 +122,7 @@ def test_construction_needs_a_construction_unit(world, street_user):
 
 
 def test_acceptance_needs_finished_work_items(project_a, street_user):
-    _ready_for_approval(project_a)
+    _ready_for_approval(project_a, street_user)
     for s in (ProjectStatus.CONSULTING, ProjectStatus.APPROVED, ProjectStatus.UNDER_CONSTRUCTION):
         services.transition_project(project_a, s, street_user)
     with pytest.raises(Conflict, match="1 work items are not finished"):

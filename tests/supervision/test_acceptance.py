@@ -13,7 +13,7 @@ from projects.choices import ProjectStatus
 from supervision import services
 from supervision.choices import RoundStatus, Verdict
 from supervision.models import AcceptanceRound
-from tests.supervision.factories import image_upload
+from tests.supervision.factories import full_panel, image_upload
 
 TODAY = timezone.localdate
 
@@ -34,12 +34,12 @@ def _run_round(user, project, satisfied: int) -> AcceptanceRound:
         user=user,
         project=project,
         scheduled_on=TODAY(),
-        panel=[{"role": "construction", "name": "王工", "organization": "江西建工"}],
+        panel=full_panel(),
     )
     services.record_panel_verdict(user=user, acceptance=acceptance, verdict=Verdict.PASS, notes="资料齐全")
     acceptance = services.open_satisfaction_survey(user=user, acceptance=acceptance)
     _vote(user, acceptance, satisfied)
-    return services.close_round(user=user, acceptance=acceptance)
+    return services.close_round(user=user, acceptance=acceptance, reason="问卷全部收回")
 
 
 def test_round_passes_at_threshold_then_filed_and_handed_over(site, street_user):
@@ -137,7 +137,9 @@ def test_first_round_waits_for_open_inspection_orders(site, street_user, contrac
 
 
 def test_panel_failure_ends_round_without_survey(site, street_user):
-    acceptance = services.schedule_round(user=street_user, project=site.project, scheduled_on=TODAY())
+    acceptance = services.schedule_round(
+        user=street_user, project=site.project, scheduled_on=TODAY(), panel=full_panel()
+    )
     acceptance = services.record_panel_verdict(
         user=street_user, acceptance=acceptance, verdict=Verdict.FAIL, notes="屋面防水不合格"
     )
@@ -181,7 +183,9 @@ def test_filing_late_is_flagged(site, street_user):
 
 
 def test_acceptance_history_is_audited(site, street_user):
-    acceptance = services.schedule_round(user=street_user, project=site.project, scheduled_on=TODAY())
+    acceptance = services.schedule_round(
+        user=street_user, project=site.project, scheduled_on=TODAY(), panel=full_panel()
+    )
     services.record_panel_verdict(user=street_user, acceptance=acceptance, verdict=Verdict.FAIL, notes="x")
     events = AcceptanceRound.pgh_event_model.objects.filter(pgh_obj_id=acceptance.pk)
     assert events.count() >= 2
@@ -196,7 +200,9 @@ def test_block_project_surveys_every_compound_in_one_ballot(site, street_user, w
     building = f.BuildingFactory(compound=world.compound_b, name="2栋")
     for i in range(4):
         f.HouseholdFactory(building=building, room=f"{i + 1}02", floor=i + 1)
-    acceptance = services.schedule_round(user=street_user, project=site.project, scheduled_on=TODAY())
+    acceptance = services.schedule_round(
+        user=street_user, project=site.project, scheduled_on=TODAY(), panel=full_panel()
+    )
     services.record_panel_verdict(user=street_user, acceptance=acceptance, verdict=Verdict.PASS)
     acceptance = services.open_satisfaction_survey(user=street_user, acceptance=acceptance)
     survey = [sb.ballot for sb in acceptance.survey_ballots.order_by("pk")]
@@ -223,7 +229,7 @@ def test_block_project_surveys_every_compound_in_one_ballot(site, street_user, w
             option=options["满意" if satisfied else "不满意"],
             paper_serial=f"S-{ballot.pk}-{i}",
         )
-    acceptance = services.close_round(user=street_user, acceptance=acceptance)
+    acceptance = services.close_round(user=street_user, acceptance=acceptance, reason="全部收回")
     assert (acceptance.satisfied_count, acceptance.valid_count) == (6 + satisfied_b, 10)
     assert acceptance.status == (RoundStatus.PASSED if passed else RoundStatus.FAILED)
     ballot.refresh_from_db()
@@ -238,8 +244,10 @@ def test_block_project_surveys_every_compound_in_one_ballot(site, street_user, w
 
 
 def test_panel_seats_only_before_the_verdict_and_only_by_the_street(site, street_user, secretary_a):
-    acceptance = services.schedule_round(user=street_user, project=site.project, scheduled_on=TODAY())
-    seat = {"role": "resident", "name": "李大爷"}
+    acceptance = services.schedule_round(
+        user=street_user, project=site.project, scheduled_on=TODAY(), panel=full_panel(residents=["王阿姨"])
+    )
+    seat = {"role": "resident", "name": "李大爷", "signed": True}
     with pytest.raises(services.Forbidden):
         services.add_panel_seat(user=secretary_a, acceptance=acceptance, **seat)
     services.add_panel_seat(user=street_user, acceptance=acceptance, **seat)
@@ -247,4 +255,5 @@ def test_panel_seats_only_before_the_verdict_and_only_by_the_street(site, street
     # the round is still "scheduled" (waiting for its survey) but the panel has spoken
     with pytest.raises(Conflict, match="before its verdict"):
         services.add_panel_seat(user=street_user, acceptance=acceptance, role="design", name="后来者")
-    assert list(acceptance.panel.values_list("name", flat=True)) == ["李大爷"]
+    names = set(acceptance.panel.values_list("name", flat=True))
+    assert "李大爷" in names and "后来者" not in names and len(names) == 7

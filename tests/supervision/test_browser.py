@@ -5,9 +5,10 @@ from django.urls import reverse
 
 from consultations.ballots import services as ballots
 from consultations.ballots.models import Elector
+from supervision import services
 from supervision.models import AcceptanceRound, Inspection, Photo
 from tests.conftest import login, screenshot
-from tests.supervision.factories import image_upload
+from tests.supervision.factories import full_panel, image_upload
 
 
 @pytest.mark.browser
@@ -48,11 +49,20 @@ def test_acceptance_round_to_its_end(site, street_user, browser_page):
     page.goto(page.base + reverse("supervision:project", args=[site.project.pk]))
     page.get_by_role("button", name="安排验收").click()
     page.wait_for_load_state()
+    # the panel: six seats taken already, the second resident representative added here
+    acceptance = AcceptanceRound.objects.get()
+    for seat in full_panel(signed=False, residents=["王阿姨"]):
+        services.add_panel_seat(user=street_user, acceptance=acceptance, **seat)
+    page.reload()
+    assert "居民代表" in page.locator("#panel-check").inner_text()  # one resident representative short
     page.locator("#id_seat-role").select_option("resident")
     page.locator("#id_seat-name").fill("居民代表 李大爷")
     page.locator("button[value=seat]").click()
     page.wait_for_load_state()
+    assert page.locator("#panel-check").get_attribute("data-complete") == "yes"
     page.locator("input[name=verdict][value=pass]").check()
+    for box in page.locator("input[name=signed]").all():
+        box.check()
     page.locator("button[value=verdict]").click()
     page.wait_for_load_state()
     page.locator("button[value=open]").click()
@@ -65,6 +75,7 @@ def test_acceptance_round_to_its_end(site, street_user, browser_page):
     for i, elector in enumerate(Elector.objects.filter(ballot=acceptance.ballot)):
         ballots.record_staff_vote(user=street_user, elector=elector, option=yes, paper_serial=f"P{i}")
 
+    page.locator("#id_close-reason").fill("问卷已全部收回")  # before its closing time: say why
     page.locator("button[value=close]").click()
     page.wait_for_load_state()
     assert page.locator("#round-status").inner_text() == "通过"
@@ -80,3 +91,28 @@ def test_acceptance_round_to_its_end(site, street_user, browser_page):
     page.goto(page.base + reverse("supervision:project", args=[site.project.pk]))
     screenshot(page, "supervision-project-history")
     assert page.get_by_text("6/6 = 100.00%").is_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_secretary_records_an_inspection_on_a_street_run_project_on_a_phone(site, secretary_a, browser_page):
+    """The street runs the project; the secretary of the community its compound is in supervises it
+    from her phone (390 px): the page is offered, the form fits, the inspection is hers."""
+    assert site.project.division.level == "street"
+    page = browser_page(width=390, height=844)
+    login(page, secretary_a.username)
+    page.goto(page.base + reverse("supervision:project", args=[site.project.pk]))
+    page.get_by_role("link", name="记录巡查").first.click()
+    page.wait_for_load_state()
+    page.get_by_label("改造内容").select_option(str(site.work_item.pk))
+    page.get_by_label("发现情况").fill("雨污管道回填到位，路面已恢复")
+    page.locator("input[name=result][value=pass]").check()
+    screenshot(page, "supervision-secretary-inspection-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("button", name="保存巡查").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("巡查已记录").is_visible()
+    screenshot(page, "supervision-secretary-inspection-saved-phone")
+    inspection = Inspection.objects.get()
+    assert inspection.recorded_by == secretary_a and inspection.project == site.project
+    assert inspection.inspector_kind == "government"

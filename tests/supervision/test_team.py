@@ -17,7 +17,7 @@ def _client(user):
 
 @pytest.fixture
 def people(world, site):
-    resident = f.PersonFactory(name="李大爷", phone="13912345678", division=world.community_a)
+    resident = f.PersonFactory(name="李大爷", phone="13987655678", division=world.community_a)
     f.OwnershipFactory(person=resident, household=site.households[0])
     stranger = f.PersonFactory(name="李外人", division=world.community_c)
     branch = pf.PartyBranchFactory(project=site.project, name="古艾巷临时党支部")
@@ -35,7 +35,7 @@ def test_street_sets_up_team_from_residents_and_party_members(site, street_user,
     team = SupervisionTeam.objects.get(project=site.project)
 
     page = client.get(url, {"q": "李"}).content.decode()
-    assert "李大爷" in page and "139****5678" in page and "13912345678" not in page
+    assert "李大爷" in page and "139****5678" in page and "13987655678" not in page
     assert "李外人" not in page  # not a resident of the project's compounds (and outside scope)
     assert "张书记" in page
 

@@ -38,6 +38,12 @@ class RulePolicySerializer(serializers.ModelSerializer):
             "major_pass_num",
             "major_pass_den",
             "notice_days",
+            "plan_notice_days",
+            "deliberation_procedure",
+            "door_to_door_required",
+            "door_to_door_num",
+            "door_to_door_den",
+            "panel_residents",
             "note",
         ]
 
