@@ -29,10 +29,11 @@ run: install
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Chromium and CJK fonts for the browser tests, from Debian's packages, when missing.
+# Chromium, CJK fonts (browser tests and PDFs) and poppler-utils (PDF text checks), from Debian's packages, when missing.
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; }
+	@command -v pdftotext >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
 
 test: install browser-deps
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
