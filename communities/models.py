@@ -437,7 +437,10 @@ class BackgroundJob(models.Model):
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["created_by", "created_at", "id"], name="job_owner_keyset")]
+        indexes = [
+            models.Index(fields=["created_by", "created_at", "id"], name="job_owner_keyset"),
+            models.Index(fields=["created_at", "id"], name="job_keyset"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
