@@ -213,11 +213,19 @@ def project_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-@login_required
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_object_or_404(
+def _project_for_page(request: HttpRequest, pk: int) -> Project:
+    return get_object_or_404(
         Project.objects.for_user(request.user).select_related("division", "programme").with_totals(), pk=pk
     )
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_page(request, _project_for_page(request, pk))
+
+
+def _project_page(request: HttpRequest, project: Project, typed: dict | None = None) -> HttpResponse:
+    """The project page; `typed`: a refused transition's fields, shown again as they were typed."""
     zones = services.dig_zones(project.utility_works.select_related("party"))
     conflicts = [c for z in zones for c in z.conflicts]
     branches = project.branches.prefetch_related("members").annotate(
@@ -254,6 +262,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "next_steps": services.allowed_transitions(project, gate["checklist"]) if can_edit else [],
             "can_edit": can_edit,
             "missing_five_ones": services.missing_five_ones(project),
+            "typed": typed or {},
             **gate,
         },
     )
@@ -330,7 +339,9 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
         except services.Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
+            # refused: the page again, with what was typed kept in its field
             messages.error(request, exc.message)
+            return _project_page(request, _project_for_page(request, pk), typed=form.cleaned_data)
         else:
             project.refresh_from_db()
             messages.success(request, _("Status: %(status)s") % {"status": project.get_status_display()})
