@@ -25,7 +25,8 @@ def test_refused_answer_keeps_the_text(client, secretary_a, records_a):  # noqa:
     other = Opinion.objects.create(compound=opinion.compound, category="parking", content="同上")
     client.force_login(secretary_a)
     client.post(
-        reverse("consultations:opinion_transition", args=[other.pk]), {"to": "merged", "merged_into": opinion.pk}
+        reverse("consultations:opinion_transition", args=[other.pk]),
+        {"to": "merged", "merged_into": opinion.pk},
     )
     other.refresh_from_db()
     assert other.status == "merged"
