@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "consultations.ballots",
     "supervision",
     "supervision.overview",
+    "supervision.workday",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

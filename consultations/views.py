@@ -351,7 +351,7 @@ def opinion_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def opinion_detail(request: HttpRequest, pk: int, transition_form=None) -> HttpResponse:
+def opinion_detail(request: HttpRequest, pk: int, transition_form=None, answer_form=None) -> HttpResponse:
     opinion = get_object_or_404(Opinion.objects.for_user(request.user).with_related(), pk=pk)
     editable = Opinion.objects.editable_by(request.user).filter(pk=pk).exists()
     context = {
@@ -361,7 +361,7 @@ def opinion_detail(request: HttpRequest, pk: int, transition_form=None) -> HttpR
         "transition_form": (transition_form or TransitionForm(opinion=opinion, user=request.user))
         if editable and opinion.allowed_next
         else None,
-        "answer_form": AnswerForm(initial={"answer": opinion.answer}) if editable else None,
+        "answer_form": (answer_form or AnswerForm(initial={"answer": opinion.answer})) if editable else None,
         "rating_form": RatingForm(initial={"rating": opinion.rating})
         if opinion.status == choices.OpinionStatus.RESOLVED and can_log_visits(request.user)
         else None,
@@ -410,6 +410,10 @@ def opinion_answer(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Answer saved."))
         except DomainError as exc:
             _fail(request, exc)
+            # refused: the page again, with the answer as it was typed
+            return opinion_detail(request, pk, answer_form=form)
+    else:
+        return opinion_detail(request, pk, answer_form=form)
     return redirect(opinion)
 
 
@@ -668,8 +672,11 @@ def _notice(request, pk: int) -> Notice:
     )
 
 
-def _notice_page(request, notice: Notice, *, unmasked=False, reveal_form=None, status=200) -> HttpResponse:
-    """The notice with its objections; objectors' contacts masked unless just revealed (and logged)."""
+def _notice_page(
+    request, notice: Notice, *, unmasked=False, reveal_form=None, typed_objection=None, status=200
+) -> HttpResponse:
+    """The notice with its objections; objectors' contacts masked unless just revealed (and logged).
+    `typed_objection`: (objection pk, bound form) of a refused handling, shown again as typed."""
     from communities.forms import RevealForm
     from communities.masking import mask_phone
     from communities.scoping import get_scope
@@ -681,6 +688,8 @@ def _notice_page(request, notice: Notice, *, unmasked=False, reveal_form=None, s
             o.contact = mask_phone(o.contact)
         if editable:  # one form per objection, with its own ids (labels point at the right field)
             o.handle_form = HandleObjectionForm(auto_id=f"id_o{o.pk}_%s")
+            if typed_objection and typed_objection[0] == o.pk:
+                o.handle_form = typed_objection[1]
     response = render(
         request,
         "consultations/notice_detail.html",
@@ -706,8 +715,8 @@ def _notice_page(request, notice: Notice, *, unmasked=False, reveal_form=None, s
 
 
 @login_required
-def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _notice_page(request, _notice(request, pk))
+def notice_detail(request: HttpRequest, pk: int, typed_objection=None) -> HttpResponse:
+    return _notice_page(request, _notice(request, pk), typed_objection=typed_objection)
 
 
 @login_required
@@ -741,15 +750,20 @@ def objection_handle(request: HttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(
         NoticeObjection.objects.for_user(request.user).select_related("notice"), pk=pk
     )
-    form = HandleObjectionForm(request.POST)
+    form = HandleObjectionForm(request.POST, auto_id=f"id_o{objection.pk}_%s")
     if form.is_valid():
         try:
             services.handle_objection(objection, user=request.user, **form.cleaned_data)
             messages.success(request, _("Objection handled."))
         except DomainError as exc:
             _fail(request, exc)
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            return notice_detail(request, objection.notice_id, typed_objection=(objection.pk, form))
     else:
+        # refused: the notice page again, with what was typed kept in this objection's form
         messages.error(request, _("Say how the objection was handled."))
+        return notice_detail(request, objection.notice_id, typed_objection=(objection.pk, form))
     return redirect(objection.notice)
 
 
