@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "projects",
     "consultations",
     "consultations.ballots",
+    "consultations.residents",
     "supervision",
     "supervision.overview",
     "django.contrib.admin",
