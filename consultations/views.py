@@ -350,7 +350,7 @@ def opinion_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def opinion_detail(request: HttpRequest, pk: int, transition_form=None) -> HttpResponse:
+def opinion_detail(request: HttpRequest, pk: int, transition_form=None, answer_form=None) -> HttpResponse:
     opinion = get_object_or_404(Opinion.objects.for_user(request.user).with_related(), pk=pk)
     editable = Opinion.objects.editable_by(request.user).filter(pk=pk).exists()
     context = {
@@ -360,7 +360,7 @@ def opinion_detail(request: HttpRequest, pk: int, transition_form=None) -> HttpR
         "transition_form": (transition_form or TransitionForm(opinion=opinion, user=request.user))
         if editable and opinion.allowed_next
         else None,
-        "answer_form": AnswerForm(initial={"answer": opinion.answer}) if editable else None,
+        "answer_form": (answer_form or AnswerForm(initial={"answer": opinion.answer})) if editable else None,
         "rating_form": RatingForm(initial={"rating": opinion.rating})
         if opinion.status == choices.OpinionStatus.RESOLVED and can_log_visits(request.user)
         else None,
@@ -409,6 +409,10 @@ def opinion_answer(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Answer saved."))
         except DomainError as exc:
             _fail(request, exc)
+            # refused: the page again, with the answer as it was typed
+            return opinion_detail(request, pk, answer_form=form)
+    else:
+        return opinion_detail(request, pk, answer_form=form)
     return redirect(opinion)
 
 
@@ -662,7 +666,8 @@ def notice_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def notice_detail(request: HttpRequest, pk: int, typed_objection=None) -> HttpResponse:
+    """`typed_objection`: (objection pk, bound form) of a refused handling, shown again as typed."""
     notice = get_object_or_404(
         Notice.objects.for_user(request.user).select_related("compound", "project", "division"), pk=pk
     )
@@ -677,6 +682,8 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             o.contact = mask_phone(o.contact)
         if editable:  # one form per objection, with its own ids (labels point at the right field)
             o.handle_form = HandleObjectionForm(auto_id=f"id_o{o.pk}_%s")
+            if typed_objection and typed_objection[0] == o.pk:
+                o.handle_form = typed_objection[1]
     return render(
         request,
         "consultations/notice_detail.html",
@@ -698,15 +705,20 @@ def objection_handle(request: HttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(
         NoticeObjection.objects.for_user(request.user).select_related("notice"), pk=pk
     )
-    form = HandleObjectionForm(request.POST)
+    form = HandleObjectionForm(request.POST, auto_id=f"id_o{objection.pk}_%s")
     if form.is_valid():
         try:
             services.handle_objection(objection, user=request.user, **form.cleaned_data)
             messages.success(request, _("Objection handled."))
         except DomainError as exc:
             _fail(request, exc)
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            return notice_detail(request, objection.notice_id, typed_objection=(objection.pk, form))
     else:
+        # refused: the notice page again, with what was typed kept in this objection's form
         messages.error(request, _("Say how the objection was handled."))
+        return notice_detail(request, objection.notice_id, typed_objection=(objection.pk, form))
     return redirect(objection.notice)
 
 
