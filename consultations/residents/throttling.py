@@ -1,38 +1,37 @@
-"""Limits on guessing household codes, behind two small functions so the mechanism can be swapped.
+"""Limits on guessing household codes (the rules live in communities.throttling).
 
-Today it counts WRONG codes per client address with the ballots' counters (one guesser is stopped after a
-few tries, whichever resident page it tries), plus one counter over all household codes that stops a
-distributed guesser. A right code never counts. Odds for a guesser: 31^16 ≈ 7e23 codes; even at the
-global limit (HOUSEHOLD_CODE_FAILURES_ALL per window, ~144,000 a day), against 100,000 cards a code is
-found with probability ~2e-14 a day.
+A household code does not say which compound it belongs to until it is right, so wrong codes count in one
+scope over all cards. A right code never counts. A resident mistyping their own code pauses only that
+code prefix from their address; a guesser varying prefixes pauses the address; many addresses guessing
+tighten every address's allowance (they slow down, never lock residents out).
+Odds for a guesser: 31^16 ≈ 7e23 codes; even 1,000 addresses at 20 wrong codes per 10 minutes each
+(~2.9 million a day) against 1,000,000 cards find one with probability ~4e-12 a day.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 
-from consultations.ballots import throttling as ballot_throttling
+from communities.throttling import GuessLimit, Verdict, client_address
 
-WINDOW_SECONDS = ballot_throttling.WINDOW_SECONDS
-FAILURES_ALL = getattr(settings, "HOUSEHOLD_CODE_FAILURES_ALL", 1000)
-ALL_KEY = "residents:badcode:all"
+__all__ = ["CODES", "SCOPE", "Verdict", "check", "client_address", "fail"]
 
-
-def client_address(request) -> str:
-    return ballot_throttling.client_address(request)
-
-
-def is_throttled(request) -> bool:
-    if ballot_throttling.is_throttled(client_address(request)):
-        return True
-    return (cache.get(ALL_KEY) or 0) >= FAILURES_ALL
+CODES = GuessLimit(
+    "household-code",
+    per_prefix=getattr(settings, "HOUSEHOLD_CODE_FAILURES_PER_PREFIX", 5),
+    per_address=getattr(settings, "HOUSEHOLD_CODE_FAILURES_PER_ADDRESS", 20),
+    per_scope=getattr(settings, "HOUSEHOLD_CODE_FAILURES_ALL", 1000),
+    window=settings.HOUSEHOLD_CODE_WINDOW_SECONDS,
+    pause=settings.HOUSEHOLD_CODE_PAUSE_SECONDS,
+)
+SCOPE = "all"
 
 
-def record_failure(request) -> None:
-    ballot_throttling.record_failure(client_address(request))
-    if not cache.add(ALL_KEY, 1, WINDOW_SECONDS):
-        try:
-            cache.incr(ALL_KEY)
-        except ValueError:
-            cache.add(ALL_KEY, 1, WINDOW_SECONDS)
+def check(request, code: str) -> Verdict:
+    """Is this address paused (for this code's prefix)? Ask before testing a code."""
+    return CODES.check(client_address(request), [SCOPE], code)
+
+
+def fail(request, code: str) -> Verdict:
+    """Count one wrong code (after testing it)."""
+    return CODES.fail(client_address(request), [SCOPE], code)

@@ -21,13 +21,15 @@ from . import services, throttling
 # --- residents' pages (no login) ------------------------------------------------------------------------
 
 
-def _throttled(request) -> HttpResponse:
-    return render(
-        request, "residents/throttled.html", {"minutes": throttling.WINDOW_SECONDS // 60}, status=429
-    )
+def _throttled(request, verdict: throttling.Verdict) -> HttpResponse:
+    response = render(request, "residents/throttled.html", {"minutes": verdict.minutes}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
 
 
-def _bad_code(request, code: str = "") -> HttpResponse:
+def _bad_code(request, verdict: throttling.Verdict) -> HttpResponse:
+    if verdict.paused:
+        return _throttled(request, verdict)
     return render(
         request,
         "residents/start.html",
@@ -35,7 +37,7 @@ def _bad_code(request, code: str = "") -> HttpResponse:
             "error": _(
                 "This household code is not valid (or the card was replaced). Check the card and try again."
             ),
-            "code": code,
+            "remaining": verdict.remaining,
         },
         status=404,
     )
@@ -44,12 +46,13 @@ def _bad_code(request, code: str = "") -> HttpResponse:
 def household_from_code(request, code: str) -> tuple[Household | None, HttpResponse | None]:
     """(household, None) for a right code, else (None, the page to answer): a wrong code counts
     towards the guessing limit, a right one never does."""
-    if throttling.is_throttled(request):
-        return None, _throttled(request)
+    code = card_service.normalize_code(code)
+    verdict = throttling.check(request, code)
+    if verdict.paused:
+        return None, _throttled(request, verdict)
     household = card_service.find_household(code)
     if household is None:
-        throttling.record_failure(request)
-        return None, _bad_code(request)
+        return None, _bad_code(request, throttling.fail(request, code))
     return household, None
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from communities.models import BackgroundJob
-from consultations.residents import cards, throttling
+from consultations.residents import cards
 from consultations.residents.models import HouseholdCard
 from tests import factories as f
 from tests.residents.helpers import card_codes, make_households
@@ -72,12 +72,22 @@ def test_page_opens_with_the_code_without_an_account(client, world, street_user)
 def test_wrong_codes_are_throttled_per_address_and_right_codes_never_count(client, world, settings):
     households = make_households(world.compound_a, n=1)
     code = card_codes(households)[households[0].pk]
-    for _ in range(20):
+    for _ in range(30):
         assert client.get(f"/h/{code}/").status_code == 200  # a right code never counts
-    for i in range(throttling.ballot_throttling.FAILURES_PER_ADDRESS):
-        assert client.get(f"/h/{'2' * 15}{cards.CODE_ALPHABET[i]}/").status_code == 404
-    response = client.get(f"/h/{code}/")
+    # a resident mistyping their own code pauses that prefix only
+    typo = code[:4] + ("2" if code[4] != "2" else "3") + code[5:]
+    for _ in range(settings.HOUSEHOLD_CODE_FAILURES_PER_PREFIX - 1):
+        assert client.get(f"/h/{typo}/").status_code == 404
+    assert client.get(f"/h/{typo}/").status_code == 429
+    assert client.get(f"/h/{code}/").status_code == 429  # same prefix, same address: wait
+    # a guesser varying the prefix pauses the whole address
+    cache.clear()
+    for i in range(settings.HOUSEHOLD_CODE_FAILURES_PER_ADDRESS - 1):
+        guess = cards.CODE_ALPHABET[i % 31] + cards.CODE_ALPHABET[i // 31] + "ZZ" + "2" * 12
+        assert client.get(f"/h/{guess}/").status_code == 404
+    response = client.get(f"/h/{'Y' * 16}/")
     assert response.status_code == 429 and "太多" in response.content.decode()
+    assert client.get(f"/h/{code}/").status_code == 429
     # another address is not held up by this one
     assert client.get(f"/h/{code}/", REMOTE_ADDR="10.0.0.9").status_code == 200
 

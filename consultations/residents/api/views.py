@@ -103,11 +103,19 @@ def household_from_request(request) -> Household:
         or (request.data.get("code") if hasattr(request, "data") and isinstance(request.data, dict) else None)
         or request.query_params.get("code", "")
     )
-    if throttling.is_throttled(request):
-        raise Throttled(detail=_("Too many wrong codes. Wait a few minutes and try again."))
-    household = cards.find_household(str(code))
+    code = cards.normalize_code(str(code))
+    verdict = throttling.check(request, code)
+    if verdict.paused:
+        raise Throttled(
+            wait=verdict.retry_after, detail=_("Too many wrong codes. Wait a few minutes and try again.")
+        )
+    household = cards.find_household(code)
     if household is None:
-        throttling.record_failure(request)
+        verdict = throttling.fail(request, code)
+        if verdict.paused:
+            raise Throttled(
+                wait=verdict.retry_after, detail=_("Too many wrong codes. Wait a few minutes and try again.")
+            )
         raise NotFound(
             _("This household code is not valid (or the card was replaced). Check the card and try again.")
         )
