@@ -88,21 +88,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return response
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    scope = get_scope(request.user)
-    roots = (
-        Division.objects.filter(pk__in=[g.division_id for g in scope.grants])
-        if not scope.is_superuser
-        else Division.objects.filter(parent__isnull=True)
-    )
-    stats = {
-        "compounds": Compound.objects.for_user(request.user).count(),
-        "households": Household.objects.for_user(request.user).count() if scope.sees_residents else None,
-    }
-    return render(request, "communities/home.html", {"roots": roots, "stats": stats})
-
-
 # --- background jobs ------------------------------------------------------------------------------------
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "consultations.residents",
     "supervision",
     "supervision.overview",
+    "supervision.workday",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from communities import views as community_views
 from communities.api.auth import ObtainTokenView, RevokeTokenView
+from supervision.workday.api import MyTodoView
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
@@ -17,6 +18,7 @@ api_v1 = [
     path("", include("consultations.residents.api.urls")),
     path("", include("supervision.api.urls")),
     path("", include("supervision.overview.api.urls")),
+    path("me/todo/", MyTodoView.as_view(), name="me-todo"),
 ]
 
 # a database outage answers 503 (JSON under /api/), not an HTML 500: see config/outage.py
@@ -32,7 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("communities.urls")),
-    path("", community_views.home, name="home"),
+    path("", include("supervision.workday.urls")),
     path("projects/", include("projects.urls")),
     path("consultations/", include("consultations.urls")),
     path("ballots/", include("consultations.ballots.urls")),

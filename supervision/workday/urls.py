@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("todo/<slug:key>/", views.todo_list, name="todo_list"),
+]
