@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("projects.api.urls")),
     path("", include("consultations.api.urls")),
     path("", include("consultations.ballots.api.urls")),
+    path("", include("consultations.residents.api.urls")),
     path("", include("supervision.api.urls")),
     path("", include("supervision.overview.api.urls")),
     path("me/todo/", MyTodoView.as_view(), name="me-todo"),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("consultations/", include("consultations.urls")),
     path("ballots/", include("consultations.ballots.urls")),
+    path("", include("consultations.residents.urls")),
     path("supervision/", include("supervision.urls")),
     path("overview/", include("supervision.overview.urls")),
 ]
