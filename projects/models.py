@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.choices import DivisionLevel
 from communities.files import RandomName, private_storage
@@ -50,7 +51,9 @@ class CatalogItem(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
     category = models.CharField(_("category"), max_length=16, choices=choices.CatalogCategory.choices)
-    unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("e.g. m², m, 台, 处"))
+    unit = models.CharField(
+        pgettext_lazy("unit of measure", "unit"), max_length=20, blank=True, help_text=_("e.g. m², m, 台, 处")
+    )
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -315,7 +318,7 @@ class WorkItem(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(0)],
     )
-    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit = models.CharField(pgettext_lazy("unit of measure", "unit"), max_length=20, blank=True)
     budget = models.DecimalField(
         _("budget (yuan)"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
     )

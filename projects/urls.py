@@ -18,6 +18,9 @@ urlpatterns = [
     path("<int:pk>/work-items/catalog/", views.work_items_from_catalog, name="work_items_from_catalog"),
     path("<int:pk>/<slug:kind>/add/", views.project_child_form, name="project_child_add"),
     path("<int:pk>/<slug:kind>/<int:item_pk>/", views.project_child_form, name="project_child_edit"),
+    path(
+        "<int:pk>/<slug:kind>/<int:item_pk>/delete/", views.project_child_delete, name="project_child_delete"
+    ),
     path("public/<int:pk>/", views.project_public, name="project_public"),
     path("public/<int:pk>/qr.<str:fmt>", views.project_qr, name="project_qr"),
     path("programmes/", views.programme_list, name="programme_list"),
@@ -37,4 +40,9 @@ urlpatterns = [
     ),
     path("branches/<int:pk>/<slug:kind>/add/", views.branch_child_form, name="branch_child_add"),
     path("branches/<int:pk>/<slug:kind>/<int:item_pk>/", views.branch_child_form, name="branch_child_edit"),
+    path(
+        "branches/<int:pk>/<slug:kind>/<int:item_pk>/delete/",
+        views.branch_child_delete,
+        name="branch_child_delete",
+    ),
 ]

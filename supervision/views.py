@@ -30,6 +30,7 @@ from .models import (
     Photo,
     Rectification,
     SupervisionTeam,
+    SupervisionTeamMember,
 )
 
 
@@ -371,6 +372,42 @@ def project_supervision(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def team_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """GET asks to confirm; POST takes the member off the team (their inspections stay)."""
+    from config.deletion import preview_deletion
+
+    project = _project(request, pk)
+    if not perms.can_manage_team(request.user, project):
+        raise _forbidden()
+    member = get_object_or_404(SupervisionTeamMember.objects.filter(team__project=project), pk=member_pk)
+    back = reverse("supervision:team", args=[project.pk])
+    if request.method == "POST":
+        name = member.name
+        try:
+            services.remove_team_member(user=request.user, member=member)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(name)s left the team.") % {"name": name})
+        return redirect(back)
+    preview = preview_deletion(member)
+    preview.target = member.name
+    return render(
+        request,
+        "confirm_delete.html",
+        {
+            "title": _("Remove from the team"),
+            "subtitle": project.name,
+            "preview": preview,
+            "question": _("Remove %(name)s from the resident supervision team?") % {"name": member.name},
+            "note": _("The inspections this supervisor recorded stay on the project."),
+            "button": _("Remove"),
+            "back": back,
+        },
+    )
+
+
+@login_required
 def team(request: HttpRequest, pk: int) -> HttpResponse:
     """The project's resident supervision team: set it up, add residents and Party members, remove."""
     from communities.models import Person
@@ -417,10 +454,9 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
                 member = services.join_team(user=request.user, team=team_obj)
                 messages.success(request, _("%(name)s joined the team.") % {"name": member.name})
             elif action == "remove" and team_obj is not None:
+                # removing goes through the confirmation page
                 member = get_object_or_404(team_obj.members.all(), pk=request.POST.get("member"))
-                name = member.name
-                services.remove_team_member(user=request.user, member=member)
-                messages.success(request, _("%(name)s left the team.") % {"name": name})
+                return redirect("supervision:team_member_remove", pk=project.pk, member_pk=member.pk)
             else:
                 raise Http404
         except _Invalid:

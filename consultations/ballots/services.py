@@ -1080,6 +1080,31 @@ def reissue_code(elector: Elector, user) -> IssuedCode:
     return issue_codes(ballot, user, elector_ids=[elector.pk], reissue=True)[0]
 
 
+def code_pauses(ballot: Ballot, user) -> list:
+    """The addresses paused on this ballot for wrong codes (editors of the ballot only: addresses
+    are personal data)."""
+    from . import throttling
+
+    _require_editor(user, ballot)
+    return throttling.CODES.paused(ballot.pk)
+
+
+def lift_code_pause(ballot: Ballot, user, address: str) -> bool:
+    """Staff lift the pause an address earned with wrong codes on this ballot (a resident who mistyped,
+    a community office's shared network) and forget its wrong codes there. False: nothing was paused."""
+    from . import throttling
+
+    _require_editor(user, ballot)
+    lifted = throttling.CODES.lift(address, ballot.pk)
+    log.info("ballot %s: %s lifted the wrong-code pause of %s (%s)", ballot.pk, user, address, lifted)
+    return lifted
+
+
+def _require_editor(user, ballot: Ballot) -> None:
+    if not Ballot.objects.editable_by(user).filter(pk=ballot.pk).exists():
+        raise PermissionDenied(_("You may read this but not change it."))
+
+
 def find_elector(code: str, ballot_id: int | None = None) -> Elector | None:
     """The elector a code belongs to: in one ballot, or (no ballot given) among all open ballots."""
     code = normalize_code(code)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/electors/options/", views.elector_options, name="elector_options"),
     path("<int:pk>/electors/<int:elector_pk>/reissue/", views.elector_reissue, name="elector_reissue"),
     path("<int:pk>/slips/", views.slips_print, name="slips_print"),
+    path("<int:pk>/code-pauses/lift/", views.code_pause_lift, name="code_pause_lift"),
     path("policies/", views.policy_list, name="policy_list"),
     path("policies/new/", views.policy_edit, name="policy_create"),
     path("policies/<int:pk>/", views.policy_edit, name="policy_edit"),

@@ -445,3 +445,31 @@ class PublicVoteResultSerializer(serializers.Serializer):
     receipt = serializers.CharField()
     changed = serializers.BooleanField()
     ballot = serializers.IntegerField()
+
+
+class CodePauseSerializer(serializers.Serializer):
+    """An address paused on a ballot for wrong voting codes (the code prefixes are never shown)."""
+
+    address = serializers.CharField()
+    until = serializers.DateTimeField()
+    whole_address = serializers.BooleanField(help_text="Every code from the address is paused.")
+    prefix_groups = serializers.IntegerField(help_text="Groups of codes starting alike that are paused.")
+
+    @staticmethod
+    def row(pause) -> dict:
+        import datetime
+
+        return {
+            "address": pause.address,
+            "until": datetime.datetime.fromtimestamp(pause.until, tz=datetime.UTC),
+            "whole_address": pause.whole_address,
+            "prefix_groups": len(pause.prefixes),
+        }
+
+
+class LiftCodePauseSerializer(serializers.Serializer):
+    address = serializers.CharField(max_length=64)
+
+
+class LiftedSerializer(serializers.Serializer):
+    lifted = serializers.BooleanField(help_text="False: the address was not paused.")
