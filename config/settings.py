@@ -48,8 +48,10 @@ INSTALLED_APPS = [
     "projects",
     "consultations",
     "consultations.ballots",
+    "consultations.residents",
     "supervision",
     "supervision.overview",
+    "supervision.workday",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -230,6 +232,12 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
+# How many reverse proxies append to X-Forwarded-For in front of the app (0: none, use REMOTE_ADDR). One
+# setting for every client address the product reads: guessing limits (communities.throttling), DRF
+# throttles (NUM_PROXIES), the login lockout (axes) and the access log. A client-sent X-Forwarded-For
+# beyond these hops is never trusted.
+TRUSTED_PROXY_HOPS = envint("TRUSTED_PROXY_HOPS", 0)
+AXES_CLIENT_IP_CALLABLE = "communities.throttling.client_ip"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_PROXY", False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -266,8 +274,20 @@ STATIC_ROOT = envstr("STATIC_ROOT", str(LOCAL_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = envstr("MEDIA_ROOT", str(LOCAL_DIR / "media"))
+# Private files (exports, job files, plans, paper-vote and works photos): outside MEDIA_URL and every
+# static route, served only by views that check scope (communities/files.py). Never let the reverse
+# proxy serve this folder by its own path; with x-accel-redirect it serves an `internal` location only.
+PRIVATE_ROOT = envstr("PRIVATE_ROOT", str(LOCAL_DIR / "private"))
+PRIVATE_FILES_SERVE = envstr("PRIVATE_FILES_SERVE", "django")  # django | x-accel-redirect | x-sendfile
+PRIVATE_FILES_ACCEL_PREFIX = envstr("PRIVATE_FILES_ACCEL_PREFIX", "/_private/")
+if PRIVATE_FILES_SERVE not in ("django", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured(
+        f"PRIVATE_FILES_SERVE must be django, x-accel-redirect or x-sendfile, not {PRIVATE_FILES_SERVE!r}"
+    )
+PLAN_MAX_BYTES = envint("PLAN_MAX_BYTES", 30 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "communities.files.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -298,6 +318,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "communities.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"vote_code": "30/min", "token": "20/min"},
+    "NUM_PROXIES": TRUSTED_PROXY_HOPS,  # None would trust a client-sent X-Forwarded-For
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 REST_KNOX = {
@@ -338,6 +359,23 @@ LOGGING = {
 # Roles allowed to see unmasked phone and ID numbers (see communities.choices.Role).
 UNMASKED_ROLES = envlist("UNMASKED_ROLES", "district_admin,street_staff,community_secretary")
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 100_000)
+# Wrong voting codes (consultations.ballots.throttling, rules in communities.throttling): per ballot,
+# an address may make BALLOT_CODE_FAILURES_PER_PREFIX wrong tries at codes starting alike (a resident's
+# typos) and BALLOT_CODE_FAILURES_PER_ADDRESS in all within BALLOT_CODE_WINDOW_SECONDS before a pause
+# of BALLOT_CODE_PAUSE_SECONDS (doubling for a repeat, at most an hour). Past
+# BALLOT_CODE_FAILURES_PER_BALLOT wrong codes in a window the ballot slows every guesser down (2 and 5
+# tries) without refusing anyone who has made no mistake.
+BALLOT_CODE_WINDOW_SECONDS = envint("BALLOT_CODE_WINDOW_SECONDS", 600)
+BALLOT_CODE_PAUSE_SECONDS = envint("BALLOT_CODE_PAUSE_SECONDS", 300)
+BALLOT_CODE_FAILURES_PER_PREFIX = envint("BALLOT_CODE_FAILURES_PER_PREFIX", 5)
+BALLOT_CODE_FAILURES_PER_ADDRESS = envint("BALLOT_CODE_FAILURES_PER_ADDRESS", 30)
+BALLOT_CODE_FAILURES_PER_BALLOT = envint("BALLOT_CODE_FAILURES_PER_BALLOT", 200)
+# household codes (cards of the residents' page, 16 characters): the same rules over one scope of all cards
+HOUSEHOLD_CODE_WINDOW_SECONDS = envint("HOUSEHOLD_CODE_WINDOW_SECONDS", 600)
+HOUSEHOLD_CODE_PAUSE_SECONDS = envint("HOUSEHOLD_CODE_PAUSE_SECONDS", 300)
+HOUSEHOLD_CODE_FAILURES_PER_PREFIX = envint("HOUSEHOLD_CODE_FAILURES_PER_PREFIX", 5)
+HOUSEHOLD_CODE_FAILURES_PER_ADDRESS = envint("HOUSEHOLD_CODE_FAILURES_PER_ADDRESS", 20)
+HOUSEHOLD_CODE_FAILURES_ALL = envint("HOUSEHOLD_CODE_FAILURES_ALL", 1000)
 # An opinion is answered on time when answered within this many days of being received (overview).
 OPINION_ANSWER_DAYS = envint("OPINION_ANSWER_DAYS", 15)
 # After a write, at most one overview refresh is enqueued per this many seconds (the beat sweeps up the

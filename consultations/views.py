@@ -13,11 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from communities import access
+from communities import access, files
 from communities.errors import DomainError
 from communities.models import Building, Compound, Division, Household
 from communities.paging import BoundedPaginator
@@ -44,6 +45,7 @@ from .models import (
     DeliberationProcedure,
     DeliberationStep,
     Meeting,
+    MeetingPhoto,
     Notice,
     NoticeObjection,
     Opinion,
@@ -350,7 +352,7 @@ def opinion_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def opinion_detail(request: HttpRequest, pk: int, transition_form=None) -> HttpResponse:
+def opinion_detail(request: HttpRequest, pk: int, transition_form=None, answer_form=None) -> HttpResponse:
     opinion = get_object_or_404(Opinion.objects.for_user(request.user).with_related(), pk=pk)
     editable = Opinion.objects.editable_by(request.user).filter(pk=pk).exists()
     context = {
@@ -360,7 +362,7 @@ def opinion_detail(request: HttpRequest, pk: int, transition_form=None) -> HttpR
         "transition_form": (transition_form or TransitionForm(opinion=opinion, user=request.user))
         if editable and opinion.allowed_next
         else None,
-        "answer_form": AnswerForm(initial={"answer": opinion.answer}) if editable else None,
+        "answer_form": (answer_form or AnswerForm(initial={"answer": opinion.answer})) if editable else None,
         "rating_form": RatingForm(initial={"rating": opinion.rating})
         if opinion.status == choices.OpinionStatus.RESOLVED and can_log_visits(request.user)
         else None,
@@ -409,6 +411,10 @@ def opinion_answer(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Answer saved."))
         except DomainError as exc:
             _fail(request, exc)
+            # refused: the page again, with the answer as it was typed
+            return opinion_detail(request, pk, answer_form=form)
+    else:
+        return opinion_detail(request, pk, answer_form=form)
     return redirect(opinion)
 
 
@@ -661,23 +667,31 @@ def notice_create(request: HttpRequest) -> HttpResponse:
     return render(request, "consultations/notice_form.html", {"form": form})
 
 
-@login_required
-def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_object_or_404(
+def _notice(request, pk: int) -> Notice:
+    return get_object_or_404(
         Notice.objects.for_user(request.user).select_related("compound", "project", "division"), pk=pk
     )
-    editable = Notice.objects.editable_by(request.user).filter(pk=pk).exists()
+
+
+def _notice_page(
+    request, notice: Notice, *, unmasked=False, reveal_form=None, typed_objection=None, status=200
+) -> HttpResponse:
+    """The notice with its objections; objectors' contacts masked unless just revealed (and logged).
+    `typed_objection`: (objection pk, bound form) of a refused handling, shown again as typed."""
+    from communities.forms import RevealForm
     from communities.masking import mask_phone
     from communities.scoping import get_scope
 
+    editable = Notice.objects.editable_by(request.user).filter(pk=notice.pk).exists()
     objections = list(notice.objections.select_related("handled_by"))
-    unmasked = get_scope(request.user).sees_unmasked
     for o in objections:
         if not unmasked:
             o.contact = mask_phone(o.contact)
         if editable:  # one form per objection, with its own ids (labels point at the right field)
             o.handle_form = HandleObjectionForm(auto_id=f"id_o{o.pk}_%s")
-    return render(
+            if typed_objection and typed_objection[0] == o.pk:
+                o.handle_form = typed_objection[1]
+    response = render(
         request,
         "consultations/notice_detail.html",
         {
@@ -688,8 +702,47 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "period_over": timezone.now() >= notice.ends_at,
             "pending": sum(1 for o in objections if o.status == choices.ObjectionStatus.PENDING),
             "public_url": request.build_absolute_uri(notice.get_public_url()),
+            "unmasked": unmasked,
+            "sees_unmasked": get_scope(request.user).sees_unmasked and any(o.contact for o in objections),
+            "reveal_form": reveal_form or RevealForm(),
+            "reveal_url": reverse("consultations:notice_reveal", args=[notice.pk]),
+            "reveal_label": _("Show full contacts"),
         },
+        status=status,
     )
+    if unmasked:
+        add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def notice_detail(request: HttpRequest, pk: int, typed_objection=None) -> HttpResponse:
+    return _notice_page(request, _notice(request, pk), typed_objection=typed_objection)
+
+
+@login_required
+@require_POST
+def notice_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show objectors' full contacts, with a reason, recorded like every reveal."""
+    from communities.forms import RevealForm
+    from communities.scoping import get_scope
+    from communities.services import reveal_personal_data
+
+    notice = _notice(request, pk)
+    if not get_scope(request.user).sees_unmasked:
+        raise PermissionDenied(_("Your role does not allow seeing full phone and ID numbers."))
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return _notice_page(request, notice, reveal_form=form, status=400)
+    reveal_personal_data(
+        request.user,
+        notice.objections.exclude(contact=""),
+        reason=form.cleaned_data["reason"],
+        fields="contact",
+        object_type="objection",
+        request=request,
+    )
+    return _notice_page(request, notice, unmasked=True)
 
 
 @login_required
@@ -698,15 +751,20 @@ def objection_handle(request: HttpRequest, pk: int) -> HttpResponse:
     objection = get_object_or_404(
         NoticeObjection.objects.for_user(request.user).select_related("notice"), pk=pk
     )
-    form = HandleObjectionForm(request.POST)
+    form = HandleObjectionForm(request.POST, auto_id=f"id_o{objection.pk}_%s")
     if form.is_valid():
         try:
             services.handle_objection(objection, user=request.user, **form.cleaned_data)
             messages.success(request, _("Objection handled."))
         except DomainError as exc:
             _fail(request, exc)
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            return notice_detail(request, objection.notice_id, typed_objection=(objection.pk, form))
     else:
+        # refused: the notice page again, with what was typed kept in this objection's form
         messages.error(request, _("Say how the objection was handled."))
+        return notice_detail(request, objection.notice_id, typed_objection=(objection.pk, form))
     return redirect(objection.notice)
 
 
@@ -803,3 +861,18 @@ def visit_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def demand_export(request: HttpRequest) -> HttpResponse:
     return _export(request, "demand_list")
+
+
+@login_required
+def meeting_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's photo, for those who can see the meeting; logged (communities.files)."""
+    photo = get_object_or_404(
+        MeetingPhoto.objects.filter(meeting__in=Meeting.objects.for_user(request.user)), pk=pk
+    )
+    return files.serve(
+        request,
+        photo.image,
+        object_type="consultations.meetingphoto",
+        object_id=photo.pk,
+        cache="private, max-age=3600",
+    )

@@ -13,8 +13,10 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.choices import DivisionLevel
+from communities.files import RandomName, private_storage
 from communities.models import history
 
 from . import choices
@@ -49,7 +51,9 @@ class CatalogItem(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
     category = models.CharField(_("category"), max_length=16, choices=choices.CatalogCategory.choices)
-    unit = models.CharField(_("unit"), max_length=20, blank=True, help_text=_("e.g. m², m, 台, 处"))
+    unit = models.CharField(
+        pgettext_lazy("unit of measure", "unit"), max_length=20, blank=True, help_text=_("e.g. m², m, 台, 处")
+    )
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -202,7 +206,7 @@ class Project(models.Model):
     responsible_leader = models.CharField(_("responsible leader"), max_length=100, blank=True)
     lead_department = models.CharField(_("lead department"), max_length=200, blank=True)
     implementation_plan = models.FileField(
-        _("implementation plan"), upload_to="projects/plans/%Y/", blank=True
+        _("implementation plan"), upload_to=RandomName("projects/plans"), storage=private_storage, blank=True
     )
     schedule = models.TextField(_("schedule"), blank=True, help_text=_("The timetable in words."))
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
@@ -314,7 +318,7 @@ class WorkItem(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(0)],
     )
-    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    unit = models.CharField(pgettext_lazy("unit of measure", "unit"), max_length=20, blank=True)
     budget = models.DecimalField(
         _("budget (yuan)"), **MONEY, default=Decimal("0"), validators=[MinValueValidator(0)]
     )

@@ -11,12 +11,16 @@ urlpatterns = [
     path("catalog/", views.catalog, name="catalog"),
     path("<int:pk>/", views.project_detail, name="project_detail"),
     path("<int:pk>/edit/", views.project_form, name="project_edit"),
+    path("<int:pk>/plan/", views.project_plan, name="project_plan"),
     path("<int:pk>/transition/", views.project_transition, name="project_transition"),
     path("<int:pk>/gate-exceptions/", views.gate_exception, name="gate_exception"),
     path("gate-exceptions/<int:pk>/withdraw/", views.gate_exception_withdraw, name="gate_exception_withdraw"),
     path("<int:pk>/work-items/catalog/", views.work_items_from_catalog, name="work_items_from_catalog"),
     path("<int:pk>/<slug:kind>/add/", views.project_child_form, name="project_child_add"),
     path("<int:pk>/<slug:kind>/<int:item_pk>/", views.project_child_form, name="project_child_edit"),
+    path(
+        "<int:pk>/<slug:kind>/<int:item_pk>/delete/", views.project_child_delete, name="project_child_delete"
+    ),
     path("public/<int:pk>/", views.project_public, name="project_public"),
     path("public/<int:pk>/qr.<str:fmt>", views.project_qr, name="project_qr"),
     path("programmes/", views.programme_list, name="programme_list"),
@@ -36,4 +40,9 @@ urlpatterns = [
     ),
     path("branches/<int:pk>/<slug:kind>/add/", views.branch_child_form, name="branch_child_add"),
     path("branches/<int:pk>/<slug:kind>/<int:item_pk>/", views.branch_child_form, name="branch_child_edit"),
+    path(
+        "branches/<int:pk>/<slug:kind>/<int:item_pk>/delete/",
+        views.branch_child_delete,
+        name="branch_child_delete",
+    ),
 ]

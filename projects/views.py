@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from communities import files
 from communities.errors import DomainError
 from communities.masking import mask_phone
 from communities.paging import BoundedPaginator
@@ -213,11 +214,19 @@ def project_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-@login_required
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_object_or_404(
+def _project_for_page(request: HttpRequest, pk: int) -> Project:
+    return get_object_or_404(
         Project.objects.for_user(request.user).select_related("division", "programme").with_totals(), pk=pk
     )
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_page(request, _project_for_page(request, pk))
+
+
+def _project_page(request: HttpRequest, project: Project, typed: dict | None = None) -> HttpResponse:
+    """The project page; `typed`: a refused transition's fields, shown again as they were typed."""
     zones = services.dig_zones(project.utility_works.select_related("party"))
     conflicts = [c for z in zones for c in z.conflicts]
     branches = project.branches.prefetch_related("members").annotate(
@@ -254,6 +263,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "next_steps": services.allowed_transitions(project, gate["checklist"]) if can_edit else [],
             "can_edit": can_edit,
             "missing_five_ones": services.missing_five_ones(project),
+            "typed": typed or {},
             **gate,
         },
     )
@@ -330,7 +340,9 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
         except services.Forbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
+            # refused: the page again, with what was typed kept in its field
             messages.error(request, exc.message)
+            return _project_page(request, _project_for_page(request, pk), typed=form.cleaned_data)
         else:
             project.refresh_from_db()
             messages.success(request, _("Status: %(status)s") % {"status": project.get_status_display()})
@@ -353,6 +365,27 @@ def _delete(request: HttpRequest, instance) -> bool:
         )
         return False
     return True
+
+
+def _confirm_delete(request: HttpRequest, instance, *, parent, back: str, done: str) -> HttpResponse:
+    """GET: what will be deleted (and what goes with it, or what prevents it); POST: delete."""
+    from config.deletion import preview_deletion
+
+    if request.method == "POST":
+        if not _delete(request, instance):
+            return redirect(request.path)
+        messages.success(request, _("Deleted."))
+        return redirect(done)
+    return render(
+        request,
+        "confirm_delete.html",
+        {
+            "title": _("Delete %(what)s") % {"what": instance._meta.verbose_name},
+            "subtitle": str(parent),
+            "preview": preview_deletion(instance),
+            "back": back,
+        },
+    )
 
 
 CHILD_KINDS = {
@@ -390,10 +423,8 @@ def project_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | 
     _require_edit(project, request.user)
     instance = get_object_or_404(model.objects.filter(project=project), pk=item_pk) if item_pk else None
     if request.method == "POST" and request.POST.get("delete") and instance is not None:
-        if not _delete(request, instance):
-            return redirect(request.path)
-        messages.success(request, _("Deleted."))
-        return redirect(project)
+        # deleting always goes through the confirmation page
+        return redirect("projects:project_child_delete", pk=project.pk, kind=kind, item_pk=instance.pk)
     form = form_class(request.POST or None, instance=instance, parent=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
@@ -416,8 +447,26 @@ def project_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | 
             "title": title,
             "subtitle": project.name,
             "back": project.get_absolute_url(),
-            "can_delete": instance is not None,
+            "delete_url": reverse("projects:project_child_delete", args=[project.pk, kind, instance.pk])
+            if instance is not None
+            else "",
         },
+    )
+
+
+@login_required
+def project_child_delete(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    if kind not in CHILD_KINDS:
+        from django.http import Http404
+
+        raise Http404
+    model = CHILD_KINDS[kind][0]
+    project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+    _require_edit(project, request.user)
+    instance = get_object_or_404(model.objects.filter(project=project), pk=item_pk)
+    back = reverse("projects:project_child_edit", args=[project.pk, kind, instance.pk])
+    return _confirm_delete(
+        request, instance, parent=project, back=back, done=project.get_absolute_url() + f"#{kind}"
     )
 
 
@@ -673,10 +722,7 @@ def branch_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | N
     _require_edit(branch, request.user)
     instance = get_object_or_404(model.objects.filter(branch=branch), pk=item_pk) if item_pk else None
     if request.method == "POST" and request.POST.get("delete") and instance is not None:
-        if not _delete(request, instance):
-            return redirect(request.path)
-        messages.success(request, _("Deleted."))
-        return redirect(branch)
+        return redirect("projects:branch_child_delete", pk=branch.pk, kind=kind, item_pk=instance.pk)
     initial = {}
     if kind == "activities" and request.GET.get("kind"):
         initial = {"kind": request.GET["kind"], "theme_day_kind": request.GET.get("theme", "")}
@@ -707,9 +753,27 @@ def branch_child_form(request: HttpRequest, pk: int, kind: str, item_pk: int | N
             "title": title,
             "subtitle": branch.name,
             "back": branch.get_absolute_url(),
-            "can_delete": instance is not None,
+            "delete_url": reverse("projects:branch_child_delete", args=[branch.pk, kind, instance.pk])
+            if instance is not None
+            else "",
             "persist": kind == "activities",
         },
+    )
+
+
+@login_required
+def branch_child_delete(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    if kind not in BRANCH_CHILD_KINDS:
+        from django.http import Http404
+
+        raise Http404
+    model = BRANCH_CHILD_KINDS[kind][0]
+    branch = get_object_or_404(PartyBranch.objects.for_user(request.user), pk=pk)
+    _require_edit(branch, request.user)
+    instance = get_object_or_404(model.objects.filter(branch=branch), pk=item_pk)
+    back = reverse("projects:branch_child_edit", args=[branch.pk, kind, instance.pk])
+    return _confirm_delete(
+        request, instance, parent=branch, back=back, done=branch.get_absolute_url() + f"#{kind}"
     )
 
 
@@ -779,4 +843,18 @@ def branch_unassigned(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "projects/branch_unassigned.html",
         {"branch": branch, "page_obj": page, "can_edit": _can_edit(branch, request.user)},
+    )
+
+
+@login_required
+def project_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The implementation plan, for those who can see the project; logged (communities.files)."""
+    project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+    return files.serve(
+        request,
+        project.implementation_plan,
+        object_type="projects.project",
+        object_id=project.pk,
+        fields="implementation_plan",
+        filename=f"project-{project.pk}-plan{files.safe_extension(project.implementation_plan.name)}",
     )

@@ -13,6 +13,9 @@ urlpatterns = [
     path("projects/<int:project_pk>/disputes/new/", views.dispute_new, name="dispute_new"),
     path("projects/<int:pk>/", views.project_supervision, name="project"),
     path("projects/<int:pk>/team/", views.team, name="team"),
+    path(
+        "projects/<int:pk>/team/<int:member_pk>/remove/", views.team_member_remove, name="team_member_remove"
+    ),
     path("rectifications/", views.rectification_list, name="rectification_list"),
     path("rectifications/export/", views.rectification_export, name="rectification_export"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification_detail"),

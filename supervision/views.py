@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from communities import files
 from communities.errors import DomainError
 from communities.jobs import start_job
 from communities.paging import BoundedPaginator
@@ -29,6 +30,7 @@ from .models import (
     Photo,
     Rectification,
     SupervisionTeam,
+    SupervisionTeamMember,
 )
 
 
@@ -370,6 +372,42 @@ def project_supervision(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def team_member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """GET asks to confirm; POST takes the member off the team (their inspections stay)."""
+    from config.deletion import preview_deletion
+
+    project = _project(request, pk)
+    if not perms.can_manage_team(request.user, project):
+        raise _forbidden()
+    member = get_object_or_404(SupervisionTeamMember.objects.filter(team__project=project), pk=member_pk)
+    back = reverse("supervision:team", args=[project.pk])
+    if request.method == "POST":
+        name = member.name
+        try:
+            services.remove_team_member(user=request.user, member=member)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(name)s left the team.") % {"name": name})
+        return redirect(back)
+    preview = preview_deletion(member)
+    preview.target = member.name
+    return render(
+        request,
+        "confirm_delete.html",
+        {
+            "title": _("Remove from the team"),
+            "subtitle": project.name,
+            "preview": preview,
+            "question": _("Remove %(name)s from the resident supervision team?") % {"name": member.name},
+            "note": _("The inspections this supervisor recorded stay on the project."),
+            "button": _("Remove"),
+            "back": back,
+        },
+    )
+
+
+@login_required
 def team(request: HttpRequest, pk: int) -> HttpResponse:
     """The project's resident supervision team: set it up, add residents and Party members, remove."""
     from communities.models import Person
@@ -416,10 +454,9 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
                 member = services.join_team(user=request.user, team=team_obj)
                 messages.success(request, _("%(name)s joined the team.") % {"name": member.name})
             elif action == "remove" and team_obj is not None:
+                # removing goes through the confirmation page
                 member = get_object_or_404(team_obj.members.all(), pk=request.POST.get("member"))
-                name = member.name
-                services.remove_team_member(user=request.user, member=member)
-                messages.success(request, _("%(name)s left the team.") % {"name": name})
+                return redirect("supervision:team_member_remove", pk=project.pk, member_pk=member.pk)
             else:
                 raise Http404
         except _Invalid:
@@ -622,20 +659,19 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- photos -------------------------------------------------------------------------------------------
 
 
-def _photo_response(photo: Photo) -> FileResponse:
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle)
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
-
-
 @login_required
 def photo_file(request: HttpRequest, pk: int) -> HttpResponse:
-    """A photo, for those who can see its project (contractors: evidence of their own orders too)."""
-    return _photo_response(get_object_or_404(Photo.objects.for_user(request.user), pk=pk))
+    """A photo, for those who can see its project (contractors: evidence of their own orders too);
+    every view of it is logged (communities.files.serve)."""
+    photo = get_object_or_404(Photo.objects.for_user(request.user), pk=pk)
+    return files.serve(
+        request,
+        photo.image,
+        object_type="supervision.photo",
+        object_id=photo.pk,
+        fields=photo.kind,
+        cache="private, max-age=3600",
+    )
 
 
 def photo_public(request: HttpRequest, pk: int) -> HttpResponse:
@@ -643,6 +679,11 @@ def photo_public(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(
         Photo.objects.filter(is_public=True, kind__in=["before", "during", "after"]), pk=pk
     )
-    response = _photo_response(photo)
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return files.serve(
+        request,
+        photo.image,
+        object_type="supervision.photo",
+        object_id=photo.pk,
+        log=False,
+        cache="public, max-age=86400",
+    )

@@ -1080,6 +1080,31 @@ def reissue_code(elector: Elector, user) -> IssuedCode:
     return issue_codes(ballot, user, elector_ids=[elector.pk], reissue=True)[0]
 
 
+def code_pauses(ballot: Ballot, user) -> list:
+    """The addresses paused on this ballot for wrong codes (editors of the ballot only: addresses
+    are personal data)."""
+    from . import throttling
+
+    _require_editor(user, ballot)
+    return throttling.CODES.paused(ballot.pk)
+
+
+def lift_code_pause(ballot: Ballot, user, address: str) -> bool:
+    """Staff lift the pause an address earned with wrong codes on this ballot (a resident who mistyped,
+    a community office's shared network) and forget its wrong codes there. False: nothing was paused."""
+    from . import throttling
+
+    _require_editor(user, ballot)
+    lifted = throttling.CODES.lift(address, ballot.pk)
+    log.info("ballot %s: %s lifted the wrong-code pause of %s (%s)", ballot.pk, user, address, lifted)
+    return lifted
+
+
+def _require_editor(user, ballot: Ballot) -> None:
+    if not Ballot.objects.editable_by(user).filter(pk=ballot.pk).exists():
+        raise PermissionDenied(_("You may read this but not change it."))
+
+
 def find_elector(code: str, ballot_id: int | None = None) -> Elector | None:
     """The elector a code belongs to: in one ballot, or (no ballot given) among all open ballots."""
     code = normalize_code(code)
@@ -1292,6 +1317,30 @@ class InvalidCode(DomainError):
     code = "invalid_code"
 
 
+def _checked_paper_photo(ballot: Ballot, photo):
+    """A photo of the signed form: only on a recorded ballot (on a secret ballot the form shows the
+    choice, and a photo kept on the voter's row would link the two), and only a real photo (checked
+    by content, resized, metadata stripped, stored under a random name)."""
+    if not photo:
+        return None
+    if ballot.secret:
+        raise DomainError(
+            _(
+                "This ballot is secret: no photo of the paper form is kept, because it would link the "
+                "voter to the choice. Put the paper form in the sealed ballot box instead."
+            ),
+            field="photo",
+        )
+    from django.core.exceptions import ValidationError
+
+    from communities.photos import validate_and_resize
+
+    try:
+        return validate_and_resize(photo)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], field="photo") from exc
+
+
 def record_staff_vote(
     *,
     user,
@@ -1312,6 +1361,7 @@ def record_staff_vote(
         raise DomainError(_("Enter the serial number printed on the paper ballot."), field="paper_serial")
     if option.ballot_id != ballot.pk:
         raise DomainError(_("Choose one of this ballot's options."), field="option")
+    photo = _checked_paper_photo(ballot, photo)
     try:
         with transaction.atomic():
             locked = _lock_open_ballot(ballot.pk)

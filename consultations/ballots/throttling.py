@@ -1,50 +1,49 @@
-"""Limits on guessing voting codes: cache counters of WRONG codes per client address and per ballot.
+"""Limits on guessing voting codes and receipt codes (the rules live in communities.throttling).
 
-A right code never counts, so a household voting (or retrying) never adds to a counter; a guesser is
-stopped after a few tries from one address. Past a limit the address (or, under a distributed attack,
-the whole ballot's online voting) waits out the window -- right codes included, or the limit would
-not limit guessing. The page says so and sends residents to the secretary, whose paper and meeting
-entry is never throttled. Odds for a guesser: 31^8 ≈ 8.5e11 codes; 200 wrong codes per ballot per
-10 minutes is ~29,000 a day, which against 2,000 electors finds a code with probability ~7e-5 a day.
-With Redis the counters are shared by all web nodes; without it (a laptop) they are per process.
+A wrong code counts against the ballot it was tried on whatever the request says: with `b=` that
+ballot, without it every open ballot (the code was looked up among all of them). A right code never
+counts, so a household voting (or retrying) never adds to a counter. Paper and meeting entry by the
+secretary is never throttled, and staff can lift a pause for an address from the ballot's page.
+Odds for a guesser: 31^8 ≈ 8.5e11 codes; even 30 wrong codes per address per 10 minutes from 1,000
+addresses (the ballot slows to 5 each once it sees 200 in a window) finds one of 2,000 codes with
+probability ~1e-2 a year of non-stop guessing.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 
-WINDOW_SECONDS = getattr(settings, "BALLOT_CODE_WINDOW_SECONDS", 600)
-FAILURES_PER_ADDRESS = getattr(settings, "BALLOT_CODE_FAILURES_PER_ADDRESS", 10)
-FAILURES_PER_BALLOT = getattr(settings, "BALLOT_CODE_FAILURES_PER_BALLOT", 200)
+from communities.throttling import GuessLimit, Verdict, client_address
+
+from . import choices
+from .models import Ballot
+
+__all__ = ["CODES", "RECEIPTS", "Verdict", "client_address", "scopes"]
+
+CODES = GuessLimit(
+    "ballot-code",
+    per_prefix=settings.BALLOT_CODE_FAILURES_PER_PREFIX,
+    per_address=settings.BALLOT_CODE_FAILURES_PER_ADDRESS,
+    per_scope=settings.BALLOT_CODE_FAILURES_PER_BALLOT,
+    window=settings.BALLOT_CODE_WINDOW_SECONDS,
+    pause=settings.BALLOT_CODE_PAUSE_SECONDS,
+)
+# Receipt codes are 10 characters and reveal only whether (and, on an open ballot, how) one vote was
+# cast; one global scope, the same allowances.
+RECEIPTS = GuessLimit(
+    "receipt",
+    per_prefix=settings.BALLOT_CODE_FAILURES_PER_PREFIX,
+    per_address=settings.BALLOT_CODE_FAILURES_PER_ADDRESS,
+    per_scope=settings.BALLOT_CODE_FAILURES_PER_BALLOT,
+    window=settings.BALLOT_CODE_WINDOW_SECONDS,
+    pause=settings.BALLOT_CODE_PAUSE_SECONDS,
+)
+RECEIPT_SCOPE = "all"
 
 
-def _keys(address: str | None, ballot_id: int | None) -> list[tuple[str, int]]:
-    keys = []
-    if address:
-        keys.append((f"ballots:badcode:ip:{address}", FAILURES_PER_ADDRESS))
+def scopes(ballot_id: int | None) -> list[int]:
+    """The ballots a code is tried on: the one named, or (none named) every open ballot."""
     if ballot_id:
-        keys.append((f"ballots:badcode:ballot:{ballot_id}", FAILURES_PER_BALLOT))
-    return keys
-
-
-def is_throttled(address: str | None, ballot_id: int | None = None) -> bool:
-    keys = _keys(address, ballot_id)
-    if not keys:
-        return False
-    values = cache.get_many([k for k, _limit in keys])
-    return any(values.get(k, 0) >= limit for k, limit in keys)
-
-
-def record_failure(address: str | None, ballot_id: int | None = None) -> None:
-    for key, _limit in _keys(address, ballot_id):
-        if cache.add(key, 1, WINDOW_SECONDS):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, WINDOW_SECONDS)
-
-
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+        return [ballot_id]
+    open_ids = list(Ballot.objects.filter(status=choices.BallotStatus.OPEN).values_list("pk", flat=True))
+    return open_ids or [0]  # no open ballot: still count the address

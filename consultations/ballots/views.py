@@ -12,9 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities import files
 from communities.errors import Conflict, DomainError
 from communities.jobs import start_job
 from communities.models import Compound
@@ -26,6 +28,7 @@ from .filters import BallotFilter
 from .forms import BallotForm, CloseForm, RulePolicyForm, StaffVoteForm
 from .models import Ballot, BallotOption, Elector, RulePolicy, Vote
 from .querysets import POLICY_EDITOR_ROLES
+from .services import normalize_code
 
 
 def _visible(request, pk: int) -> Ballot:
@@ -211,8 +214,22 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if can_edit and ballot.status == "draft"
         else [],
         "rule_text": services.rule_text(ballot),
+        "code_pauses": services.code_pauses(ballot, request.user) if can_edit and ballot.is_open else [],
     }
     return render(request, "ballots/ballot_detail.html", context)
+
+
+@login_required
+@require_POST
+def code_pause_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift the pause an address earned with wrong voting codes (the resident asked the secretary)."""
+    ballot = _editable(request, pk)
+    address = request.POST.get("address", "").strip()[:64]
+    if services.lift_code_pause(ballot, request.user, address):
+        messages.success(request, _("The pause for %(address)s is lifted.") % {"address": address})
+    else:
+        messages.info(request, _("%(address)s is not paused (any more).") % {"address": address})
+    return redirect(reverse("ballots:ballot_detail", args=[pk]) + "#code-pauses")
 
 
 @login_required
@@ -295,7 +312,8 @@ def vote_enter(request: HttpRequest, pk: int) -> HttpResponse:
                 option=form.cleaned_data["option"],
                 channel=form.cleaned_data["channel"],
                 paper_serial=form.cleaned_data["paper_serial"],
-                photo=form.cleaned_data["photo"],
+                # a photo sent although the form has no field for it (secret ballot) is refused
+                photo=form.cleaned_data.get("photo") or request.FILES.get("photo"),
             )
             messages.success(
                 request, _("Vote of %(who)s recorded.") % {"who": form.cleaned_data["elector"].label}
@@ -439,13 +457,24 @@ def _ballot_id(value) -> int | None:
         return None
 
 
-def _throttled(request, ballot_id) -> HttpResponse:
-    return render(
-        request,
-        "ballots/public_throttled.html",
-        {"minutes": throttling.WINDOW_SECONDS // 60},
-        status=429,
-    )
+def _throttled(request, verdict: throttling.Verdict) -> HttpResponse:
+    response = render(request, "ballots/public_throttled.html", {"minutes": verdict.minutes}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _wrong_code(verdict: throttling.Verdict) -> str:
+    """What a resident reads after a wrong code: how many tries are left before a pause."""
+    if verdict.paused:
+        return _(
+            "This code is not valid. Too many wrong codes were tried: please wait %(minutes)d minutes, "
+            "or ask your community secretary for help."
+        ) % {"minutes": verdict.minutes}
+    return ngettext(
+        "This code is not valid. Check the slip and try again. %(remaining)d more try before a pause.",
+        "This code is not valid. Check the slip and try again. %(remaining)d more tries before a pause.",
+        verdict.remaining,
+    ) % {"remaining": verdict.remaining}
 
 
 @never_cache
@@ -457,21 +486,19 @@ def vote_start(request: HttpRequest) -> HttpResponse:
     raw = data.get("code", "")
     if not raw:
         return render(request, "ballots/public_start.html", {"ballot_id": ballot_id})
-    address = throttling.client_address(request)
-    if throttling.is_throttled(address, ballot_id):
-        return _throttled(request, ballot_id)
+    address, scopes = throttling.client_address(request), throttling.scopes(ballot_id)
+    code = normalize_code(raw)
+    verdict = throttling.CODES.check(address, scopes, code)
+    if verdict.paused:
+        return _throttled(request, verdict)
     elector = services.find_elector(raw, ballot_id)
     if elector is None:
-        throttling.record_failure(address, ballot_id)
+        verdict = throttling.CODES.fail(address, scopes, code)
         return render(
             request,
             "ballots/public_start.html",
-            {
-                "ballot_id": ballot_id,
-                "error": _("This code is not valid. Check the slip and try again."),
-                "code": raw,
-            },
-            status=400,
+            {"ballot_id": ballot_id, "error": _wrong_code(verdict), "code": raw},
+            status=429 if verdict.paused else 400,
         )
     return _ballot_page(request, elector, services.normalize_code(raw))
 
@@ -506,18 +533,19 @@ def _ballot_page(request, elector: Elector, code: str, error: str = "", status: 
 def _elector_from_post(request):
     """(elector, code, throttled_response) for the confirm and cast steps."""
     ballot_id = _ballot_id(request.POST.get("b"))
-    address = throttling.client_address(request)
-    if throttling.is_throttled(address, ballot_id):
-        return None, "", _throttled(request, ballot_id)
-    code = services.normalize_code(request.POST.get("code"))
+    code = normalize_code(request.POST.get("code"))
+    address, scopes = throttling.client_address(request), throttling.scopes(ballot_id)
+    verdict = throttling.CODES.check(address, scopes, code)
+    if verdict.paused:
+        return None, "", _throttled(request, verdict)
     elector = services.find_elector(code, ballot_id)
     if elector is None:
-        throttling.record_failure(address, ballot_id)
+        verdict = throttling.CODES.fail(address, scopes, code)
         response = render(
             request,
             "ballots/public_start.html",
-            {"ballot_id": ballot_id, "error": _("This code is not valid. Check the slip and try again.")},
-            status=400,
+            {"ballot_id": ballot_id, "error": _wrong_code(verdict)},
+            status=429 if verdict.paused else 400,
         )
         return None, "", response
     return elector, code, None
@@ -576,15 +604,35 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
     context: dict = {"receipt_input": raw}
     status = 200
     if raw:
-        address = throttling.client_address(request)
-        if throttling.is_throttled(address):
-            return _throttled(request, None)
+        address, key = throttling.client_address(request), normalize_code(raw)
+        verdict = throttling.RECEIPTS.check(address, [throttling.RECEIPT_SCOPE], key)
+        if verdict.paused:
+            return _throttled(request, verdict)
         vote = services.receipt_lookup(raw)
         if vote is None:
-            throttling.record_failure(address)
+            verdict = throttling.RECEIPTS.fail(address, [throttling.RECEIPT_SCOPE], key)
             context["error"] = _("No vote has this receipt code.")
+            if verdict.paused:
+                context["error"] += " " + _("Too many wrong codes: please wait %(minutes)d minutes.") % {
+                    "minutes": verdict.minutes
+                }
             status = 404
         else:
             context["vote"] = vote
             context["show_choice"] = not vote.secret
     return render(request, "ballots/public_receipt_check.html", context, status=status)
+
+
+@login_required
+def vote_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo of a signed paper ballot, for the staff who may enter this ballot's votes (the form
+    shows the choice). A secret ballot keeps no photo beside its voter: 404."""
+    vote = get_object_or_404(Vote.objects.editable_by(request.user).filter(secret=False), pk=pk)
+    return files.serve(
+        request,
+        vote.photo,
+        object_type="ballots.vote",
+        object_id=vote.pk,
+        fields="photo",
+        filename=f"ballot-{vote.ballot_id}-paper-{vote.pk}{files.safe_extension(vote.photo.name)}",
+    )

@@ -176,22 +176,26 @@ def test_throttling_wrong_codes(ballot, settings):
     from django.core.cache import cache
 
     cache.clear()
-    for _ in range(throttling.FAILURES_PER_ADDRESS):
-        assert not throttling.is_throttled("10.0.0.9", ballot.pk)
-        throttling.record_failure("10.0.0.9", ballot.pk)
-    assert throttling.is_throttled("10.0.0.9", ballot.pk)
-    assert not throttling.is_throttled("10.0.0.10", None)  # another address is not blocked
+    limit = throttling.CODES
+    for i in range(limit.per_address):
+        assert not limit.check("10.0.0.9", [ballot.pk], f"Z{i:03d}ZZZZ").paused
+        limit.fail("10.0.0.9", [ballot.pk], f"Z{i:03d}ZZZZ")
+    assert limit.check("10.0.0.9", [ballot.pk], "ABCDEFGH").paused
+    assert not limit.check("10.0.0.10", [ballot.pk], "ABCDEFGH").paused  # another address is not blocked
 
 
 @pytest.mark.django_db
-def test_ballot_wide_throttle(ballot, monkeypatch):
+def test_ballot_wide_throttle_slows_down_without_locking(ballot, monkeypatch):
+    """More wrong codes than per_scope from many addresses: each guesser gets fewer tries, and an
+    address that has made no mistake is never refused (tests/security/test_api_throttling.py)."""
     from django.core.cache import cache
 
     cache.clear()
-    monkeypatch.setattr(throttling, "FAILURES_PER_BALLOT", 3)
-    for i in range(3):
-        throttling.record_failure(f"10.1.0.{i}", ballot.pk)
-    assert throttling.is_throttled("10.9.9.9", ballot.pk)
+    monkeypatch.setattr(throttling.CODES, "per_scope", 3)
+    for i in range(4):
+        throttling.CODES.fail(f"10.1.0.{i}", [ballot.pk], "ZZZZZZZZ")
+    assert not throttling.CODES.check("10.9.9.9", [ballot.pk], "ABCDEFGH").paused
+    assert throttling.CODES.fail("10.9.9.9", [ballot.pk], "ZZZZZZZZ").remaining == 1
 
 
 # --- secret ballots -------------------------------------------------------------------------------------

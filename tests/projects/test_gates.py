@@ -471,3 +471,15 @@ def test_elevator_item_names_its_unit_through_the_page_and_the_api(client, api_a
     assert r.status_code == 302
     item.refresh_from_db()
     assert (item.building, item.stairwell_unit, item.unit, item.place) == (building, "2", "台", "1栋2单元")
+
+
+def test_refused_step_is_not_offered_as_a_live_button(client, consulting, street_user):
+    """A step the gate refuses is shown disabled with its reason, not as a button that fails."""
+    import re
+
+    client.force_login(street_user)
+    body = client.get(consulting.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    buttons = re.findall(r"<button[^>]*>→[^<]*</button>", body, flags=re.S)
+    assert buttons
+    refused = [b for b in buttons if "title=" in b]
+    assert refused and all("disabled" in b for b in refused)

@@ -55,7 +55,16 @@ def test_street_sets_up_team_from_residents_and_party_members(site, street_user,
     page = client.get(url).content.decode()
     assert "李大爷" in page and "队长" in page and "张书记" in page
     remove = members["张书记"].pk
-    assert client.post(url, {"action": "remove", "member": remove}).status_code == 302
+    # one click does not remove: the button leads to a confirmation page, the POST there removes
+    assert 'value="remove"' not in page
+    confirm = f"{url}{remove}/remove/"
+    assert confirm in page
+    response = client.post(url, {"action": "remove", "member": remove})
+    assert response.status_code == 302 and response.url == confirm
+    assert SupervisionTeamMember.objects.filter(pk=remove).exists()
+    question = client.get(confirm).content.decode()
+    assert "张书记" in question and 'id="confirm-delete"' in question
+    assert client.post(confirm).status_code == 302
     assert not SupervisionTeamMember.objects.filter(pk=remove).exists()
 
 

@@ -191,6 +191,24 @@ class BallotViewSet(
             row["area"], row["voted_area"] = str(row["area"] or 0), str(row["voted_area"])
         return Response(data)  # percents rounded down; `requirement`: the distance to the participation
 
+    @extend_schema(responses={200: s.CodePauseSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="code-pauses")
+    def code_pauses(self, request, pk=None):
+        """Addresses paused on this ballot for wrong voting codes (editors of the ballot only)."""
+        ballot = self.get_object()
+        pauses = services.code_pauses(ballot, request.user)
+        return Response(s.CodePauseSerializer([s.CodePauseSerializer.row(p) for p in pauses], many=True).data)
+
+    @extend_schema(request=s.LiftCodePauseSerializer, responses={200: s.LiftedSerializer})
+    @action(detail=True, methods=["post"], url_path="lift-code-pause")
+    def lift_code_pause(self, request, pk=None):
+        """Lift the pause an address earned with wrong voting codes on this ballot."""
+        ballot = self.get_object()
+        body = s.LiftCodePauseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lifted = services.lift_code_pause(ballot, request.user, body.validated_data["address"].strip())
+        return Response({"lifted": lifted})
+
     @extend_schema(request=CodesSerializer, responses={200: dict, 202: BackgroundJobSerializer})
     @action(detail=True, methods=["post"], url_path="issue-codes")
     def issue_codes(self, request, pk=None):
@@ -318,6 +336,19 @@ class FirstRenderer(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+def _paused(verdict: throttling.Verdict) -> Response:
+    return Response(
+        {
+            "detail": _("Too many wrong codes. Wait %(minutes)d minutes and try again.")
+            % {"minutes": verdict.minutes},
+            "code": "throttled",
+            "retry_after": verdict.retry_after,
+        },
+        status=429,
+        headers={"Retry-After": str(verdict.retry_after)},
+    )
+
+
 class PublicVoteView(APIView):
     """POST /api/v1/vote/ {"code": "ABCD-2345", "option": 12}: a resident's vote, no account.
 
@@ -346,17 +377,20 @@ class PublicVoteView(APIView):
                 {"detail": _("Choose an option."), "code": "invalid", "field": "option"}, status=400
             )
         ballot_id = services.option_ballot_id(option_id)
-        address = throttling.client_address(request)
-        if throttling.is_throttled(address, ballot_id):
-            return Response(
-                {"detail": _("Too many wrong codes. Wait a few minutes and try again."), "code": "throttled"},
-                status=429,
-            )
+        address, scopes = throttling.client_address(request), throttling.scopes(ballot_id)
+        key = services.normalize_code(code)
+        verdict = throttling.CODES.check(address, scopes, key)
+        if verdict.paused:
+            return _paused(verdict)
         try:
             outcome = services.cast_online_vote(code=code, option_id=option_id)
         except services.InvalidCode as exc:
-            throttling.record_failure(address, ballot_id)
-            return Response({"detail": exc.message, "code": exc.code}, status=400)
+            verdict = throttling.CODES.fail(address, scopes, key)
+            if verdict.paused:
+                return _paused(verdict)
+            return Response(
+                {"detail": exc.message, "code": exc.code, "remaining_tries": verdict.remaining}, status=400
+            )
         return Response(
             {"receipt": outcome.receipt, "changed": outcome.changed, "ballot": outcome.ballot_id},
             status=200 if outcome.changed else 201,
