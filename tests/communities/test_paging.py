@@ -228,6 +228,7 @@ def test_big_api_lists_are_served_by_indexes(world, api_as, district_admin, djan
 def test_big_pages_are_served_by_indexes(world, client, district_admin):
     client.force_login(district_admin)
     problems = []
-    for path in ("/consultations/visits/", "/consultations/opinions/", "/people/", "/supervision/rectifications/"):
+    pages = ("/consultations/visits/", "/consultations/opinions/", "/people/", "/supervision/rectifications/")
+    for path in pages:
         problems += _check(client, path, sorted_by_index=False)
     assert not problems, "\n\n".join(problems)

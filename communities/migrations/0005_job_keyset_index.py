@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0003_keyset_indexes'),
+        ("communities", "0004_keyset_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='backgroundjob',
-            index=models.Index(fields=['created_at', 'id'], name='job_keyset'),
+            model_name="backgroundjob",
+            index=models.Index(fields=["created_at", "id"], name="job_keyset"),
         ),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communities", "0002_job_heartbeat_and_outbox_sent"),
+        ("communities", "0003_private_files"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

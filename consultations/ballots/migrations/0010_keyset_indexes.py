@@ -6,8 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ballots", "0008_gate_rules"),
-        ("communities", "0003_keyset_indexes"),
+        ("ballots", "0009_private_photo"),
+        ("communities", "0004_keyset_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("projects", "0003_gates_and_truthful_funding"),
-        ("supervision", "0004_panel_signatures_and_progress_reasons"),
+        ("supervision", "0005_private_photo"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

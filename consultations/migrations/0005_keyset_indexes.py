@@ -6,8 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communities", "0003_keyset_indexes"),
-        ("consultations", "0003_opinion_resolved_early_reason"),
+        ("communities", "0004_keyset_indexes"),
+        ("consultations", "0004_private_meeting_photo"),
         ("projects", "0003_gates_and_truthful_funding"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
