@@ -9,3 +9,8 @@ class WorkdayConfig(AppConfig):
     name = "supervision.workday"
     label = "workday"
     verbose_name = _("Working day")
+
+    def ready(self) -> None:
+        from . import household
+
+        household.connect()

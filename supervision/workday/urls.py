@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("todo/<slug:key>/", views.todo_list, name="todo_list"),
+    path("search/", views.search_page, name="search"),
 ]

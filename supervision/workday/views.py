@@ -10,7 +10,7 @@ from django.shortcuts import render
 from communities.models import Compound, Division, Household
 from communities.scoping import get_scope
 
-from . import todo
+from . import search, todo
 
 PAGE_SIZE = 25
 
@@ -51,4 +51,16 @@ def todo_list(request: HttpRequest, key: str) -> HttpResponse:
         request,
         "workday/todo_list.html",
         {"definition": definition, "page_obj": page, "rows": rows, "query": ""},
+    )
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Results of the header's search box, grouped by kind; plain links, so Tab and Enter work."""
+    q = request.GET.get("q", "").strip()
+    groups = search.search(request.user, q)
+    return render(
+        request,
+        "workday/search.html",
+        {"q": q, "groups": groups, "too_long": len(q) > search.MAX_LENGTH, "limit": search.LIMIT},
     )
