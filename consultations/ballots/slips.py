@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from communities.access import record
 from communities.jobs import JobFailed
 from config.pdf import render_pdf
+from config.site import qr_png_data_uri
 
 from .models import Ballot, Elector
 from .services import IssuedCode, format_code, issue_codes
@@ -22,11 +23,6 @@ from .services import IssuedCode, format_code, issue_codes
 def qr_svg(url: str) -> str:
     """An inline SVG QR code (no external request; prints sharp)."""
     return segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", light="#fff")
-
-
-def qr_png(url: str) -> str:
-    """A PNG data URI QR code for PDFs (one module = 4 px, 2-module quiet zone)."""
-    return segno.make(url, error="m").png_data_uri(scale=4, border=2)
 
 
 def slip_rows(ballot: Ballot, issued: list[IssuedCode], progress=None, *, pdf: bool = False) -> list[dict]:
@@ -45,7 +41,7 @@ def slip_rows(ballot: Ballot, issued: list[IssuedCode], progress=None, *, pdf: b
                 "code": format_code(item.code),
                 "url": url,
                 "qr": "" if pdf else qr_svg(url),
-                "qr_png": qr_png(url) if pdf else "",
+                "qr_png": qr_png_data_uri(url) if pdf else "",
                 "base_url": ballot.voting_url(),
             }
         )
