@@ -392,6 +392,7 @@ JOB_KIND_LABELS = {
     "demand_list": _("Demand list export"),
     "ballot_slips": _("Voting slips"),
     "ballot_codes": _("Voting codes"),
+    "household_cards": _("Household cards"),
     "rectification_ledger": _("Rectification ledger export"),
     "overview_ledger": _("Overview ledger export"),
     "household_ledger": _("Household ledger export"),

@@ -51,8 +51,10 @@ INSTALLED_APPS = [
     "projects",
     "consultations",
     "consultations.ballots",
+    "consultations.residents",
     "supervision",
     "supervision.overview",
+    "supervision.workday",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -359,6 +361,12 @@ BALLOT_CODE_PAUSE_SECONDS = envint("BALLOT_CODE_PAUSE_SECONDS", 300)
 BALLOT_CODE_FAILURES_PER_PREFIX = envint("BALLOT_CODE_FAILURES_PER_PREFIX", 5)
 BALLOT_CODE_FAILURES_PER_ADDRESS = envint("BALLOT_CODE_FAILURES_PER_ADDRESS", 30)
 BALLOT_CODE_FAILURES_PER_BALLOT = envint("BALLOT_CODE_FAILURES_PER_BALLOT", 200)
+# household codes (cards of the residents' page, 16 characters): the same rules over one scope of all cards
+HOUSEHOLD_CODE_WINDOW_SECONDS = envint("HOUSEHOLD_CODE_WINDOW_SECONDS", 600)
+HOUSEHOLD_CODE_PAUSE_SECONDS = envint("HOUSEHOLD_CODE_PAUSE_SECONDS", 300)
+HOUSEHOLD_CODE_FAILURES_PER_PREFIX = envint("HOUSEHOLD_CODE_FAILURES_PER_PREFIX", 5)
+HOUSEHOLD_CODE_FAILURES_PER_ADDRESS = envint("HOUSEHOLD_CODE_FAILURES_PER_ADDRESS", 20)
+HOUSEHOLD_CODE_FAILURES_ALL = envint("HOUSEHOLD_CODE_FAILURES_ALL", 1000)
 # An opinion is answered on time when answered within this many days of being received (overview).
 OPINION_ANSWER_DAYS = envint("OPINION_ANSWER_DAYS", 15)
 # After a write, at most one overview refresh is enqueued per this many seconds (the beat sweeps up the

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from communities import views as community_views
 from communities.api.auth import ObtainTokenView, RevokeTokenView
+from supervision.workday.api import MyTodoView
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
@@ -14,8 +15,10 @@ api_v1 = [
     path("", include("projects.api.urls")),
     path("", include("consultations.api.urls")),
     path("", include("consultations.ballots.api.urls")),
+    path("", include("consultations.residents.api.urls")),
     path("", include("supervision.api.urls")),
     path("", include("supervision.overview.api.urls")),
+    path("me/todo/", MyTodoView.as_view(), name="me-todo"),
 ]
 
 # a database outage answers 503 (JSON under /api/), not an HTML 500: see config/outage.py
@@ -31,10 +34,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("communities.urls")),
-    path("", community_views.home, name="home"),
+    path("", include("supervision.workday.urls")),
     path("projects/", include("projects.urls")),
     path("consultations/", include("consultations.urls")),
     path("ballots/", include("consultations.ballots.urls")),
+    path("", include("consultations.residents.urls")),
     path("supervision/", include("supervision.urls")),
     path("overview/", include("supervision.overview.urls")),
 ]

@@ -303,7 +303,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not self.context.get("unmasked"):
+        if not self.context.get("unmask"):  # see UnmaskLoggedMixin
             data["contact"] = mask_phone(data["contact"])
         return data
 
