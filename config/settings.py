@@ -277,8 +277,20 @@ STATIC_ROOT = envstr("STATIC_ROOT", str(LOCAL_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = envstr("MEDIA_ROOT", str(LOCAL_DIR / "media"))
+# Private files (exports, job files, plans, paper-vote and works photos): outside MEDIA_URL and every
+# static route, served only by views that check scope (communities/files.py). Never let the reverse
+# proxy serve this folder by its own path; with x-accel-redirect it serves an `internal` location only.
+PRIVATE_ROOT = envstr("PRIVATE_ROOT", str(LOCAL_DIR / "private"))
+PRIVATE_FILES_SERVE = envstr("PRIVATE_FILES_SERVE", "django")  # django | x-accel-redirect | x-sendfile
+PRIVATE_FILES_ACCEL_PREFIX = envstr("PRIVATE_FILES_ACCEL_PREFIX", "/_private/")
+if PRIVATE_FILES_SERVE not in ("django", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured(
+        f"PRIVATE_FILES_SERVE must be django, x-accel-redirect or x-sendfile, not {PRIVATE_FILES_SERVE!r}"
+    )
+PLAN_MAX_BYTES = envint("PLAN_MAX_BYTES", 30 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "communities.files.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
     path("meetings/new/", views.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("meetings/photos/<int:pk>/", views.meeting_photo, name="meeting_photo"),
     path("deliberations/", views.deliberation_list, name="deliberation_list"),
     path("deliberations/new/", views.deliberation_create, name="deliberation_create"),
     path("deliberations/<int:pk>/", views.deliberation_detail, name="deliberation_detail"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from communities import access
+from communities import access, files
 from communities.errors import DomainError
 from communities.models import Building, Compound, Division, Household
 from config.site import absolute_url
@@ -46,6 +46,7 @@ from .models import (
     DeliberationProcedure,
     DeliberationStep,
     Meeting,
+    MeetingPhoto,
     Notice,
     NoticeObjection,
     Opinion,
@@ -881,3 +882,18 @@ def visit_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def demand_export(request: HttpRequest) -> HttpResponse:
     return _export(request, "demand_list")
+
+
+@login_required
+def meeting_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's photo, for those who can see the meeting; logged (communities.files)."""
+    photo = get_object_or_404(
+        MeetingPhoto.objects.filter(meeting__in=Meeting.objects.for_user(request.user)), pk=pk
+    )
+    return files.serve(
+        request,
+        photo.image,
+        object_type="consultations.meetingphoto",
+        object_id=photo.pk,
+        cache="private, max-age=3600",
+    )
