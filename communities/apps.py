@@ -11,6 +11,11 @@ class CommunitiesConfig(AppConfig):
 
         from config.outage import on_connection_created
 
-        from . import signals  # noqa: F401  (outbox drain on worker start)
+        from . import (
+            signals,  # noqa: F401  (outbox drain on worker start)
+            users,
+        )
+
+        users.install()
 
         connection_created.connect(on_connection_created, dispatch_uid="database-available")

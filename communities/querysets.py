@@ -74,6 +74,18 @@ class PersonQuerySet(models.QuerySet):
     def in_division(self, division) -> PersonQuerySet:
         return self.filter(division__path__startswith=division.path)
 
+    def matching(self, q: str, user) -> PersonQuerySet:
+        """A name, or the last digits of a phone number (what the masked numbers show). Roles that
+        see masked numbers match at most the 4 digits they are shown: a longer suffix would let them
+        recover a full number digit by digit. The people list and the header search both use this."""
+        q = q.strip()
+        if not q:
+            return self
+        match = Q(name__icontains=q)
+        if q.isdigit() and (len(q) <= 4 or get_scope(user).sees_unmasked):
+            match |= Q(phone__endswith=q)
+        return self.filter(match)
+
 
 class OwnershipQuerySet(models.QuerySet):
     def for_user(self, user) -> OwnershipQuerySet:

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models import F, Func, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
+from . import household_panels, services
 from .choices import EDITOR_ROLES, OwnershipKind
 from .errors import DomainError
 from .forms import (
@@ -86,21 +86,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
     # the outage is logged once by config.dependencies; not a django.request line per probe
     response._has_been_logged = True
     return response
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    scope = get_scope(request.user)
-    roots = (
-        Division.objects.filter(pk__in=[g.division_id for g in scope.grants])
-        if not scope.is_superuser
-        else Division.objects.filter(parent__isnull=True)
-    )
-    stats = {
-        "compounds": Compound.objects.for_user(request.user).count(),
-        "households": Household.objects.for_user(request.user).count() if scope.sees_residents else None,
-    }
-    return render(request, "communities/home.html", {"roots": roots, "stats": stats})
 
 
 # --- background jobs ------------------------------------------------------------------------------------
@@ -553,6 +538,7 @@ def _household_page(request, household: Household, *, unmasked=False, reveal_for
             "sees_unmasked": scope.sees_unmasked,
             "can_edit": scope.can_edit(household.building.compound.division.path),
             "crumbs": _household_crumbs(request.user, household),
+            "panels": household_panels.panels_for(request.user, household),
         },
         status=status,
     )
@@ -753,13 +739,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     people = Person.objects.for_user(request.user).select_related("division").order_by("name", "pk")
     q = request.GET.get("q", "").strip()
     if q:
-        # a name, or the last digits of a phone number (what the masked numbers show). Roles that
-        # see masked numbers match at most the 4 digits they are shown: a longer suffix would let
-        # them recover a full number digit by digit.
-        match = Q(name__icontains=q)
-        if q.isdigit() and (len(q) <= 4 or scope.sees_unmasked):
-            match |= Q(phone__endswith=q)
-        people = people.filter(match)
+        people = people.matching(q, request.user)
     page, query = _page(request, people)
     return render(request, "communities/person_list.html", {"page_obj": page, "query": query, "q": q})
 

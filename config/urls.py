@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -6,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from communities import views as community_views
 from communities.api.auth import ObtainTokenView, RevokeTokenView
+from supervision.workday.api import MyTodoView
 
 api_v1 = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
@@ -14,8 +14,10 @@ api_v1 = [
     path("", include("projects.api.urls")),
     path("", include("consultations.api.urls")),
     path("", include("consultations.ballots.api.urls")),
+    path("", include("consultations.residents.api.urls")),
     path("", include("supervision.api.urls")),
     path("", include("supervision.overview.api.urls")),
+    path("me/todo/", MyTodoView.as_view(), name="me-todo"),
 ]
 
 # a database outage answers 503 (JSON under /api/), not an HTML 500: see config/outage.py
@@ -31,15 +33,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("communities.urls")),
-    path("", community_views.home, name="home"),
+    path("", include("supervision.workday.urls")),
     path("projects/", include("projects.urls")),
     path("consultations/", include("consultations.urls")),
     path("ballots/", include("consultations.ballots.urls")),
+    path("", include("consultations.residents.urls")),
     path("supervision/", include("supervision.urls")),
     path("overview/", include("supervision.overview.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT or PRIVATE_ROOT, not even under DEBUG: every stored file is private and
+# reaches a browser only through a view that checks scope and logs it (communities/files.py).

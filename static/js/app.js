@@ -95,3 +95,20 @@
     });
   });
 })();
+// "/" anywhere outside a text field jumps to the header's search box.
+(function () {
+  "use strict";
+  var box = document.getElementById("header-search");
+  if (!box) return;
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var t = event.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    event.preventDefault();
+    var menu = document.getElementById("mainnav");
+    if (menu && !menu.classList.contains("show") && getComputedStyle(menu).display === "none" && window.bootstrap) {
+      window.bootstrap.Collapse.getOrCreateInstance(menu).show();
+    }
+    box.focus();
+  });
+})();

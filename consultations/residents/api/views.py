@@ -1,0 +1,166 @@
+"""API: household cards for staff; the household's own page for residents (the household code is the
+credential, sent as the `X-Household-Code` header or a `code` field; wrong codes are throttled)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, Throttled
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from communities.api.base import ScopedReadOnlyViewSet
+from communities.api.serializers import BackgroundJobSerializer
+from communities.jobs import start_job
+from communities.models import Building, Compound, Household
+
+from .. import cards, services, throttling
+from ..models import HouseholdCard
+from . import serializers as s
+
+CODE_HEADER = OpenApiParameter(
+    "X-Household-Code", str, location=OpenApiParameter.HEADER, required=True, description="The household code"
+)
+
+
+class HouseholdCardQuerySetMixin:
+    def get_queryset(self):
+        households = Household.objects.for_user(self.request.user)
+        return (
+            HouseholdCard.objects.filter(household__in=households)
+            .select_related("household__building")
+            .order_by("household__building__name", "household__unit", "household__room")
+        )
+
+
+class HouseholdCardViewSet(HouseholdCardQuerySetMixin, ScopedReadOnlyViewSet):
+    """Which households have a card (never the code: only its hash is kept). Print cards as a PDF job,
+    or reissue one card (the old one stops working)."""
+
+    queryset = HouseholdCard.objects.all()
+    serializer_class = s.HouseholdCardSerializer
+    filterset_fields = ["household", "household__building", "household__building__compound"]
+    ordering_fields = ["issued_at", "version"]
+
+    @extend_schema(request=s.PrintCardsSerializer, responses={202: BackgroundJobSerializer})
+    @action(detail=False, methods=["post"], url_path="print")
+    def print_cards(self, request):
+        """Print cards for a compound or building as an A4 PDF (background job: poll /api/v1/jobs/<id>/,
+        download the PDF from /api/v1/jobs/<id>/download/). `reissue`: new codes for all (old cards void)."""
+        body = s.PrintCardsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if data.get("building"):
+            building = get_object_or_404(Building.objects.editable_by(request.user), pk=data["building"])
+            params = {"building_id": building.pk}
+        else:
+            compound = get_object_or_404(Compound.objects.editable_by(request.user), pk=data["compound"])
+            params = {"compound_id": compound.pk}
+        params.update(reissue=data["reissue"], language=get_language())
+        job = start_job(
+            kind="household_cards",
+            handler="consultations.residents.cards.print_cards",
+            user=request.user,
+            params=params,
+        )
+        job.refresh_from_db()
+        return Response(BackgroundJobSerializer(job, context={"request": request}).data, status=202)
+
+    @extend_schema(request=s.ReissueCardSerializer, responses={200: s.IssuedCardSerializer})
+    @action(detail=False, methods=["post"])
+    def reissue(self, request):
+        """A new code for one household, answered once (only its hash is kept); the old card stops working."""
+        body = s.ReissueCardSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        household = get_object_or_404(
+            Household.objects.for_user(request.user), pk=body.validated_data["household"]
+        )
+        try:
+            issued = cards.reissue_card(household, request.user)
+        except PermissionDenied as exc:
+            from rest_framework.exceptions import PermissionDenied as ApiDenied
+
+            raise ApiDenied(str(exc)) from exc
+        return Response(
+            {
+                "household": household.pk,
+                "code": issued.display,
+                "url": cards.page_url(issued.code),
+                "version": issued.version,
+            }
+        )
+
+
+def household_from_request(request) -> Household:
+    """The household whose code the request carries; 429 past the guessing limit, 404 for a wrong code."""
+    code = (
+        request.headers.get("X-Household-Code")
+        or (request.data.get("code") if hasattr(request, "data") and isinstance(request.data, dict) else None)
+        or request.query_params.get("code", "")
+    )
+    code = cards.normalize_code(str(code))
+    verdict = throttling.check(request, code)
+    if verdict.paused:
+        raise Throttled(
+            wait=verdict.retry_after, detail=_("Too many wrong codes. Wait a few minutes and try again.")
+        )
+    household = cards.find_household(code)
+    if household is None:
+        verdict = throttling.fail(request, code)
+        if verdict.paused:
+            raise Throttled(
+                wait=verdict.retry_after, detail=_("Too many wrong codes. Wait a few minutes and try again.")
+            )
+        raise NotFound(
+            _("This household code is not valid (or the card was replaced). Check the card and try again.")
+        )
+    return household
+
+
+class PublicHouseholdView(APIView):
+    """Base for the residents' endpoints: no account, the household code is the credential."""
+
+    authentication_classes = ()
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = ()
+
+
+def overview_data(o: services.HouseholdOverview) -> dict:
+    h = o.household
+    return {
+        "household": {"id": h.pk, "label": h.label, "compound": h.building.compound.name},
+        "projects": [
+            {
+                "id": p.pk,
+                "name": p.name,
+                "status": p.status,
+                "status_display": p.get_status_display(),
+                "progress": str(p.progress),
+                "work_items": [
+                    {"id": w.pk, "name": w.name, "progress": w.progress} for w in p.work_items.all()
+                ],
+            }
+            for p in o.projects
+        ],
+        "ballots": [
+            {"id": b.pk, "title": b.title, "closes_at": b.closes_at, "voted": voted} for b, voted in o.ballots
+        ],
+        "notices": [{"title": n.title, "ends_at": n.ends_at, "url": n.get_public_url()} for n in o.notices],
+        "menu_surveys": [
+            {"id": sv.pk, "title": sv.title, "closes_at": sv.closes_at, "answered": sv.answered}
+            for sv in o.surveys
+        ],
+    }
+
+
+class HouseholdPageView(PublicHouseholdView):
+    @extend_schema(parameters=[CODE_HEADER], responses={200: dict})
+    def get(self, request):
+        """The household's own page: its project's progress, open ballots, notices, menu surveys."""
+        household = household_from_request(request)
+        return Response(overview_data(services.household_overview(household)))

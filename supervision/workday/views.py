@@ -1,0 +1,66 @@
+"""Pages of the working day: the home to-do list and the rows behind each of its numbers."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from communities.models import Compound, Division, Household
+from communities.scoping import get_scope
+
+from . import search, todo
+
+PAGE_SIZE = 25
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = get_scope(request.user)
+    roots = (
+        Division.objects.filter(pk__in=[g.division_id for g in scope.grants])
+        if not scope.is_superuser
+        else Division.objects.filter(parent__isnull=True)
+    )
+    sections = todo.todo_for(request.user)
+    stats = None
+    if not sections:  # a read-only viewer has no to-dos: the figures of the area instead
+        stats = {
+            "compounds": Compound.objects.for_user(request.user).count(),
+            "households": Household.objects.for_user(request.user).count() if scope.sees_residents else None,
+        }
+    # visits kept on the phone, unsent, are counted in the browser (static/js/workday.js)
+    drafts_role = next((s.role for s in sections if s.role in (todo.G, todo.S)), "")
+    return render(
+        request,
+        "workday/home.html",
+        {"roots": roots, "sections": sections, "stats": stats, "drafts_role": drafts_role},
+    )
+
+
+@login_required
+def todo_list(request: HttpRequest, key: str) -> HttpResponse:
+    """Exactly the rows counted on the home page for this item (same queryset), a page at a time."""
+    definition = todo.definition_for(request.user, key)
+    if definition is None:
+        raise Http404
+    page = Paginator(todo.rows(request.user, key), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [definition.row(obj) for obj in page.object_list]
+    return render(
+        request,
+        "workday/todo_list.html",
+        {"definition": definition, "page_obj": page, "rows": rows, "query": ""},
+    )
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Results of the header's search box, grouped by kind; plain links, so Tab and Enter work."""
+    q = request.GET.get("q", "").strip()
+    groups = search.search(request.user, q)
+    return render(
+        request,
+        "workday/search.html",
+        {"q": q, "groups": groups, "too_long": len(q) > search.MAX_LENGTH, "limit": search.LIMIT},
+    )
