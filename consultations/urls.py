@@ -32,6 +32,7 @@ urlpatterns = [
     path("notices/new/", views.notice_create, name="notice_create"),
     path("notices/<int:pk>/", views.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/close/", views.notice_close, name="notice_close"),
+    path("notices/<int:pk>/poster.pdf", views.notice_poster, name="notice_poster"),
     path("notices/<int:pk>/reveal/", views.notice_reveal, name="notice_reveal"),
     path("objections/<int:pk>/handle/", views.objection_handle, name="objection_handle"),
     path("n/<str:slug>/", views.notice_public, name="notice_public"),
