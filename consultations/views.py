@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from communities import access
+from communities import access, files
 from communities.errors import DomainError
 from communities.models import Building, Compound, Division, Household
+from config.site import absolute_url
 
 from . import choices, coverage, services
 from .filters import DeliberationFilter, MeetingFilter, NoticeFilter, OpinionFilter, VisitFilter
@@ -45,6 +46,7 @@ from .models import (
     DeliberationProcedure,
     DeliberationStep,
     Meeting,
+    MeetingPhoto,
     Notice,
     NoticeObjection,
     Opinion,
@@ -700,7 +702,7 @@ def _notice_page(
             "handle_form": editable,
             "period_over": timezone.now() >= notice.ends_at,
             "pending": sum(1 for o in objections if o.status == choices.ObjectionStatus.PENDING),
-            "public_url": request.build_absolute_uri(notice.get_public_url()),
+            "public_url": absolute_url(notice.get_public_url()),
             "unmasked": unmasked,
             "sees_unmasked": get_scope(request.user).sees_unmasked and any(o.contact for o in objections),
             "reveal_form": reveal_form or RevealForm(),
@@ -830,10 +832,30 @@ def notice_qr(request: HttpRequest, slug: str) -> HttpResponse:
     import segno
 
     notice = get_object_or_404(Notice.objects.only("slug"), slug=slug)
-    qr = segno.make(request.build_absolute_uri(notice.get_public_url()), error="m")
+    qr = segno.make(absolute_url(notice.get_public_url()), error="m")
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=6, border=2)
     return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+
+
+@login_required
+def notice_poster(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice as an A4 poster for the board (PDF): title, text, period, issuer and a QR code to the
+    public page. Never objections, objectors' contacts or staff notes."""
+    from config.pdf import render_pdf
+    from config.site import qr_png_data_uri
+
+    notice = get_object_or_404(
+        Notice.objects.for_user(request.user).select_related("compound", "project", "division"), pk=pk
+    )
+    public_url = absolute_url(notice.get_public_url())
+    pdf = render_pdf(
+        "consultations/notice_poster.html",
+        {"notice": notice, "public_url": public_url, "qr": qr_png_data_uri(public_url, scale=6)},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{notice.pk}.pdf"'
+    return response
 
 
 # --- exports ------------------------------------------------------------------------------------------
@@ -860,3 +882,18 @@ def visit_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def demand_export(request: HttpRequest) -> HttpResponse:
     return _export(request, "demand_list")
+
+
+@login_required
+def meeting_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's photo, for those who can see the meeting; logged (communities.files)."""
+    photo = get_object_or_404(
+        MeetingPhoto.objects.filter(meeting__in=Meeting.objects.for_user(request.user)), pk=pk
+    )
+    return files.serve(
+        request,
+        photo.image,
+        object_type="consultations.meetingphoto",
+        object_id=photo.pk,
+        cache="private, max-age=3600",
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from communities.api.serializers import ScopedPrimaryKeyRelatedField
+from communities.api.serializers import PrivateFileField, ScopedPrimaryKeyRelatedField
 from communities.models import Compound, Division
 
 from .. import choices
@@ -407,7 +407,7 @@ class VoteSerializer(serializers.ModelSerializer):
     elector = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     elector_label = serializers.CharField(source="elector.label", read_only=True, allow_null=True)
     paper_serial = serializers.CharField(read_only=True, allow_null=True)
-    photo = serializers.FileField(read_only=True, allow_null=True)
+    photo = PrivateFileField(url_name="ballots:vote_photo", read_only=True, allow_null=True)
 
     class Meta:
         model = Vote
