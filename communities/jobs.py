@@ -338,28 +338,24 @@ class FileGone(Exception):
 
 
 def result_response(job: BackgroundJob, request, *, reason: str):
-    """Stream a job's result file to its owner, recording the download in the access log. Raises
-    Http404 without a file and FileGone when the file is missing from storage (nothing logged)."""
-    import os
+    """Send a job's result file to its owner (the caller checked that), recording the download in the
+    access log. Raises Http404 without a file and FileGone when the file is missing from storage
+    (nothing logged)."""
+    from django.http import Http404
 
-    from django.http import FileResponse, Http404
-
-    from . import access
+    from . import files
     from .models import AccessLog
 
     if not job.result_file:
         raise Http404
-    try:
-        handle = job.result_file.open("rb")
-    except FileNotFoundError:
-        raise FileGone(job) from None
-    access.record(
-        user=request.user,
-        action=AccessLog.Action.EXPORT,
+    if not job.result_file.storage.exists(job.result_file.name):
+        raise FileGone(job)
+    return files.serve(
+        request,
+        job.result_file,
         object_type="job",
-        object_ids=[job.pk],
+        object_id=job.pk,
+        action=AccessLog.Action.EXPORT,
         fields=job.kind,
         reason=reason,
-        request=request,
     )
-    return FileResponse(handle, as_attachment=True, filename=os.path.basename(job.result_file.name))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import choices
+from .files import RandomFolder, RandomName, private_storage
 from .querysets import (
     BuildingQuerySet,
     CompoundQuerySet,
@@ -412,8 +413,8 @@ class BackgroundJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="background_jobs"
     )
     params = models.JSONField(default=dict, blank=True)
-    input_file = models.FileField(upload_to="jobs/in/%Y/%m/", blank=True)
-    result_file = models.FileField(upload_to="jobs/out/%Y/%m/", blank=True)
+    input_file = models.FileField(upload_to=RandomName("jobs/in"), storage=private_storage, blank=True)
+    result_file = models.FileField(upload_to=RandomFolder("jobs/out"), storage=private_storage, blank=True)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=500, blank=True)
@@ -493,6 +494,7 @@ class AccessLog(models.Model):
     class Action(models.TextChoices):
         REVEAL = "reveal", _("Revealed personal data")
         EXPORT = "export", _("Exported data")
+        DOWNLOAD = "download", _("Downloaded a file")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(auto_now_add=True, db_index=True)

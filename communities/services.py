@@ -340,9 +340,11 @@ def reveal_personal_data(
     *,
     reason: str,
     fields: str = "phone,id_number",
+    object_type: str = "person",
     request=None,
 ) -> AccessLog:
-    """Allow a user whose role needs it to see full phone and ID numbers, and record who, what, why."""
+    """Allow a user whose role needs it to see full phone and ID numbers (or an objector's contact:
+    `object_type="objection"`, `fields="contact"`), and record who, what, why."""
     if not get_scope(user).sees_unmasked:
         raise PermissionDenied(_("Your role does not allow seeing full phone and ID numbers."))
     reason = (reason or "").strip()
@@ -351,7 +353,7 @@ def reveal_personal_data(
     return access.record(
         user=user,
         action=AccessLog.Action.REVEAL,
-        object_type="person",
+        object_type=object_type,
         object_ids=[p.pk for p in people],
         fields=fields,
         reason=reason,

@@ -39,7 +39,10 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute base of links and QR codes printed on slips, posters and reports. Production sets it to the
+# public address; by default it follows the port served (`make run` passes PORT), so a laptop on
+# PORT=8781 does not print slips pointing at :8000.
+SITE_URL = envstr("SITE_URL", f"http://127.0.0.1:{envint('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     # Our apps first: for an English msgid translated by several catalogs, the first app listed wins,
@@ -274,8 +277,20 @@ STATIC_ROOT = envstr("STATIC_ROOT", str(LOCAL_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = envstr("MEDIA_ROOT", str(LOCAL_DIR / "media"))
+# Private files (exports, job files, plans, paper-vote and works photos): outside MEDIA_URL and every
+# static route, served only by views that check scope (communities/files.py). Never let the reverse
+# proxy serve this folder by its own path; with x-accel-redirect it serves an `internal` location only.
+PRIVATE_ROOT = envstr("PRIVATE_ROOT", str(LOCAL_DIR / "private"))
+PRIVATE_FILES_SERVE = envstr("PRIVATE_FILES_SERVE", "django")  # django | x-accel-redirect | x-sendfile
+PRIVATE_FILES_ACCEL_PREFIX = envstr("PRIVATE_FILES_ACCEL_PREFIX", "/_private/")
+if PRIVATE_FILES_SERVE not in ("django", "x-accel-redirect", "x-sendfile"):
+    raise ImproperlyConfigured(
+        f"PRIVATE_FILES_SERVE must be django, x-accel-redirect or x-sendfile, not {PRIVATE_FILES_SERVE!r}"
+    )
+PLAN_MAX_BYTES = envint("PLAN_MAX_BYTES", 30 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "communities.files.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

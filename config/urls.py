@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -43,7 +42,5 @@ urlpatterns = [
     path("overview/", include("supervision.overview.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT or PRIVATE_ROOT, not even under DEBUG: every stored file is private and
+# reaches a browser only through a view that checks scope and logs it (communities/files.py).

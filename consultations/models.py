@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities.files import RandomName, private_storage
 from communities.models import history
 from communities.photos import validate_photo
 
@@ -153,7 +154,9 @@ class Meeting(models.Model):
 
 class MeetingPhoto(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to="meetings/%Y/%m/", validators=[validate_photo])
+    image = models.ImageField(
+        _("photo"), upload_to=RandomName("meetings"), storage=private_storage, validators=[validate_photo]
+    )
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -14,13 +14,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from communities import access
+from communities import access, files
 from communities.errors import DomainError
 from communities.models import Building, Compound, Division, Household
+from config.site import absolute_url
 
 from . import choices, coverage, services
 from .filters import DeliberationFilter, MeetingFilter, NoticeFilter, OpinionFilter, VisitFilter
@@ -44,6 +46,7 @@ from .models import (
     DeliberationProcedure,
     DeliberationStep,
     Meeting,
+    MeetingPhoto,
     Notice,
     NoticeObjection,
     Opinion,
@@ -665,18 +668,23 @@ def notice_create(request: HttpRequest) -> HttpResponse:
     return render(request, "consultations/notice_form.html", {"form": form})
 
 
-@login_required
-def notice_detail(request: HttpRequest, pk: int, typed_objection=None) -> HttpResponse:
-    """`typed_objection`: (objection pk, bound form) of a refused handling, shown again as typed."""
-    notice = get_object_or_404(
+def _notice(request, pk: int) -> Notice:
+    return get_object_or_404(
         Notice.objects.for_user(request.user).select_related("compound", "project", "division"), pk=pk
     )
-    editable = Notice.objects.editable_by(request.user).filter(pk=pk).exists()
+
+
+def _notice_page(
+    request, notice: Notice, *, unmasked=False, reveal_form=None, typed_objection=None, status=200
+) -> HttpResponse:
+    """The notice with its objections; objectors' contacts masked unless just revealed (and logged).
+    `typed_objection`: (objection pk, bound form) of a refused handling, shown again as typed."""
+    from communities.forms import RevealForm
     from communities.masking import mask_phone
     from communities.scoping import get_scope
 
+    editable = Notice.objects.editable_by(request.user).filter(pk=notice.pk).exists()
     objections = list(notice.objections.select_related("handled_by"))
-    unmasked = get_scope(request.user).sees_unmasked
     for o in objections:
         if not unmasked:
             o.contact = mask_phone(o.contact)
@@ -684,7 +692,7 @@ def notice_detail(request: HttpRequest, pk: int, typed_objection=None) -> HttpRe
             o.handle_form = HandleObjectionForm(auto_id=f"id_o{o.pk}_%s")
             if typed_objection and typed_objection[0] == o.pk:
                 o.handle_form = typed_objection[1]
-    return render(
+    response = render(
         request,
         "consultations/notice_detail.html",
         {
@@ -694,9 +702,48 @@ def notice_detail(request: HttpRequest, pk: int, typed_objection=None) -> HttpRe
             "handle_form": editable,
             "period_over": timezone.now() >= notice.ends_at,
             "pending": sum(1 for o in objections if o.status == choices.ObjectionStatus.PENDING),
-            "public_url": request.build_absolute_uri(notice.get_public_url()),
+            "public_url": absolute_url(notice.get_public_url()),
+            "unmasked": unmasked,
+            "sees_unmasked": get_scope(request.user).sees_unmasked and any(o.contact for o in objections),
+            "reveal_form": reveal_form or RevealForm(),
+            "reveal_url": reverse("consultations:notice_reveal", args=[notice.pk]),
+            "reveal_label": _("Show full contacts"),
         },
+        status=status,
     )
+    if unmasked:
+        add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def notice_detail(request: HttpRequest, pk: int, typed_objection=None) -> HttpResponse:
+    return _notice_page(request, _notice(request, pk), typed_objection=typed_objection)
+
+
+@login_required
+@require_POST
+def notice_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show objectors' full contacts, with a reason, recorded like every reveal."""
+    from communities.forms import RevealForm
+    from communities.scoping import get_scope
+    from communities.services import reveal_personal_data
+
+    notice = _notice(request, pk)
+    if not get_scope(request.user).sees_unmasked:
+        raise PermissionDenied(_("Your role does not allow seeing full phone and ID numbers."))
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return _notice_page(request, notice, reveal_form=form, status=400)
+    reveal_personal_data(
+        request.user,
+        notice.objections.exclude(contact=""),
+        reason=form.cleaned_data["reason"],
+        fields="contact",
+        object_type="objection",
+        request=request,
+    )
+    return _notice_page(request, notice, unmasked=True)
 
 
 @login_required
@@ -785,10 +832,30 @@ def notice_qr(request: HttpRequest, slug: str) -> HttpResponse:
     import segno
 
     notice = get_object_or_404(Notice.objects.only("slug"), slug=slug)
-    qr = segno.make(request.build_absolute_uri(notice.get_public_url()), error="m")
+    qr = segno.make(absolute_url(notice.get_public_url()), error="m")
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=6, border=2)
     return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+
+
+@login_required
+def notice_poster(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice as an A4 poster for the board (PDF): title, text, period, issuer and a QR code to the
+    public page. Never objections, objectors' contacts or staff notes."""
+    from config.pdf import render_pdf
+    from config.site import qr_png_data_uri
+
+    notice = get_object_or_404(
+        Notice.objects.for_user(request.user).select_related("compound", "project", "division"), pk=pk
+    )
+    public_url = absolute_url(notice.get_public_url())
+    pdf = render_pdf(
+        "consultations/notice_poster.html",
+        {"notice": notice, "public_url": public_url, "qr": qr_png_data_uri(public_url, scale=6)},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{notice.pk}.pdf"'
+    return response
 
 
 # --- exports ------------------------------------------------------------------------------------------
@@ -815,3 +882,18 @@ def visit_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def demand_export(request: HttpRequest) -> HttpResponse:
     return _export(request, "demand_list")
+
+
+@login_required
+def meeting_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's photo, for those who can see the meeting; logged (communities.files)."""
+    photo = get_object_or_404(
+        MeetingPhoto.objects.filter(meeting__in=Meeting.objects.for_user(request.user)), pk=pk
+    )
+    return files.serve(
+        request,
+        photo.image,
+        object_type="consultations.meetingphoto",
+        object_id=photo.pk,
+        cache="private, max-age=3600",
+    )

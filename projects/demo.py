@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from communities.files import demo_pdf
 from communities.models import Compound, Division, Household, Person
 
 from . import catalog_data
@@ -305,11 +306,7 @@ def load(stdout) -> None:
             created_by=street_user,
         )
         p.compounds.set([compound])
-        p.implementation_plan.save(
-            "民居巷血防站实施方案.txt",
-            ContentFile("民居巷血防站老旧小区改造实施方案（一小区一方案）：三清四改五提升。".encode()),
-            save=True,
-        )
+        p.implementation_plan.save("plan.pdf", ContentFile(demo_pdf("Implementation plan (demo)")), save=True)
         s = today - datetime.timedelta(days=50)
         _items(
             p,

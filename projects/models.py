@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from communities.choices import DivisionLevel
+from communities.files import RandomName, private_storage
 from communities.models import history
 
 from . import choices
@@ -205,7 +206,7 @@ class Project(models.Model):
     responsible_leader = models.CharField(_("responsible leader"), max_length=100, blank=True)
     lead_department = models.CharField(_("lead department"), max_length=200, blank=True)
     implementation_plan = models.FileField(
-        _("implementation plan"), upload_to="projects/plans/%Y/", blank=True
+        _("implementation plan"), upload_to=RandomName("projects/plans"), storage=private_storage, blank=True
     )
     schedule = models.TextField(_("schedule"), blank=True, help_text=_("The timetable in words."))
     planned_start = models.DateField(_("planned start"), null=True, blank=True)

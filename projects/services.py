@@ -113,6 +113,22 @@ PROJECT_FIELDS = (
 )
 
 
+def _check_plan(fields: dict) -> None:
+    """A new implementation plan must be a PDF or office document by content (never HTML or script);
+    it is stored under a random name with its real extension (communities.files)."""
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import UploadedFile
+
+    from communities.files import validate_document
+
+    upload = fields.get("implementation_plan")
+    if isinstance(upload, UploadedFile):
+        try:
+            fields["implementation_plan"] = validate_document(upload, stem="plan")
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0], field="implementation_plan") from exc
+
+
 @transaction.atomic
 def create_project(*, user, division: Division, compounds: Iterable[Compound], **fields) -> Project:
     """A street (or community) creates a project for one compound or a block of compounds."""
@@ -125,6 +141,7 @@ def create_project(*, user, division: Division, compounds: Iterable[Compound], *
     if unknown:
         raise DomainError(f"unknown fields: {', '.join(sorted(unknown))}")
     fields.setdefault("year", timezone.localdate().year)
+    _check_plan(fields)
     project = Project(division=division, created_by=user, **fields)
     project.full_clean(exclude=["compounds"])
     project.save()
@@ -137,9 +154,11 @@ def update_project(
     project: Project, *, user, compounds: Iterable[Compound] | None = None, **fields
 ) -> Project:
     require_edit(project, user)
-    for name, value in fields.items():
+    for name in fields:
         if name not in PROJECT_FIELDS:
             raise DomainError(f"unknown field: {name}")
+    _check_plan(fields)
+    for name, value in fields.items():
         setattr(project, name, value)
     project.full_clean(exclude=["compounds"])
     # only the edited fields: the instance was read before the form was filled in, and a full save

@@ -11,6 +11,7 @@ urlpatterns = [
     path("catalog/", views.catalog, name="catalog"),
     path("<int:pk>/", views.project_detail, name="project_detail"),
     path("<int:pk>/edit/", views.project_form, name="project_edit"),
+    path("<int:pk>/plan/", views.project_plan, name="project_plan"),
     path("<int:pk>/transition/", views.project_transition, name="project_transition"),
     path("<int:pk>/gate-exceptions/", views.gate_exception, name="gate_exception"),
     path("gate-exceptions/<int:pk>/withdraw/", views.gate_exception_withdraw, name="gate_exception_withdraw"),

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from communities import files
 from communities.errors import DomainError
 from communities.masking import mask_phone
 from communities.scoping import get_scope
@@ -842,4 +843,18 @@ def branch_unassigned(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "projects/branch_unassigned.html",
         {"branch": branch, "page_obj": page, "can_edit": _can_edit(branch, request.user)},
+    )
+
+
+@login_required
+def project_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The implementation plan, for those who can see the project; logged (communities.files)."""
+    project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+    return files.serve(
+        request,
+        project.implementation_plan,
+        object_type="projects.project",
+        object_id=project.pk,
+        fields="implementation_plan",
+        filename=f"project-{project.pk}-plan{files.safe_extension(project.implementation_plan.name)}",
     )

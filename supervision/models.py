@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from communities.files import private_storage, random_name
 from communities.models import history
 
 from . import choices
@@ -565,7 +566,7 @@ class Dispute(models.Model):
 
 
 def photo_path(instance: Photo, filename: str) -> str:
-    return f"supervision/photos/{instance.project_id}/{timezone.localdate():%Y/%m}/{filename}"
+    return random_name(f"supervision/photos/{instance.project_id}", filename)
 
 
 class Photo(models.Model):
@@ -576,7 +577,9 @@ class Photo(models.Model):
         "projects.Project", verbose_name=_("project"), on_delete=models.CASCADE, related_name="photos"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=choices.PhotoKind.choices)
-    image = models.ImageField(_("photo"), upload_to=photo_path, width_field="width", height_field="height")
+    image = models.ImageField(
+        _("photo"), upload_to=photo_path, storage=private_storage, width_field="width", height_field="height"
+    )
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
     caption = models.CharField(_("caption"), max_length=200, blank=True)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from communities import files
 from communities.errors import DomainError
 from communities.jobs import start_job
 
@@ -658,20 +659,19 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- photos -------------------------------------------------------------------------------------------
 
 
-def _photo_response(photo: Photo) -> FileResponse:
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle)
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
-
-
 @login_required
 def photo_file(request: HttpRequest, pk: int) -> HttpResponse:
-    """A photo, for those who can see its project (contractors: evidence of their own orders too)."""
-    return _photo_response(get_object_or_404(Photo.objects.for_user(request.user), pk=pk))
+    """A photo, for those who can see its project (contractors: evidence of their own orders too);
+    every view of it is logged (communities.files.serve)."""
+    photo = get_object_or_404(Photo.objects.for_user(request.user), pk=pk)
+    return files.serve(
+        request,
+        photo.image,
+        object_type="supervision.photo",
+        object_id=photo.pk,
+        fields=photo.kind,
+        cache="private, max-age=3600",
+    )
 
 
 def photo_public(request: HttpRequest, pk: int) -> HttpResponse:
@@ -679,6 +679,11 @@ def photo_public(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(
         Photo.objects.filter(is_public=True, kind__in=["before", "during", "after"]), pk=pk
     )
-    response = _photo_response(photo)
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return files.serve(
+        request,
+        photo.image,
+        object_type="supervision.photo",
+        object_id=photo.pk,
+        log=False,
+        cache="public, max-age=86400",
+    )

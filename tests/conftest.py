@@ -19,8 +19,20 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # private files of the test run go to a scratch folder, never the checkout's .local/private
+    import tempfile
+
+    settings.PRIVATE_ROOT = tempfile.mkdtemp(prefix="reno-test-private-")
     # WhiteNoise warns when STATIC_ROOT does not exist (nothing is collected in tests)
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    root = getattr(settings, "PRIVATE_ROOT", "")
+    if "reno-test-private-" in str(root):
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass

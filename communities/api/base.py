@@ -80,3 +80,50 @@ class IdempotentCreateMixin:
 class _NotKept(Exception):
     def __init__(self, response):
         self.response = response
+
+
+class UnmaskLoggedMixin:
+    """`?unmask=true` on a read shows full numbers to the roles allowed (settings.UNMASKED_ROLES), and
+    every such answer writes one access-log row naming the rows shown. Writes always answer masked:
+    a write's answer may be kept for an idempotent replay, and a full number is only ever shown by an
+    explicit, logged read. The serializer masks unless `context["unmask"]`."""
+
+    unmask_object_type = ""
+    unmask_fields = ""
+
+    def unmasking(self) -> bool:
+        from communities.api.serializers import unmask_requested
+
+        request = getattr(self, "request", None)
+        return request is not None and request.method == "GET" and unmask_requested(request)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["unmask"] = self.unmasking()
+        return context
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if (
+            200 <= response.status_code < 300
+            and not getattr(self, "_unmask_logged", False)
+            and self.unmasking()
+        ):
+            from communities import access
+            from communities.models import AccessLog
+
+            data = response.data
+            rows = data.get("results", [data]) if isinstance(data, dict) else data
+            rows = rows if isinstance(rows, list) else []
+            ids = [row.get("id") for row in rows if isinstance(row, dict) and row.get("id") is not None]
+            if ids:
+                access.record(
+                    user=request.user,
+                    action=AccessLog.Action.REVEAL,
+                    object_type=self.unmask_object_type,
+                    object_ids=ids,
+                    fields=self.unmask_fields,
+                    reason="api unmask",
+                    request=request,
+                )
+            self._unmask_logged = True
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -20,6 +20,22 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return self.queryset.editable_by(request.user) if request else self.queryset.none()
 
 
+class PrivateFileField(serializers.FileField):
+    """A private file (communities.files): written as an upload, read as the path of the view that
+    checks scope and logs the download (`url_name` takes the owning object's pk)."""
+
+    def __init__(self, *, url_name: str, **kwargs):
+        self.url_name = url_name
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str | None:
+        from django.urls import reverse
+
+        if not value:
+            return None
+        return reverse(self.url_name, args=[value.instance.pk])
+
+
 class RuleCheckedSerializer(serializers.ModelSerializer):
     """Asks the same `communities.services.*_problems` function as the page form which rules the
     changed record would break, and returns all of them as field errors (400) before anything is saved.

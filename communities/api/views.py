@@ -8,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from communities import access, filters, services
-from communities.api.base import IdempotentCreateMixin, ScopedModelViewSet
+from communities import filters, services
+from communities.api.base import IdempotentCreateMixin, ScopedModelViewSet, UnmaskLoggedMixin
 from communities.api.serializers import (
     BackgroundJobSerializer,
     BuildingSerializer,
@@ -18,10 +18,8 @@ from communities.api.serializers import (
     HouseholdSerializer,
     OwnershipSerializer,
     PersonSerializer,
-    unmask_requested,
 )
 from communities.models import (
-    AccessLog,
     BackgroundJob,
     Building,
     Compound,
@@ -128,9 +126,13 @@ UNMASK = OpenApiParameter(
 
 
 @extend_schema_view(list=extend_schema(parameters=[UNMASK]), retrieve=extend_schema(parameters=[UNMASK]))
-class PersonViewSet(ServiceWriteMixin, IdempotentCreateMixin, ScopedModelViewSet):
-    """People in the registry. Phone and ID number are masked; `?unmask=true` shows them to the roles
-    allowed (settings.UNMASKED_ROLES) and writes an access-log entry. POST accepts `Idempotency-Key`."""
+class PersonViewSet(UnmaskLoggedMixin, ServiceWriteMixin, IdempotentCreateMixin, ScopedModelViewSet):
+    """People in the registry. Phone and ID number are masked; `?unmask=true` on a read shows them to
+    the roles allowed (settings.UNMASKED_ROLES) and writes an access-log entry; writes answer masked.
+    POST accepts `Idempotency-Key`."""
+
+    unmask_object_type = "person"
+    unmask_fields = "phone,id_number"
 
     save_service = staticmethod(services.save_person)
     delete_service = staticmethod(services.delete_person)
@@ -139,32 +141,6 @@ class PersonViewSet(ServiceWriteMixin, IdempotentCreateMixin, ScopedModelViewSet
     filterset_class = filters.PersonFilter
     search_fields = ["name"]
     ordering_fields = ["name", "created_at"]
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["unmask"] = unmask_requested(self.request)
-        return context
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if (
-            request.method == "GET"
-            and response.status_code == 200
-            and getattr(self, "_unmask_logged", False) is False
-            and unmask_requested(request)
-        ):
-            rows = response.data.get("results", [response.data]) if isinstance(response.data, dict) else []
-            ids = [row.get("id") for row in rows if isinstance(row, dict)]
-            access.record(
-                user=request.user,
-                action=AccessLog.Action.REVEAL,
-                object_type="person",
-                object_ids=ids,
-                fields="phone,id_number",
-                reason="api unmask",
-                request=request,
-            )
-            self._unmask_logged = True
-        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class OwnershipViewSet(ServiceWriteMixin, ScopedModelViewSet):

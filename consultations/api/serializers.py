@@ -1,6 +1,7 @@
 """API serializers. Foreign keys accept only objects the caller can see (never trusted from the body);
 the services check the caller may write there."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -178,7 +179,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         read_only_fields = ["division", "created_at"]
 
     def get_photos(self, obj) -> list[str]:
-        return [p.image.url for p in obj.photos.all()]
+        return [reverse("consultations:meeting_photo", args=[p.pk]) for p in obj.photos.all()]
 
     def validate(self, attrs):
         if not self.instance and not attrs.get("compound") and not attrs.get("project"):
@@ -303,7 +304,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not self.context.get("unmasked"):
+        if not self.context.get("unmask"):  # see UnmaskLoggedMixin
             data["contact"] = mask_phone(data["contact"])
         return data
 

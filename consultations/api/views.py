@@ -4,14 +4,19 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from communities.api.base import IdempotentCreateMixin, ScopedModelViewSet, ScopedQuerysetMixin
+from communities.api.base import (
+    IdempotentCreateMixin,
+    ScopedModelViewSet,
+    ScopedQuerysetMixin,
+    UnmaskLoggedMixin,
+)
 from communities.api.serializers import BackgroundJobSerializer
 from communities.scoping import get_scope
 from consultations import filters, services
@@ -257,8 +262,18 @@ class NoticeViewSet(_ServiceWrites, ScopedModelViewSet):
         )
 
 
-class ObjectionViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    """Objections received on notices (sent by residents from the notice's public page)."""
+UNMASK = OpenApiParameter(
+    "unmask", bool, description="Show the objector's full contact (roles allowed only; recorded)."
+)
+
+
+@extend_schema_view(list=extend_schema(parameters=[UNMASK]), retrieve=extend_schema(parameters=[UNMASK]))
+class ObjectionViewSet(UnmaskLoggedMixin, ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Objections received on notices (sent by residents from the notice's public page). The objector's
+    contact is masked; `?unmask=true` on a read shows it to the roles allowed and is logged."""
+
+    unmask_object_type = "objection"
+    unmask_fields = "contact"
 
     queryset = NoticeObjection.objects.all()
     serializer_class = s.ObjectionSerializer
@@ -267,11 +282,6 @@ class ObjectionViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return s.HandleObjectionSerializer if self.action == "handle" else s.ObjectionSerializer
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["unmasked"] = get_scope(self.request.user).sees_unmasked
-        return context
 
     @extend_schema(request=s.HandleObjectionSerializer, responses=s.ObjectionSerializer)
     @action(detail=True, methods=["post"])

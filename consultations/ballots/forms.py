@@ -302,7 +302,11 @@ class StaffVoteForm(BootstrapFormMixin, forms.Form):
         initial=choices.VoteChannel.PAPER,
     )
     paper_serial = forms.CharField(label=_("Paper serial"), max_length=40, required=False)
-    photo = forms.FileField(label=_("Photo of the signed form"), required=False)
+    photo = forms.FileField(
+        label=_("Photo of the signed form"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
 
     # A ballot of 20,000 electors must not send 20,000 options with its page: past this many, the list
     # shows the first matches of a search (the search box above it; htmx refreshes the list as one
@@ -330,6 +334,8 @@ class StaffVoteForm(BootstrapFormMixin, forms.Form):
             field.widget.attrs["data-plain"] = ""
         self.fields["option"].queryset = ballot.options.all()
         self.fields["option"].empty_label = None
+        if ballot.secret:  # no photo of a secret paper form (services._checked_paper_photo)
+            del self.fields["photo"]
 
 
 def pending_electors(ballot: Ballot, search: str = "", limit: int = StaffVoteForm.CHOICES_MAX) -> list:

@@ -38,6 +38,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from communities.files import RandomName, private_storage
 from communities.models import Building, Compound, Division, Household, Person, history
 
 from . import choices
@@ -656,7 +657,12 @@ class Vote(models.Model):
     changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
     change_count = models.PositiveSmallIntegerField(_("changes"), default=0)
     paper_serial = models.CharField(_("paper serial"), max_length=40, blank=True)
-    photo = models.FileField(_("photo of the signed form"), upload_to="ballots/paper/%Y/%m/", blank=True)
+    photo = models.FileField(
+        _("photo of the signed form"),
+        upload_to=RandomName("ballots/paper"),
+        storage=private_storage,
+        blank=True,
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),

@@ -31,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communities import ratios
+from communities.bulk import copy_insert
 from communities.choices import OWNER_KINDS
 from communities.errors import Conflict, DomainError
 from communities.models import Building, Compound, Household, Ownership
@@ -995,7 +996,7 @@ def open_ballot(
         ballot.missing_area_accepted_by = user
         ballot.missing_area_accepted_at = now
         update += ["missing_area_reason", "missing_area_accepted_by", "missing_area_accepted_at"]
-    Elector.objects.bulk_create(electors, batch_size=1000)
+    copy_insert(Elector, electors)  # COPY: 20,000 electors in a fraction of bulk_create's time
     ballot.status = choices.BallotStatus.OPEN
     ballot.opened_at = now
     if ballot.opens_at > now:
@@ -1317,6 +1318,30 @@ class InvalidCode(DomainError):
     code = "invalid_code"
 
 
+def _checked_paper_photo(ballot: Ballot, photo):
+    """A photo of the signed form: only on a recorded ballot (on a secret ballot the form shows the
+    choice, and a photo kept on the voter's row would link the two), and only a real photo (checked
+    by content, resized, metadata stripped, stored under a random name)."""
+    if not photo:
+        return None
+    if ballot.secret:
+        raise DomainError(
+            _(
+                "This ballot is secret: no photo of the paper form is kept, because it would link the "
+                "voter to the choice. Put the paper form in the sealed ballot box instead."
+            ),
+            field="photo",
+        )
+    from django.core.exceptions import ValidationError
+
+    from communities.photos import validate_and_resize
+
+    try:
+        return validate_and_resize(photo)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0], field="photo") from exc
+
+
 def record_staff_vote(
     *,
     user,
@@ -1337,6 +1362,7 @@ def record_staff_vote(
         raise DomainError(_("Enter the serial number printed on the paper ballot."), field="paper_serial")
     if option.ballot_id != ballot.pk:
         raise DomainError(_("Choose one of this ballot's options."), field="option")
+    photo = _checked_paper_photo(ballot, photo)
     try:
         with transaction.atomic():
             locked = _lock_open_ballot(ballot.pk)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/open/", views.ballot_open, name="ballot_open"),
     path("<int:pk>/close/", views.ballot_close, name="ballot_close"),
     path("<int:pk>/votes/", views.vote_enter, name="vote_enter"),
+    path("votes/<int:pk>/photo/", views.vote_photo, name="vote_photo"),
     path("<int:pk>/electors/", views.elector_list, name="elector_list"),
     path("<int:pk>/electors/options/", views.elector_options, name="elector_options"),
     path("<int:pk>/electors/<int:elector_pk>/reissue/", views.elector_reissue, name="elector_reissue"),

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities import files
 from communities.errors import Conflict, DomainError
 from communities.jobs import start_job
 from communities.models import Compound
@@ -311,7 +312,8 @@ def vote_enter(request: HttpRequest, pk: int) -> HttpResponse:
                 option=form.cleaned_data["option"],
                 channel=form.cleaned_data["channel"],
                 paper_serial=form.cleaned_data["paper_serial"],
-                photo=form.cleaned_data["photo"],
+                # a photo sent although the form has no field for it (secret ballot) is refused
+                photo=form.cleaned_data.get("photo") or request.FILES.get("photo"),
             )
             messages.success(
                 request, _("Vote of %(who)s recorded.") % {"who": form.cleaned_data["elector"].label}
@@ -619,3 +621,18 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
             context["vote"] = vote
             context["show_choice"] = not vote.secret
     return render(request, "ballots/public_receipt_check.html", context, status=status)
+
+
+@login_required
+def vote_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo of a signed paper ballot, for the staff who may enter this ballot's votes (the form
+    shows the choice). A secret ballot keeps no photo beside its voter: 404."""
+    vote = get_object_or_404(Vote.objects.editable_by(request.user).filter(secret=False), pk=pk)
+    return files.serve(
+        request,
+        vote.photo,
+        object_type="ballots.vote",
+        object_id=vote.pk,
+        fields="photo",
+        filename=f"ballot-{vote.ballot_id}-paper-{vote.pk}{files.safe_extension(vote.photo.name)}",
+    )

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from communities.api.serializers import ScopedPrimaryKeyRelatedField
+from communities.api.serializers import PrivateFileField, ScopedPrimaryKeyRelatedField
 from communities.choices import DivisionLevel, Role
 from communities.errors import Conflict
 from communities.masking import mask_phone
@@ -129,6 +129,12 @@ class ProjectSerializer(serializers.ModelSerializer):
     household_count = serializers.IntegerField(read_only=True)
     work_item_count = serializers.IntegerField(read_only=True)
     public_url = serializers.CharField(source="get_public_url", read_only=True)
+    implementation_plan = PrivateFileField(
+        url_name="projects:project_plan",
+        required=False,
+        allow_null=True,
+        help_text="PDF or office document (checked by content). Read: the path that serves it.",
+    )
 
     class Meta:
         model = Project

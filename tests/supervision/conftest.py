@@ -53,8 +53,10 @@ def site(world, contractor, other_contractor) -> Site:
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
+    """Where photos are stored: the private root (communities.files), a fresh one per test."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+    settings.PRIVATE_ROOT = str(tmp_path / "private")
+    return tmp_path / "private"
 
 
 @pytest.fixture(autouse=True)

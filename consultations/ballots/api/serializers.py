@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from communities.api.serializers import ScopedPrimaryKeyRelatedField
+from communities.api.serializers import PrivateFileField, ScopedPrimaryKeyRelatedField
 from communities.models import Compound, Division
 
 from .. import choices
@@ -394,16 +394,27 @@ class ElectorSerializer(serializers.ModelSerializer):
 
 
 class VoteSerializer(serializers.ModelSerializer):
-    """A vote as staff see it: the choice only once the ballot shows choices (never for secret ballots)."""
+    """A vote as staff see it: the choice only once the ballot shows choices. A secret ballot's vote
+    shows participation only (ballot, channel, time): no elector or household, no choice, no paper
+    serial, photo or who entered it -- for every role, before and after close."""
+
+    SECRET_HIDDEN = (
+        *("elector", "elector_label", "option", "changed_at"),
+        *("paper_serial", "photo", "entered_by"),
+    )
 
     option = serializers.SerializerMethodField()
-    elector_label = serializers.CharField(source="elector.label", read_only=True)
+    elector = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    elector_label = serializers.CharField(source="elector.label", read_only=True, allow_null=True)
+    paper_serial = serializers.CharField(read_only=True, allow_null=True)
+    photo = PrivateFileField(url_name="ballots:vote_photo", read_only=True, allow_null=True)
 
     class Meta:
         model = Vote
         fields = [
             "id",
             "ballot",
+            "secret",
             "elector",
             "elector_label",
             "option",
@@ -421,6 +432,13 @@ class VoteSerializer(serializers.ModelSerializer):
         if obj.secret or not obj.ballot.choices_visible:
             return None
         return obj.option_id
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.secret:
+            data.update(dict.fromkeys(self.SECRET_HIDDEN))
+            data["change_count"] = 0
+        return data
 
 
 class StaffVoteInputSerializer(serializers.Serializer):
