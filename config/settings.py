@@ -199,6 +199,7 @@ CELERY_BEAT_SCHEDULE = {
     # the overview's rollups: what changed (and open ballots' turnout) every minute, a full recount hourly
     "overview-refresh-pending": {"task": "overview.tasks.refresh_pending", "schedule": 60.0},
     "overview-refresh-all": {"task": "overview.tasks.refresh_all", "schedule": 3600.0},
+    "residents-close-due-surveys": {"task": "residents.tasks.close_due_surveys", "schedule": 60.0},
 }
 
 # --- Auth and security -------------------------------------------------------------------------------
