@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# exported: the server and the worker derive SITE_URL (links and QR codes on printed documents) from it
+export PORT
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_WORKERS ?= 2
 

@@ -6,6 +6,7 @@ the URL fetcher serves only files of the static folders and inline `data:` URLs.
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,9 @@ def _fetcher():
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             path = _static_path(url)
-            return URLFetcherResponse(url, body=path.read_bytes())
+            # the type matters: WeasyPrint ignores a stylesheet served as text/plain
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": kind})
 
     return StaticOnlyFetcher(allowed_protocols={"data", "static"}, fail_on_errors=True)
 

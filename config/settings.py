@@ -39,7 +39,10 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute base of links and QR codes printed on slips, posters and reports. Production sets it to the
+# public address; by default it follows the port served (`make run` passes PORT), so a laptop on
+# PORT=8781 does not print slips pointing at :8000.
+SITE_URL = envstr("SITE_URL", f"http://127.0.0.1:{envint('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     # Our apps first: for an English msgid translated by several catalogs, the first app listed wins,
@@ -80,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.RejectNulBytesMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -196,6 +200,7 @@ CELERY_BEAT_SCHEDULE = {
     # the overview's rollups: what changed (and open ballots' turnout) every minute, a full recount hourly
     "overview-refresh-pending": {"task": "overview.tasks.refresh_pending", "schedule": 60.0},
     "overview-refresh-all": {"task": "overview.tasks.refresh_all", "schedule": 3600.0},
+    "residents-close-due-surveys": {"task": "residents.tasks.close_due_surveys", "schedule": 60.0},
 }
 
 # --- Auth and security -------------------------------------------------------------------------------
@@ -309,7 +314,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "communities.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "communities.api.filtering.ScopedFilterBackend",  # foreign keys by id: no existence oracle
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

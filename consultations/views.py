@@ -22,6 +22,7 @@ from communities import access, files
 from communities.errors import DomainError
 from communities.models import Building, Compound, Division, Household
 from communities.paging import BoundedPaginator
+from config.site import absolute_url
 
 from . import choices, coverage, services
 from .filters import DeliberationFilter, MeetingFilter, NoticeFilter, OpinionFilter, VisitFilter
@@ -435,6 +436,26 @@ def opinion_rate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def demand_list(request: HttpRequest) -> HttpResponse:
     """The demand list (需求清单): accepted opinions grouped by category, with counts and status."""
+    return render(request, "consultations/demand_list.html", _demand_context(request))
+
+
+@login_required
+def demand_print(request: HttpRequest) -> HttpResponse:
+    """The demand list as an A4 PDF, for meetings and the board: categories with their counts, each
+    demand with its compound and status (no household, no resident: it may be posted)."""
+    from config.pdf import render_pdf
+
+    context = _demand_context(request)
+    context["printed_at"] = timezone.localtime()
+    query = f"?{context['query']}" if context["query"] else ""
+    context["page_url"] = absolute_url(reverse("consultations:demand_list") + query)
+    pdf = render_pdf("consultations/demand_list_pdf.html", context)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="demands.pdf"'
+    return response
+
+
+def _demand_context(request: HttpRequest) -> dict:
     target = _target(request)
     qs = Opinion.objects.for_user(request.user).demands()
     if "project" in target:
@@ -463,7 +484,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
     for o in items:
         groups[o.category]["items"].append(o)
     ordered = sorted(groups.values(), key=lambda g: -g["total"])
-    context = {
+    return {
         "groups": ordered,
         "target": target,
         "total": sum(g["total"] for g in ordered),
@@ -472,7 +493,6 @@ def demand_list(request: HttpRequest) -> HttpResponse:
         "can_export": can_export(request.user),
         "query": request.GET.urlencode(),
     }
-    return render(request, "consultations/demand_list.html", context)
 
 
 # --- meetings -----------------------------------------------------------------------------------------
@@ -517,6 +537,44 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                     messages.warning(request, exc.message)
             return redirect(meeting)
     return render(request, "consultations/meeting_form.html", {"form": form})
+
+
+SIGN_IN_BLANK_ROWS = 10  # for people who are not on the register (tenants' relatives, guests)
+
+
+@login_required
+def meeting_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting's sign-in sheet (签到表) as an A4 PDF: one row per household of the meeting's
+    compounds (building, unit, room: no names or phones printed) and blank rows, to sign by hand."""
+    from config.pdf import render_pdf
+
+    meeting = get_object_or_404(
+        Meeting.objects.for_user(request.user).select_related("compound", "project", "division"), pk=pk
+    )
+    if meeting.compound_id:
+        compounds = [meeting.compound]
+    elif meeting.project_id:
+        compounds = list(meeting.project.compounds.all())
+    else:
+        compounds = []
+    households = (
+        Household.objects.filter(building__compound__in=compounds)
+        .select_related("building__compound")
+        .order_by("building__compound__name", "building__name", "unit", "floor", "room", "pk")
+    )
+    pdf = render_pdf(
+        "consultations/meeting_sign_in.html",
+        {
+            "meeting": meeting,
+            "compounds": compounds,
+            "households": households,
+            "blank_rows": range(SIGN_IN_BLANK_ROWS),
+            "several_compounds": len(compounds) > 1,
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="meeting-{meeting.pk}-sign-in.pdf"'
+    return response
 
 
 @login_required
@@ -701,7 +759,7 @@ def _notice_page(
             "handle_form": editable,
             "period_over": timezone.now() >= notice.ends_at,
             "pending": sum(1 for o in objections if o.status == choices.ObjectionStatus.PENDING),
-            "public_url": request.build_absolute_uri(notice.get_public_url()),
+            "public_url": absolute_url(notice.get_public_url()),
             "unmasked": unmasked,
             "sees_unmasked": get_scope(request.user).sees_unmasked and any(o.contact for o in objections),
             "reveal_form": reveal_form or RevealForm(),
@@ -831,10 +889,30 @@ def notice_qr(request: HttpRequest, slug: str) -> HttpResponse:
     import segno
 
     notice = get_object_or_404(Notice.objects.only("slug"), slug=slug)
-    qr = segno.make(request.build_absolute_uri(notice.get_public_url()), error="m")
+    qr = segno.make(absolute_url(notice.get_public_url()), error="m")
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=6, border=2)
     return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+
+
+@login_required
+def notice_poster(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice as an A4 poster for the board (PDF): title, text, period, issuer and a QR code to the
+    public page. Never objections, objectors' contacts or staff notes."""
+    from config.pdf import render_pdf
+    from config.site import qr_png_data_uri
+
+    notice = get_object_or_404(
+        Notice.objects.for_user(request.user).select_related("compound", "project", "division"), pk=pk
+    )
+    public_url = absolute_url(notice.get_public_url())
+    pdf = render_pdf(
+        "consultations/notice_poster.html",
+        {"notice": notice, "public_url": public_url, "qr": qr_png_data_uri(public_url, scale=6)},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{notice.pk}.pdf"'
+    return response
 
 
 # --- exports ------------------------------------------------------------------------------------------

@@ -38,3 +38,21 @@ def test_fetcher_refuses_network_and_files():
     for url in ("http://example.com/x.css", "file:///etc/passwd", "static:/../../etc/passwd"):
         with pytest.raises(PdfResourceRefused):
             _static_path(url)
+
+
+def test_static_stylesheet_applies(tmp_path, settings):
+    """A stylesheet linked as static:/css/print.css is applied (it was once fetched as text/plain and
+    silently ignored): the print font is embedded, not the default serif."""
+    (tmp_path / "s.html").write_text(
+        '<html><head><link rel="stylesheet" href="static:/css/print.css"></head>'
+        '<body class="doc"><p>南阳路174号院</p></body></html>',
+        encoding="utf-8",
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    data = render_pdf("s.html")
+    if not shutil.which("pdffonts"):
+        pytest.skip("pdffonts (poppler-utils) not installed")
+    pdf = tmp_path / "s.pdf"
+    pdf.write_bytes(data)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "CJK" in fonts and "Serif" not in fonts

@@ -31,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communities import ratios
+from communities.bulk import copy_insert
 from communities.choices import OWNER_KINDS
 from communities.errors import Conflict, DomainError
 from communities.models import Building, Compound, Household, Ownership
@@ -995,7 +996,7 @@ def open_ballot(
         ballot.missing_area_accepted_by = user
         ballot.missing_area_accepted_at = now
         update += ["missing_area_reason", "missing_area_accepted_by", "missing_area_accepted_at"]
-    Elector.objects.bulk_create(electors, batch_size=1000)
+    copy_insert(Elector, electors)  # COPY: 20,000 electors in a fraction of bulk_create's time
     ballot.status = choices.BallotStatus.OPEN
     ballot.opened_at = now
     if ballot.opens_at > now:

@@ -1,4 +1,5 @@
-"""Printable A4 slips (building, unit, room, code, QR code to the voting page), made as a background job.
+"""Printable A4 slips (building, unit, room, code, QR code to the voting page), made as a PDF by a
+background job (config/pdf.py: WeasyPrint on the server, no browser).
 
 The plain codes exist only in the slips file (the database keeps their hash), so the file is offered to
 the person who printed it (BackgroundJob pages are the creator's own)."""
@@ -7,12 +8,14 @@ from __future__ import annotations
 
 import segno
 from django.core.files.base import ContentFile
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from communities.access import record
 from communities.jobs import JobFailed
+from communities.spreadsheets import csv_row
+from config.pdf import render_pdf
+from config.site import qr_png_data_uri
 
 from .models import Ballot, Elector
 from .services import IssuedCode, format_code, issue_codes
@@ -23,7 +26,7 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", light="#fff")
 
 
-def slip_rows(ballot: Ballot, issued: list[IssuedCode], progress=None) -> list[dict]:
+def slip_rows(ballot: Ballot, issued: list[IssuedCode], progress=None, *, pdf: bool = False) -> list[dict]:
     electors = Elector.objects.in_bulk([i.elector_id for i in issued])
     rows = []
     for n, item in enumerate(issued, start=1):
@@ -38,7 +41,8 @@ def slip_rows(ballot: Ballot, issued: list[IssuedCode], progress=None) -> list[d
                 "area": e.area if ballot.is_owners_decision else None,
                 "code": format_code(item.code),
                 "url": url,
-                "qr": qr_svg(url),
+                "qr": "" if pdf else qr_svg(url),
+                "qr_png": qr_png_data_uri(url) if pdf else "",
                 "base_url": ballot.voting_url(),
             }
         )
@@ -92,7 +96,9 @@ def issue_codes_csv(job, progress) -> None:
     writer.writerow(["elector", "label", "code", "url"])
     for item in issued:
         writer.writerow(
-            [item.elector_id, labels.get(item.elector_id, ""), item.display, ballot.voting_url(item.code)]
+            csv_row(
+                [item.elector_id, labels.get(item.elector_id, ""), item.display, ballot.voting_url(item.code)]
+            )
         )
     job.result_file.save(
         f"ballot-{ballot.pk}-codes.csv", ContentFile(out.getvalue().encode("utf-8-sig")), save=False
@@ -121,9 +127,9 @@ def render_slips(job, progress) -> None:
         return
     n = len(issued)
     with translation.override("zh-hans"):
-        rows = slip_rows(ballot, issued, lambda done, total: progress(n + done, 2 * n))
-        html = render_to_string("ballots/slips.html", {"ballot": ballot, "slips": rows})
-    job.result_file.save(f"ballot-{ballot.pk}-slips.html", ContentFile(html.encode()), save=False)
+        rows = slip_rows(ballot, issued, lambda done, total: progress(n + done, 2 * n), pdf=True)
+        pdf = render_pdf("ballots/slips_pdf.html", {"ballot": ballot, "slips": rows})
+    job.result_file.save(f"ballot-{ballot.pk}-slips.pdf", ContentFile(pdf), save=False)
     job.result = {"slips": len(rows), "ballot": ballot.pk}
     job.message = _("%(n)s slips") % {"n": len(rows)}
     record(

@@ -8,7 +8,15 @@ urlpatterns = [
     # residents: no login; the household code is the credential (see views.household_from_code)
     path("h/", views.start, name="start"),
     path("h/<str:code>/", views.home, name="home"),
+    path("h/<str:code>/menu/<int:pk>/", views.menu, name="menu"),
     # staff
     path("residents/cards/", views.cards, name="cards"),
     path("residents/cards/household/<int:pk>/reissue/", views.card_reissue, name="card_reissue"),
+    path("residents/surveys/", views.survey_list, name="survey_list"),
+    path("residents/surveys/new/", views.survey_create, name="survey_create"),
+    path("residents/surveys/<int:pk>/", views.survey_detail, name="survey_detail"),
+    path("residents/surveys/<int:pk>/open/", views.survey_open, name="survey_open"),
+    path("residents/surveys/<int:pk>/close/", views.survey_close, name="survey_close"),
+    path("residents/surveys/<int:pk>/work-items/", views.survey_to_work_items, name="survey_to_work_items"),
+    path("residents/surveys/<int:pk>/paper/", views.survey_paper, name="survey_paper"),
 ]

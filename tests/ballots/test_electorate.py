@@ -146,3 +146,27 @@ def test_secretary_of_other_community_cannot_create(world, secretary_b):
     make_households(world.compound_a)
     with pytest.raises(PermissionDenied):
         make_ballot(secretary_b, world.compound_a, opened=False)
+
+
+def test_opening_writes_every_elector_field_as_checked(world, street_user):
+    """The electorate is written with COPY (communities.bulk.copy_insert): every field of every
+    elector is stored as the electorate check computed it (owners' decision: arrays, decimals, flags)."""
+    hs = make_households(world.compound_a, areas=[Decimal("50.25"), Decimal("60.00"), Decimal("70.00")])
+    hs[2].exclusive_area = None
+    hs[2].save()
+    owner = f.PersonFactory(division=world.community_a, name="甲")
+    f.OwnershipFactory(person=owner, household=hs[0])
+    f.OwnershipFactory(person=owner, household=hs[1])
+    ballot = make_ballot(street_user, world.compound_a, kind="owners_ordinary", opened=False)
+    expected = services.electorate_check(ballot).electors
+    services.open_ballot(ballot, street_user, missing_area_reason="面积待测绘，按 0 计")
+    fields = [fl.attname for fl in Elector._meta.concrete_fields if not fl.primary_key]
+    stored = sorted(
+        (tuple(getattr(e, n) for n in fields) for e in Elector.objects.filter(ballot=ballot)), key=str
+    )
+    assert stored == sorted((tuple(getattr(e, n) for n in fields) for e in expected), key=str)
+    assert len(stored) == 2
+    assert {tuple(e.household_ids) for e in Elector.objects.filter(ballot=ballot)} == {
+        (hs[0].pk, hs[1].pk),
+        (hs[2].pk,),
+    }

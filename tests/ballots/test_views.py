@@ -110,16 +110,38 @@ def test_second_paper_entry_for_an_elector_says_when_and_how_the_first_was_cast(
     assert Vote.objects.filter(elector=elector).count() == 1
 
 
-def test_slips_job_makes_a_printable_sheet(client, ballot, street_user, django_capture_on_commit_callbacks):
+def test_slips_job_makes_a_pdf_whose_qr_codes_open_the_configured_site(
+    client, ballot, street_user, settings, django_capture_on_commit_callbacks
+):
+    """The slips are a real A4 PDF made on the server; every slip's code is the elector's, and its QR
+    code opens the voting page on SITE_URL (not a default port)."""
+    import re
+
+    from consultations.ballots.services import find_elector
+    from tests.pdf_checks import keep_pdf, pdf_text, qr_targets
+
+    settings.SITE_URL = "http://127.0.0.1:8781"
     client.force_login(street_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/ballots/{ballot.pk}/slips/")
     assert response.status_code == 302
     job = BackgroundJob.objects.get(kind="ballot_slips")
     assert job.status == "succeeded", job.message
-    html = job.result_file.read().decode()
-    assert html.count('class="slip"') == 4 and "<svg" in html and "@page { size: A4" in html
+    assert job.result_file.name.endswith(".pdf")
+    data = job.result_file.read()
+    text = pdf_text(data)
+    assert text.count("加装电梯意愿") == 4 and "表决码" in text
+    codes = re.findall(r"\b([2-9A-Z]{4})-([2-9A-Z]{4})\b", text)
+    assert len(codes) == 4
+    codes = [a + b for a, b in codes]
+    electors = {find_elector(c, ballot.pk).pk for c in codes}
+    assert electors == set(ballot.electors.values_list("pk", flat=True))
+    assert "http://127.0.0.1:8781/ballots/vote/" in text and ":8000" not in text
+    urls = [ballot.voting_url(c) for c in codes]
+    assert all(u.startswith("http://127.0.0.1:8781/") for u in urls)
+    assert sorted(qr_targets(data, urls)) == sorted(urls)  # each slip's QR opens its own code
     assert ballot.electors.exclude(code_hash="").count() == 4
+    keep_pdf(data, "ballot-slips")
 
 
 def test_reissue_page_shows_one_new_slip(client, ballot, street_user):
