@@ -16,6 +16,7 @@ from communities import access
 from communities.masking import mask_name, mask_phone
 from communities.models import AccessLog, Ownership
 from communities.scoping import get_scope
+from communities.spreadsheets import xlsx_row
 
 from .filters import OpinionFilter, VisitFilter
 from .models import Opinion, Visit
@@ -96,21 +97,24 @@ def visit_ledger(job, progress) -> None:
         for v in qs.iterator(chunk_size=CHUNK):
             name, phone = _owner(v.household, unmasked)
             ws.append(
-                [
-                    timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
-                    v.compound.name,
-                    v.household.building.name,
-                    v.household.unit,
-                    v.household.room,
-                    name,
-                    phone,
-                    (v.visitor.get_full_name() or v.visitor.username) if v.visitor else "",
-                    v.member.name if v.member else "",
-                    v.get_channel_display(),
-                    v.get_attitude_display(),
-                    v.notes,
-                    "；".join(o.content for o in v.opinions.all()),
-                ]
+                xlsx_row(
+                    ws,
+                    [
+                        timezone.localtime(v.visited_at).strftime("%Y-%m-%d %H:%M"),
+                        v.compound.name,
+                        v.household.building.name,
+                        v.household.unit,
+                        v.household.room,
+                        name,
+                        phone,
+                        (v.visitor.get_full_name() or v.visitor.username) if v.visitor else "",
+                        v.member.name if v.member else "",
+                        v.get_channel_display(),
+                        v.get_attitude_display(),
+                        v.notes,
+                        "；".join(o.content for o in v.opinions.all()),
+                    ],
+                )
             )
             done += 1
             if done % 500 == 0:
@@ -169,21 +173,24 @@ def demand_list(job, progress) -> None:
         for o in qs.iterator(chunk_size=CHUNK):
             name, phone = _owner(o.household, unmasked)
             ws.append(
-                [
-                    o.pk,
-                    o.get_category_display(),
-                    o.content,
-                    o.compound.name,
-                    o.household.label if o.household else "",
-                    name,
-                    phone,
-                    o.get_source_display(),
-                    o.get_status_display(),
-                    o.work_item.name if o.work_item else "",
-                    o.answer,
-                    o.get_rating_display() if o.rating else "",
-                    timezone.localtime(o.created_at).strftime("%Y-%m-%d"),
-                ]
+                xlsx_row(
+                    ws,
+                    [
+                        o.pk,
+                        o.get_category_display(),
+                        o.content,
+                        o.compound.name,
+                        o.household.label if o.household else "",
+                        name,
+                        phone,
+                        o.get_source_display(),
+                        o.get_status_display(),
+                        o.work_item.name if o.work_item else "",
+                        o.answer,
+                        o.get_rating_display() if o.rating else "",
+                        timezone.localtime(o.created_at).strftime("%Y-%m-%d"),
+                    ],
+                )
             )
             done += 1
             if done % 500 == 0:
