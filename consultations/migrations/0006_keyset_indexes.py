@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("communities", "0004_keyset_indexes"),
-        ("consultations", "0004_private_meeting_photo"),
+        ("consultations", "0005_opinion_source_household_page"),
         ("projects", "0003_gates_and_truthful_funding"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
