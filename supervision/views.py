@@ -607,6 +607,42 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+def acceptance_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The acceptance report as an A4 PDF: project and parties, the technical panel with its verdict
+    and signature lines, the satisfaction figures and why the round passed or not, orders raised."""
+    from config.pdf import render_pdf
+    from config.site import absolute_url
+
+    from . import ballot_link
+
+    acceptance = get_object_or_404(
+        AcceptanceRound.objects.for_user(request.user)
+        .select_related("project__division")
+        .prefetch_related(
+            Prefetch("panel", queryset=PanelMember.objects.order_by("role", "pk")),
+            Prefetch("rectifications", queryset=Rectification.objects.select_related("responsible_party")),
+        ),
+        pk=pk,
+    )
+    project = acceptance.project
+    pdf = render_pdf(
+        "supervision/acceptance_report.html",
+        {
+            "acceptance": acceptance,
+            "project": project,
+            "compounds": project.compounds.all(),
+            "parties": project.parties.all(),
+            "survey_results": ballot_link.survey_results(acceptance) if acceptance.closed_at else [],
+            "page_url": absolute_url(acceptance.get_absolute_url()),
+            "printed_at": timezone.localtime(),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="acceptance-{project.pk}-{acceptance.number}.pdf"'
+    return response
+
+
 # --- disputes -----------------------------------------------------------------------------------------
 
 

@@ -308,3 +308,64 @@ def _menu_data(survey: MenuSurvey, household: Household) -> dict:
             for i in survey.items.select_related("catalog_item")
         ],
     }
+
+
+# --- reports (报事) -------------------------------------------------------------------------------------
+
+
+def _report_data(o) -> dict:
+    return {
+        "id": o.pk,
+        "category": o.category,
+        "category_display": o.get_category_display(),
+        "content": o.content,
+        "status": o.status,
+        "status_display": o.get_status_display(),
+        "answer": o.answer,
+        "answered_at": o.answered_at,
+        "rating": o.rating or None,
+        "created_at": o.created_at,
+        "photos": len(o.report_photos.all()),
+    }
+
+
+class HouseholdReportsView(PublicHouseholdView):
+    from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(parameters=[CODE_HEADER], responses={200: dict})
+    def get(self, request):
+        """The household's own reports with their status, answer and rating."""
+        from .. import reports
+
+        household = household_from_request(request)
+        return Response([_report_data(o) for o in reports.household_reports(household)])
+
+    @extend_schema(parameters=[CODE_HEADER], request=s.ReportInSerializer, responses={201: dict})
+    def post(self, request):
+        """Report a problem (multipart: category, content, up to 3 `photos`); it becomes an opinion."""
+        from .. import reports
+
+        household = household_from_request(request)
+        opinion = reports.report_problem(
+            household,
+            category=str(request.data.get("category", "")),
+            content=str(request.data.get("content", "")),
+            photos=request.FILES.getlist("photos"),
+        )
+        return Response(_report_data(opinion), status=201)
+
+
+class HouseholdReportRateView(PublicHouseholdView):
+    @extend_schema(parameters=[CODE_HEADER], request=s.RatingSerializer, responses={200: dict})
+    def post(self, request, pk):
+        """Rate a resolved report once: satisfied / basically / unsatisfied."""
+        from consultations.models import Opinion
+
+        from .. import reports
+
+        household = household_from_request(request)
+        opinion = get_object_or_404(Opinion, pk=pk, household=household)
+        opinion = reports.rate_report(opinion, household, str(request.data.get("rating", "")))
+        return Response(_report_data(opinion))
