@@ -50,6 +50,7 @@ class VisitViewSet(IdempotentCreateMixin, ScopedModelViewSet):
     serializer_class = s.VisitSerializer
     permission_classes = [FieldWritePermission]
     filterset_class = filters.VisitFilter
+    keyset_ordering = ("-visited_at", "-id")
     search_fields = ["notes", "household__room", "household__building__name"]
     ordering_fields = ["visited_at", "created_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -81,6 +82,7 @@ class OpinionViewSet(_ServiceWrites, ScopedModelViewSet):
     serializer_class = s.OpinionSerializer
     permission_classes = [FieldWritePermission]
     filterset_class = filters.OpinionFilter
+    keyset_ordering = ("-created_at", "-id")
     search_fields = ["content", "answer"]
     ordering_fields = ["created_at", "updated_at", "category", "status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
