@@ -1129,7 +1129,8 @@ def roster_rows(compound: Compound, *, unmasked: bool) -> Iterable[list[Any]]:
 
 def build_export(compound: Compound, *, unmasked: bool, progress: ProgressFn | None = None) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+
+    from .spreadsheets import xlsx_cell, xlsx_row  # typed text never becomes a formula
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("花名册")
@@ -1141,10 +1142,8 @@ def build_export(compound: Compound, *, unmasked: bool, progress: ProgressFn | N
         cells: list[Any] = list(row)
         for i in text_cols:
             if cells[i] not in (None, ""):
-                cell = WriteOnlyCell(ws, value=str(cells[i]))
-                cell.number_format = "@"
-                cells[i] = cell
-        ws.append(cells)
+                cells[i] = xlsx_cell(ws, str(cells[i]), number_format="@")
+        ws.append(xlsx_row(ws, cells))
         if progress is not None and n % 2000 == 0:
             progress(n)
     out = io.BytesIO()
@@ -1161,7 +1160,8 @@ def export_roster(job: BackgroundJob, progress: ProgressFn) -> None:
         compound = Compound.objects.for_user(user).filter(pk=job.params.get("compound")).first()
         if compound is None or not scope.sees_residents:
             raise JobFailed(_("The compound does not exist or you may no longer see its residents."))
-        unmasked = scope.sees_unmasked
+        # masked unless the user asked for full numbers with a reason (recorded as a reveal)
+        unmasked = access.export_unmasked(job, object_type="compound", object_ids=[compound.pk])
         households = Household.objects.filter(building__compound=compound)
         total = households.count()
         # one row per person linked to a flat, one for each flat without anybody

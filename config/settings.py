@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.RejectNulBytesMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -199,6 +200,7 @@ CELERY_BEAT_SCHEDULE = {
     # the overview's rollups: what changed (and open ballots' turnout) every minute, a full recount hourly
     "overview-refresh-pending": {"task": "overview.tasks.refresh_pending", "schedule": 60.0},
     "overview-refresh-all": {"task": "overview.tasks.refresh_all", "schedule": 3600.0},
+    "residents-close-due-surveys": {"task": "residents.tasks.close_due_surveys", "schedule": 60.0},
 }
 
 # --- Auth and security -------------------------------------------------------------------------------
@@ -312,7 +314,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "communities.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "communities.api.filtering.ScopedFilterBackend",  # foreign keys by id: no existence oracle
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

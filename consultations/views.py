@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from communities import access, files
 from communities.errors import DomainError
 from communities.models import Building, Compound, Division, Household
+from communities.paging import BoundedPaginator
 from config.site import absolute_url
 
 from . import choices, coverage, services
@@ -64,7 +64,7 @@ PAGE_SIZE = 50
 
 
 def _page(request, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
@@ -436,6 +436,26 @@ def opinion_rate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def demand_list(request: HttpRequest) -> HttpResponse:
     """The demand list (需求清单): accepted opinions grouped by category, with counts and status."""
+    return render(request, "consultations/demand_list.html", _demand_context(request))
+
+
+@login_required
+def demand_print(request: HttpRequest) -> HttpResponse:
+    """The demand list as an A4 PDF, for meetings and the board: categories with their counts, each
+    demand with its compound and status (no household, no resident: it may be posted)."""
+    from config.pdf import render_pdf
+
+    context = _demand_context(request)
+    context["printed_at"] = timezone.localtime()
+    query = f"?{context['query']}" if context["query"] else ""
+    context["page_url"] = absolute_url(reverse("consultations:demand_list") + query)
+    pdf = render_pdf("consultations/demand_list_pdf.html", context)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="demands.pdf"'
+    return response
+
+
+def _demand_context(request: HttpRequest) -> dict:
     target = _target(request)
     qs = Opinion.objects.for_user(request.user).demands()
     if "project" in target:
@@ -464,7 +484,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
     for o in items:
         groups[o.category]["items"].append(o)
     ordered = sorted(groups.values(), key=lambda g: -g["total"])
-    context = {
+    return {
         "groups": ordered,
         "target": target,
         "total": sum(g["total"] for g in ordered),
@@ -473,7 +493,6 @@ def demand_list(request: HttpRequest) -> HttpResponse:
         "can_export": can_export(request.user),
         "query": request.GET.urlencode(),
     }
-    return render(request, "consultations/demand_list.html", context)
 
 
 # --- meetings -----------------------------------------------------------------------------------------
@@ -518,6 +537,44 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                     messages.warning(request, exc.message)
             return redirect(meeting)
     return render(request, "consultations/meeting_form.html", {"form": form})
+
+
+SIGN_IN_BLANK_ROWS = 10  # for people who are not on the register (tenants' relatives, guests)
+
+
+@login_required
+def meeting_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting's sign-in sheet (签到表) as an A4 PDF: one row per household of the meeting's
+    compounds (building, unit, room: no names or phones printed) and blank rows, to sign by hand."""
+    from config.pdf import render_pdf
+
+    meeting = get_object_or_404(
+        Meeting.objects.for_user(request.user).select_related("compound", "project", "division"), pk=pk
+    )
+    if meeting.compound_id:
+        compounds = [meeting.compound]
+    elif meeting.project_id:
+        compounds = list(meeting.project.compounds.all())
+    else:
+        compounds = []
+    households = (
+        Household.objects.filter(building__compound__in=compounds)
+        .select_related("building__compound")
+        .order_by("building__compound__name", "building__name", "unit", "floor", "room", "pk")
+    )
+    pdf = render_pdf(
+        "consultations/meeting_sign_in.html",
+        {
+            "meeting": meeting,
+            "compounds": compounds,
+            "households": households,
+            "blank_rows": range(SIGN_IN_BLANK_ROWS),
+            "several_compounds": len(compounds) > 1,
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="meeting-{meeting.pk}-sign-in.pdf"'
+    return response
 
 
 @login_required
@@ -862,13 +919,26 @@ def notice_poster(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _export(request, kind: str):
+    from communities.access import ExportForbidden
+
     from .exports import start_export
 
     params = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v}
     try:
-        job = start_export(user=request.user, kind=kind, params=params, request=request)
-    except DomainError as exc:
+        job = start_export(
+            user=request.user,
+            kind=kind,
+            params=params,
+            request=request,
+            unmask=request.POST.get("unmask"),
+            unmask_reason=request.POST.get("unmask_reason", ""),
+        )
+    except (ExportForbidden, services.Forbidden) as exc:
         raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:  # e.g. full numbers asked for without a reason: say so, nothing started
+        messages.error(request, exc.message)
+        back = "consultations:visit_list" if kind == "visit_ledger" else "consultations:demand_list"
+        return redirect(reverse(back))
     return redirect(job.get_absolute_url())
 
 

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from communities import access
 from communities.models import AccessLog
+from communities.spreadsheets import xlsx_row
 
 from .choices import FundingSource
 from .filters import ProjectFilter
@@ -81,31 +82,34 @@ def project_ledger(job, progress) -> None:
             planned_by_source[line.source] += line.planned
         builders = [party.name for party in p.parties.all() if party.role == "construction"]
         ws.append(
-            [
-                i,
-                p.name,
-                p.division.name,
-                "、".join(c.name for c in p.compounds.all()),
-                p.household_count,
-                str(p.programme) if p.programme else "",
-                p.year,
-                p.get_category_display(),
-                p.get_status_display(),
-                _("yes") if p.is_key_project else _("no"),
-                p.responsible_leader,
-                p.lead_department,
-                _("uploaded") if p.implementation_plan else _("missing"),
-                p.schedule,
-                p.planned_start,
-                p.planned_end,
-                "、".join(builders),
-                p.work_item_count,
-                p.budget_total,
-                p.progress,
-                p.funding_planned,
-                p.funding_received,
-            ]
-            + [planned_by_source[s] for s, _label in sources]
+            xlsx_row(
+                ws,
+                [
+                    i,
+                    p.name,
+                    p.division.name,
+                    "、".join(c.name for c in p.compounds.all()),
+                    p.household_count,
+                    str(p.programme) if p.programme else "",
+                    p.year,
+                    p.get_category_display(),
+                    p.get_status_display(),
+                    _("yes") if p.is_key_project else _("no"),
+                    p.responsible_leader,
+                    p.lead_department,
+                    _("uploaded") if p.implementation_plan else _("missing"),
+                    p.schedule,
+                    p.planned_start,
+                    p.planned_end,
+                    "、".join(builders),
+                    p.work_item_count,
+                    p.budget_total,
+                    p.progress,
+                    p.funding_planned,
+                    p.funding_received,
+                ]
+                + [planned_by_source[s] for s, _label in sources],
+            )
         )
         done += 1
         progress(done, total)

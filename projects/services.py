@@ -762,9 +762,11 @@ def setup_branch(
     division: Division | None = None,
     compounds: Iterable[Compound] | None = None,
     established_on: date | None = None,
+    dissolved_on: date | None = None,
     note: str = "",
 ) -> PartyBranch:
-    """The street sets up a temporary branch on a project, or a joint branch over several compounds."""
+    """The street sets up a temporary branch on a project, or a joint branch over several compounds
+    (recording one that was already dissolved is allowed: a branch from before the platform)."""
     if kind == BranchKind.TEMPORARY:
         if project is None:
             raise DomainError(_("A temporary branch is set up on a project."), field="project")
@@ -787,8 +789,11 @@ def setup_branch(
         project=project,
         division=division,
         established_on=established_on or timezone.localdate(),
+        dissolved_on=dissolved_on,
         note=note,
     )
+    if branch.dissolved_on and branch.dissolved_on < branch.established_on:
+        raise DomainError(_("The branch cannot be dissolved before it was set up."), field="dissolved_on")
     branch.full_clean(exclude=["compounds"])
     branch.save()
     branch.compounds.set(compounds)

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from communities import access
 from communities.models import AccessLog
+from communities.spreadsheets import xlsx_row
 
 from .models import Rectification
 
@@ -66,22 +67,25 @@ def rectification_ledger(job, progress) -> None:
         if order.acceptance_round_id:
             source = f"{source} ({_('round %(n)s') % {'n': order.acceptance_round.number}})"
         ws.append(
-            [
-                order.pk,
-                order.project.name,
-                order.project.division.name,
-                source,
-                order.work_item.name if order.work_item_id else "",
-                order.description,
-                order.get_severity_display(),
-                order.responsible_party.name,
-                order.deadline,
-                order.get_status_display(),
-                overdue,
-                order.rejection_count,
-                _stamp(order.submitted_at),
-                _stamp(order.verified_at),
-            ]
+            xlsx_row(
+                ws,
+                [
+                    order.pk,
+                    order.project.name,
+                    order.project.division.name,
+                    source,
+                    order.work_item.name if order.work_item_id else "",
+                    order.description,
+                    order.get_severity_display(),
+                    order.responsible_party.name,
+                    order.deadline,
+                    order.get_status_display(),
+                    overdue,
+                    order.rejection_count,
+                    _stamp(order.submitted_at),
+                    _stamp(order.verified_at),
+                ],
+            )
         )
         ids.append(order.pk)
         progress(n, total)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("rectifications/export/", views.rectification_export, name="rectification_export"),
     path("rectifications/<int:pk>/", views.rectification_detail, name="rectification_detail"),
     path("acceptances/<int:pk>/", views.acceptance_detail, name="acceptance_detail"),
+    path("acceptances/<int:pk>/report.pdf", views.acceptance_report, name="acceptance_report"),
     path("disputes/", views.dispute_list, name="dispute_list"),
     path("disputes/<int:pk>/", views.dispute_detail, name="dispute_detail"),
     path("photos/<int:pk>/", views.photo_file, name="photo_file"),

@@ -330,6 +330,8 @@ class StaffVoteForm(BootstrapFormMixin, forms.Form):
         field.choices = [("", field.empty_label), *((e.pk, field.label_from_instance(e)) for e in shown)]
         # the search box is offered once the list no longer holds everyone
         self.needs_search = self.truncated or bool(self.search)
+        if self.needs_search:  # the page refreshes this list itself (htmx): no searchable widget on it
+            field.widget.attrs["data-plain"] = ""
         self.fields["option"].queryset = ballot.options.all()
         self.fields["option"].empty_label = None
         if ballot.secret:  # no photo of a secret paper form (services._checked_paper_photo)

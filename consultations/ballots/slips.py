@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from communities.access import record
 from communities.jobs import JobFailed
+from communities.spreadsheets import csv_row
 from config.pdf import render_pdf
 from config.site import qr_png_data_uri
 
@@ -95,7 +96,9 @@ def issue_codes_csv(job, progress) -> None:
     writer.writerow(["elector", "label", "code", "url"])
     for item in issued:
         writer.writerow(
-            [item.elector_id, labels.get(item.elector_id, ""), item.display, ballot.voting_url(item.code)]
+            csv_row(
+                [item.elector_id, labels.get(item.elector_id, ""), item.display, ballot.voting_url(item.code)]
+            )
         )
     job.result_file.save(
         f"ballot-{ballot.pk}-codes.csv", ContentFile(out.getvalue().encode("utf-8-sig")), save=False

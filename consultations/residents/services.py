@@ -61,6 +61,9 @@ def household_overview(household: Household) -> HouseholdOverview:
         notices=notices,
     )
     _add_surveys(overview)
+    from .reports import household_reports
+
+    overview.reports = household_reports(household)
     return overview
 
 

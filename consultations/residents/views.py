@@ -8,15 +8,23 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.choices import EDITOR_ROLES
+from communities.errors import DomainError
 from communities.jobs import start_job
 from communities.models import Building, Compound, Household
+from communities.scoping import get_scope
+from consultations.querysets import FIELD_ROLES
 
 from . import cards as card_service
-from . import services, throttling
+from . import menus, services, throttling
+from .choices import MAX_REPORT_PHOTOS, MenuChoice
+from .models import MenuSurvey
 
 # --- residents' pages (no login) ------------------------------------------------------------------------
 
@@ -90,8 +98,14 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @resident_view
 def home(request: HttpRequest, household: Household) -> HttpResponse:
+    from consultations.choices import Rating
+
     overview = services.household_overview(household)
-    return render(request, "residents/home.html", {"o": overview, "code": request.household_code})
+    return render(
+        request,
+        "residents/home.html",
+        {"o": overview, "code": request.household_code, "ratings": Rating.choices},
+    )
 
 
 # --- staff: household cards -----------------------------------------------------------------------------
@@ -161,3 +175,316 @@ def card_reissue(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.info(request, _("A new card is being printed; the old card no longer opens the page."))
     return redirect(job.get_absolute_url())
+
+
+# --- residents: the menu ---------------------------------------------------------------------------------
+
+
+@resident_view
+@require_http_methods(["GET", "POST"])
+def menu(request: HttpRequest, household: Household, pk: int) -> HttpResponse:
+    """Mark each item want / don't want / no opinion; the answers may be changed until the survey closes."""
+    survey = get_object_or_404(
+        MenuSurvey.objects.select_related("project"), pk=pk, compound_id=household.building.compound_id
+    )
+    items = list(survey.items.select_related("catalog_item"))
+    answers = menus.household_answers(survey, household)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        posted = {i.pk: request.POST.get(f"item-{i.pk}", "") for i in items if not i.is_included}
+        try:
+            menus.submit_answers(survey, household, {k: v for k, v in posted.items() if v})
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+            answers = {k: v for k, v in posted.items() if v}
+        else:
+            messages.success(
+                request, _("Your choices are saved. You may change them until the survey closes.")
+            )
+            return redirect("residents:menu", code=request.household_code, pk=survey.pk)
+    for item in items:
+        item.answer = answers.get(item.pk, "")
+    return render(
+        request,
+        "residents/menu.html",
+        {
+            "survey": survey,
+            "items": items,
+            "choices": MenuChoice.choices,
+            "answered": bool(answers) and not error,
+            "error": error,
+            "code": request.household_code,
+            "household": household,
+        },
+        status=status,
+    )
+
+
+# --- staff: menu surveys ---------------------------------------------------------------------------------
+
+
+def _survey(request, pk, *, manage: bool = False) -> MenuSurvey:
+    qs = MenuSurvey.objects.managed_by(request.user) if manage else MenuSurvey.objects.for_user(request.user)
+    return get_object_or_404(qs.select_related("project", "compound__division"), pk=pk)
+
+
+@login_required
+def survey_list(request: HttpRequest) -> HttpResponse:
+    surveys = (
+        MenuSurvey.objects.for_user(request.user)
+        .select_related("project", "compound")
+        .annotate(sheets=Count("responses", distinct=True))
+        .order_by("-created_at")[:200]
+    )
+    can_create = get_scope(request.user).has_role(*EDITOR_ROLES)
+    return render(request, "residents/survey_list.html", {"surveys": surveys, "can_create": can_create})
+
+
+def _places(user) -> list[tuple[str, str]]:
+    """(value "project:compound", label) for the projects' compounds the user may run surveys on."""
+    from projects.models import Project
+
+    compounds = Compound.objects.editable_by(user)
+    rows = (
+        Project.objects.for_user(user)
+        .filter(compounds__in=compounds)
+        .values_list("pk", "name", "compounds__pk", "compounds__name")
+        .order_by("-pk")[:500]
+    )
+    return [(f"{p}:{c}", f"{pname} · {cname}") for p, pname, c, cname in rows]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_create(request: HttpRequest) -> HttpResponse:
+    from datetime import datetime
+
+    from projects.models import CatalogItem, Project
+
+    places = _places(request.user)
+    catalog = list(CatalogItem.objects.filter(is_active=True).order_by("category", "order", "pk"))
+    error = ""
+    data = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            project_id, compound_id = (int(x) for x in data.get("place", "").split(":"))
+            project = Project.objects.for_user(request.user).get(pk=project_id)
+            compound = (
+                Compound.objects.editable_by(request.user).select_related("division").get(pk=compound_id)
+            )
+        except (ValueError, Project.DoesNotExist, Compound.DoesNotExist):
+            error = _("Choose the project and compound.")
+        else:
+            try:
+                closes = datetime.fromisoformat(data.get("closes_at", ""))
+            except ValueError:
+                error = _("Give the closing time.")
+            else:
+                if timezone.is_naive(closes):
+                    closes = timezone.make_aware(closes)
+                items = [
+                    {
+                        "catalog_item": c.pk,
+                        "explanation": data.get(f"expl-{c.pk}", ""),
+                        "resident_share": data.get(f"share-{c.pk}") or None,
+                    }
+                    for c in catalog
+                    if data.get(f"item-{c.pk}")
+                ]
+                try:
+                    survey = menus.create_survey(
+                        user=request.user,
+                        project=project,
+                        compound=compound,
+                        title=data.get("title", ""),
+                        intro=data.get("intro", ""),
+                        closes_at=closes,
+                        items=items,
+                    )
+                except (DomainError, ArithmeticError) as exc:
+                    error = getattr(exc, "message", _("Check the residents' shares."))
+                else:
+                    return redirect(survey)
+    return render(
+        request,
+        "residents/survey_form.html",
+        {"places": places, "catalog": catalog, "error": error, "data": data},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = _survey(request, pk)
+    scope = get_scope(request.user)
+    path = survey.compound.division.path
+    res = menus.results(survey)
+    households = []
+    if scope.covers(path, FIELD_ROLES) and survey.is_open:
+        households = list(
+            Household.objects.filter(building__compound=survey.compound)
+            .select_related("building")
+            .order_by("building__name", "unit", "floor", "room")[:3000]
+        )
+    return render(
+        request,
+        "residents/survey_detail.html",
+        {
+            "survey": survey,
+            "res": res,
+            "can_manage": scope.covers(path, EDITOR_ROLES),
+            "households": households,
+            "choice_items": [r.item for r in res.items],
+            "choices": MenuChoice.choices,
+        },
+    )
+
+
+def _survey_action(request, pk, action) -> HttpResponse:
+    survey = _survey(request, pk, manage=True)
+    try:
+        result = action(survey, request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if isinstance(result, list):
+            messages.success(
+                request,
+                _("%(n)s work items added to the project, linked to this survey.") % {"n": len(result)},
+            )
+    return redirect(survey)
+
+
+@login_required
+@require_POST
+def survey_open(request: HttpRequest, pk: int) -> HttpResponse:
+    return _survey_action(request, pk, menus.open_survey)
+
+
+@login_required
+@require_POST
+def survey_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _survey_action(request, pk, menus.close_survey)
+
+
+@login_required
+@require_POST
+def survey_to_work_items(request: HttpRequest, pk: int) -> HttpResponse:
+    return _survey_action(request, pk, menus.to_work_items)
+
+
+@login_required
+@require_POST
+def survey_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """A paper sheet entered by field staff (replaces the household's earlier sheet)."""
+    survey = get_object_or_404(
+        MenuSurvey.objects.editable_by(request.user).select_related("compound__division"), pk=pk
+    )
+    household = get_object_or_404(
+        Household.objects.filter(building__compound=survey.compound).select_related("building"),
+        pk=request.POST.get("household") or 0,
+    )
+    answers = {i.pk: request.POST.get(f"item-{i.pk}", "") for i in menus.choice_items(survey)}
+    try:
+        menus.submit_answers(
+            survey, household, {k: v for k, v in answers.items() if v}, channel="paper", user=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Paper answers of %(household)s saved.") % {"household": household.label})
+    return redirect(survey)
+
+
+# --- residents: problems reported (报事) -------------------------------------------------------------------
+
+
+@resident_view
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, household: Household) -> HttpResponse:
+    """Report a problem: category, text, up to three photos. Works as a plain multipart form."""
+    from consultations.choices import OpinionCategory
+
+    from . import reports
+
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            reports.report_problem(
+                household,
+                category=request.POST.get("category", ""),
+                content=request.POST.get("content", ""),
+                photos=request.FILES.getlist("photos"),
+            )
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+        else:
+            messages.success(
+                request, _("Thank you: your report was sent. Its answer will appear on this page.")
+            )
+            return redirect(reverse("residents:home", args=[request.household_code]) + "#h-reports")
+    return render(
+        request,
+        "residents/report.html",
+        {
+            "categories": OpinionCategory.choices,
+            "error": error,
+            "data": request.POST,
+            "code": request.household_code,
+            "household": household,
+            "max_photos": range(1, MAX_REPORT_PHOTOS + 1),
+        },
+        status=status,
+    )
+
+
+@resident_view
+@require_POST
+def report_rate(request: HttpRequest, household: Household, pk: int) -> HttpResponse:
+    from consultations.models import Opinion
+
+    from . import reports
+
+    opinion = get_object_or_404(Opinion, pk=pk, household=household)
+    try:
+        reports.rate_report(opinion, household, request.POST.get("rating", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Thank you for your rating."))
+    return redirect(reverse("residents:home", args=[request.household_code]) + "#h-reports")
+
+
+@resident_view
+def report_photo(request: HttpRequest, household: Household, pk: int) -> HttpResponse:
+    """The household's own report photo (private file)."""
+    from communities import files
+
+    from .models import ReportPhoto
+
+    photo = get_object_or_404(ReportPhoto, pk=pk, opinion__household=household)
+    return files.serve(
+        request, photo.image, object_type="residents.reportphoto", object_id=photo.pk, log=False
+    )
+
+
+@login_required
+def staff_report_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A report photo, for staff who can see the opinion; logged (communities.files)."""
+    from communities import files
+    from consultations.models import Opinion
+
+    from .models import ReportPhoto
+
+    photo = get_object_or_404(
+        ReportPhoto.objects.filter(opinion__in=Opinion.objects.for_user(request.user)), pk=pk
+    )
+    return files.serve(
+        request,
+        photo.image,
+        object_type="residents.reportphoto",
+        object_id=photo.pk,
+        cache="private, max-age=3600",
+    )

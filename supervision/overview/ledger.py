@@ -31,6 +31,7 @@ from communities.choices import RESIDENT_DATA_ROLES
 from communities.jobs import JobFailed
 from communities.models import AccessLog, Compound, Division
 from communities.scoping import get_scope
+from communities.spreadsheets import is_formula_like
 from consultations.choices import Attitude
 from projects.choices import ProjectStatus
 
@@ -40,11 +41,6 @@ from .compute import m2m, t
 from .models import CompoundRollup
 
 CHUNK = 2000
-RISKY_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def is_formula_like(text: str) -> bool:
-    return text.startswith(RISKY_START)
 
 
 class Sheet:

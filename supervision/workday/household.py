@@ -46,7 +46,7 @@ def visits(user, household) -> Panel | None:
     return _cut(
         qs,
         "visits",
-        _("Visits"),
+        _("Visits to this household"),
         _("Not visited yet."),
         lambda v: PanelRow(
             _when(v.visited_at),

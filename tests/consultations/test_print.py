@@ -43,3 +43,45 @@ def test_notice_poster_is_scoped(client, secretary_b, records_a):  # noqa: F811
     client.force_login(secretary_b)
     url = reverse("consultations:notice_poster", args=[records_a["notice"].pk])
     assert client.get(url).status_code == 404
+
+
+def test_meeting_sign_in_sheet_lists_households_without_names(
+    client,
+    secretary_a,
+    records_a,  # noqa: F811
+    household_a,  # noqa: F811
+):
+    meeting = records_a["meeting"]
+    client.force_login(secretary_a)
+    page = client.get(reverse("consultations:meeting_detail", args=[meeting.pk])).content.decode()
+    url = reverse("consultations:meeting_sign_in", args=[meeting.pk])
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    keep_pdf(response.content, "meeting-sign-in")
+    text = pdf_text(response.content)
+    assert "板凳会" in text and "签到表" in text and "签字" in text and "参会人姓名" in text
+    assert household_a.label in text  # a row per household of the compound
+    for person in household_a.ownerships.select_related("person"):
+        assert person.person.name not in text and person.person.phone not in text
+
+
+def test_demand_list_pdf(client, secretary_a, records_a):  # noqa: F811
+    opinion = records_a["opinion"]
+    client.force_login(secretary_a)
+    client.post(
+        reverse("consultations:opinion_transition", args=[opinion.pk]), {"to": "accepted", "answer": "纳入"}
+    )
+    page = client.get(reverse("consultations:demand_list")).content.decode()
+    url = reverse("consultations:demand_print")
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    keep_pdf(response.content, "demand-list")
+    text = pdf_text(response.content)
+    assert "需求清单" in text and "车位" in text and "停车" in text and "已纳入需求清单" in text
+    assert household_a_label_absent(text, opinion)
+
+
+def household_a_label_absent(text: str, opinion) -> bool:
+    return opinion.household is None or opinion.household.label not in text

@@ -7,7 +7,10 @@ from tests import factories as f
 
 
 def make_households(compound, *, building_name="1栋", unit="1", n=4):
-    building = f.BuildingFactory(compound=compound, name=building_name)
+    from communities.models import Building
+
+    building = Building.objects.filter(compound=compound, name=building_name).first()
+    building = building or f.BuildingFactory(compound=compound, name=building_name)
     return [
         f.HouseholdFactory(building=building, unit=unit, floor=i + 1, room=f"{i + 1}01") for i in range(n)
     ]

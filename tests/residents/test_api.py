@@ -68,3 +68,109 @@ def test_household_page_api_takes_the_code(api_client, world):
     for i in range(25):
         api_client.get("/api/v1/household-page/", HTTP_X_HOUSEHOLD_CODE=f"{i:02d}YY" + "Y" * 12)
     assert api_client.get("/api/v1/household-page/", HTTP_X_HOUSEHOLD_CODE=code).status_code == 429
+
+
+def test_menu_survey_api_end_to_end(
+    api_as, api_client, world, street_user, secretary_b, django_assert_max_num_queries
+):
+    from consultations.residents import menus
+    from projects.models import CatalogItem, WorkItem
+    from tests.residents.menu_helpers import ensure_catalog, make_project
+
+    ensure_catalog()
+    households = make_households(world.compound_a, n=3)
+    codes = card_codes(households)
+    project = make_project(street_user, world.compound_a)
+    staff = api_as(street_user)
+    basic = CatalogItem.objects.filter(category="basic").first()
+    wanted = CatalogItem.objects.filter(category="improvement").first()
+    body = {
+        "project": project.pk,
+        "compound": world.compound_a.pk,
+        "title": "菜单",
+        "closes_at": "2099-01-01T10:00:00+08:00",
+        "items": [{"catalog_item": basic.pk}, {"catalog_item": wanted.pk, "resident_share": "120.00"}],
+    }
+    assert api_as(secretary_b).post("/api/v1/menu-surveys/", body, format="json").status_code in (403, 404)
+    created = staff.post("/api/v1/menu-surveys/", body, format="json")
+    assert created.status_code == 201, created.content
+    sid = created.json()["id"]
+    assert staff.post(f"/api/v1/menu-surveys/{sid}/open/").json()["status"] == "open"
+    item = next(i for i in created.json()["items"] if not i["included"])["id"]
+    for h in households[:2]:
+        r = api_client.post(
+            f"/api/v1/household-page/menu-surveys/{sid}/", {"answers": {str(item): "want"}}, format="json",
+            HTTP_X_HOUSEHOLD_CODE=codes[h.pk],
+        )  # fmt: skip
+        assert r.status_code == 200 and r.json()["items"][1]["answer"] == "want"
+    paper = staff.post(
+        f"/api/v1/menu-surveys/{sid}/answers/",
+        {"household": households[2].pk, "answers": {str(item): "dont_want"}},
+        format="json",
+    )
+    assert paper.status_code == 200 and paper.json()["channel"] == "paper"
+    bad = api_client.post(
+        f"/api/v1/household-page/menu-surveys/{sid}/", {"answers": {str(item): "maybe"}}, format="json",
+        HTTP_X_HOUSEHOLD_CODE=codes[households[0].pk],
+    )  # fmt: skip
+    assert bad.status_code == 400 and menus.household_answers(
+        menus.MenuSurvey.objects.get(pk=sid), households[0]
+    ) == {item: "want"}
+    with django_assert_max_num_queries(10):
+        results = staff.get(f"/api/v1/menu-surveys/{sid}/results/").json()
+    row = results["items"][0]
+    assert (row["want"], row["answered"], row["households"], row["share_answered"], row["reached"]) == (
+        2,
+        3,
+        3,
+        "66.67%",
+        True,
+    )
+    assert staff.post(f"/api/v1/menu-surveys/{sid}/to-work-items/").status_code == 409  # still open
+    staff.post(f"/api/v1/menu-surveys/{sid}/close/")
+    made = staff.post(f"/api/v1/menu-surveys/{sid}/to-work-items/").json()["work_items"]
+    assert WorkItem.objects.get(pk=made[0]).catalog_item == wanted
+    with django_assert_max_num_queries(8):
+        listed = staff.get("/api/v1/menu-surveys/").json()
+    assert listed["count"] == 1 and api_as(secretary_b).get("/api/v1/menu-surveys/").json()["count"] == 0
+
+
+def test_reports_over_the_api(api_client, world, street_user):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from consultations import services as cs
+    from consultations.models import Opinion
+
+    mine, other = make_households(world.compound_a, n=2)
+    codes = card_codes([mine, other])
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (0, 90, 0)).save(out, "JPEG")
+    photo = SimpleUploadedFile("p.jpg", out.getvalue(), content_type="image/jpeg")
+    body = {"category": "drainage", "content": "下水道堵了", "photos": [photo]}
+    made = api_client.post(
+        "/api/v1/household-page/reports/", body, format="multipart", HTTP_X_HOUSEHOLD_CODE=codes[mine.pk]
+    )
+    assert made.status_code == 201 and made.json()["photos"] == 1
+    opinion = Opinion.objects.get()
+    assert (
+        api_client.get("/api/v1/household-page/reports/", HTTP_X_HOUSEHOLD_CODE=codes[other.pk]).json() == []
+    )
+    refused = api_client.post(
+        f"/api/v1/household-page/reports/{opinion.pk}/rate/", {"rating": "satisfied"}, format="json",
+        HTTP_X_HOUSEHOLD_CODE=codes[mine.pk],
+    )  # fmt: skip
+    assert refused.status_code == 409  # not resolved yet
+    cs.transition_opinion(opinion, "accepted", user=street_user)
+    cs.transition_opinion(opinion, "resolved", user=street_user, answer="已疏通")
+    rated = api_client.post(
+        f"/api/v1/household-page/reports/{opinion.pk}/rate/", {"rating": "satisfied"}, format="json",
+        HTTP_X_HOUSEHOLD_CODE=codes[mine.pk],
+    )  # fmt: skip
+    assert (
+        rated.status_code == 200
+        and rated.json()["rating"] == "satisfied"
+        and rated.json()["answer"] == "已疏通"
+    )

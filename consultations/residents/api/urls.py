@@ -5,8 +5,16 @@ from . import views
 
 router = SimpleRouter()
 router.register("household-cards", views.HouseholdCardViewSet)
+router.register("menu-surveys", views.MenuSurveyViewSet)
 
 urlpatterns = [
     path("household-page/", views.HouseholdPageView.as_view(), name="household-page"),
+    path("household-page/menu-surveys/<int:pk>/", views.HouseholdMenuView.as_view(), name="household-menu"),
+    path("household-page/reports/", views.HouseholdReportsView.as_view(), name="household-reports"),
+    path(
+        "household-page/reports/<int:pk>/rate/",
+        views.HouseholdReportRateView.as_view(),
+        name="household-report-rate",
+    ),
     *router.urls,
 ]

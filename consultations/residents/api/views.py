@@ -19,8 +19,8 @@ from communities.api.serializers import BackgroundJobSerializer
 from communities.jobs import start_job
 from communities.models import Building, Compound, Household
 
-from .. import cards, services, throttling
-from ..models import HouseholdCard
+from .. import cards, menus, services, throttling
+from ..models import HouseholdCard, MenuSurvey
 from . import serializers as s
 
 CODE_HEADER = OpenApiParameter(
@@ -164,3 +164,208 @@ class HouseholdPageView(PublicHouseholdView):
         """The household's own page: its project's progress, open ballots, notices, menu surveys."""
         household = household_from_request(request)
         return Response(overview_data(services.household_overview(household)))
+
+
+# --- menu surveys -----------------------------------------------------------------------------------------
+
+
+class MenuSurveyViewSet(ScopedReadOnlyViewSet):
+    """Menu-style surveys. Create (draft), open, close, results, paper answers, and turn the items that
+    reached the threshold into work items in one step."""
+
+    queryset = MenuSurvey.objects.select_related("project", "compound").prefetch_related(
+        "items__catalog_item"
+    )
+    serializer_class = s.MenuSurveySerializer
+    filterset_fields = ["project", "compound", "status"]
+    search_fields = ["title"]
+    ordering_fields = ["created_at", "closes_at"]
+
+    def _managed(self, pk) -> MenuSurvey:
+        return get_object_or_404(MenuSurvey.objects.managed_by(self.request.user), pk=pk)
+
+    def _answer(self, survey):
+        return Response(self.get_serializer(MenuSurvey.objects.get(pk=survey.pk)).data)
+
+    @extend_schema(request=s.MenuSurveyCreateSerializer, responses={201: s.MenuSurveySerializer})
+    def create(self, request):
+        from projects.models import Project
+
+        body = s.MenuSurveyCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        project = get_object_or_404(Project.objects.for_user(request.user), pk=data["project"])
+        compound = get_object_or_404(Compound.objects.for_user(request.user), pk=data["compound"])
+        survey = _call(
+            menus.create_survey,
+            user=request.user,
+            project=project,
+            compound=compound,
+            title=data["title"],
+            intro=data.get("intro", ""),
+            closes_at=data["closes_at"],
+            items=data["items"],
+        )
+        return Response(self.get_serializer(survey).data, status=201)
+
+    @extend_schema(request=None, responses={200: s.MenuSurveySerializer})
+    @action(detail=True, methods=["post"], url_path="open")
+    def open_survey(self, request, pk=None):
+        return self._answer(_call(menus.open_survey, self._managed(pk), request.user))
+
+    @extend_schema(request=None, responses={200: s.MenuSurveySerializer})
+    @action(detail=True, methods=["post"], url_path="close")
+    def close_survey(self, request, pk=None):
+        return self._answer(_call(menus.close_survey, self._managed(pk), request.user))
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        """Per item (want / don't want / no opinion; shares over households that answered and over all
+        households, the threshold and whether it was reached) and per building and stairwell unit."""
+        return Response(menus.results(self.get_object()).to_dict())
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=True, methods=["post"], url_path="to-work-items")
+    def to_work_items(self, request, pk=None):
+        created = _call(menus.to_work_items, self._managed(pk), request.user)
+        return Response({"work_items": [w.pk for w in created]})
+
+    @extend_schema(request=s.PaperAnswersSerializer, responses={200: dict})
+    @action(detail=True, methods=["post"])
+    def answers(self, request, pk=None):
+        """A paper answer sheet entered by field staff (replaces the household's earlier sheet)."""
+        survey = get_object_or_404(MenuSurvey.objects.editable_by(request.user), pk=pk)
+        body = s.PaperAnswersSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        household = get_object_or_404(
+            Household.objects.filter(building__compound=survey.compound_id),
+            pk=body.validated_data["household"],
+        )
+        response = _call(
+            menus.submit_answers,
+            survey,
+            household,
+            body.validated_data["answers"],
+            channel="paper",
+            user=request.user,
+        )
+        return Response(
+            {
+                "household": household.pk,
+                "answers": menus.household_answers(survey, household),
+                "channel": response.channel,
+            }
+        )
+
+
+def _call(fn, *args, **kwargs):
+    """Run a service; a PermissionDenied becomes the API's 403 (DomainErrors are handled globally)."""
+    try:
+        return fn(*args, **kwargs)
+    except PermissionDenied as exc:
+        from rest_framework.exceptions import PermissionDenied as ApiDenied
+
+        raise ApiDenied(str(exc)) from exc
+
+
+class HouseholdMenuView(PublicHouseholdView):
+    @extend_schema(parameters=[CODE_HEADER], responses={200: dict})
+    def get(self, request, pk):
+        """A menu survey of the household's compound, with the household's answers."""
+        household = household_from_request(request)
+        survey = get_object_or_404(MenuSurvey, pk=pk, compound_id=household.building.compound_id)
+        return Response(_menu_data(survey, household))
+
+    @extend_schema(parameters=[CODE_HEADER], request=s.AnswersSerializer, responses={200: dict})
+    def post(self, request, pk):
+        """Answer (or change the answers) while the survey is open: {"answers": {item id: choice}}."""
+        household = household_from_request(request)
+        survey = get_object_or_404(MenuSurvey, pk=pk, compound_id=household.building.compound_id)
+        body = s.AnswersSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        menus.submit_answers(survey, household, body.validated_data["answers"])
+        return Response(_menu_data(survey, household))
+
+
+def _menu_data(survey: MenuSurvey, household: Household) -> dict:
+    answers = menus.household_answers(survey, household)
+    return {
+        "id": survey.pk,
+        "title": survey.title,
+        "intro": survey.intro,
+        "open": survey.is_open,
+        "closes_at": survey.closes_at,
+        "items": [
+            {
+                "id": i.pk,
+                "name": i.catalog_item.name,
+                "included": i.is_included,
+                "explanation": i.explanation,
+                "resident_share": str(i.resident_share) if i.resident_share is not None else None,
+                "answer": answers.get(i.pk),
+            }
+            for i in survey.items.select_related("catalog_item")
+        ],
+    }
+
+
+# --- reports (报事) -------------------------------------------------------------------------------------
+
+
+def _report_data(o) -> dict:
+    return {
+        "id": o.pk,
+        "category": o.category,
+        "category_display": o.get_category_display(),
+        "content": o.content,
+        "status": o.status,
+        "status_display": o.get_status_display(),
+        "answer": o.answer,
+        "answered_at": o.answered_at,
+        "rating": o.rating or None,
+        "created_at": o.created_at,
+        "photos": len(o.report_photos.all()),
+    }
+
+
+class HouseholdReportsView(PublicHouseholdView):
+    from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(parameters=[CODE_HEADER], responses={200: dict})
+    def get(self, request):
+        """The household's own reports with their status, answer and rating."""
+        from .. import reports
+
+        household = household_from_request(request)
+        return Response([_report_data(o) for o in reports.household_reports(household)])
+
+    @extend_schema(parameters=[CODE_HEADER], request=s.ReportInSerializer, responses={201: dict})
+    def post(self, request):
+        """Report a problem (multipart: category, content, up to 3 `photos`); it becomes an opinion."""
+        from .. import reports
+
+        household = household_from_request(request)
+        opinion = reports.report_problem(
+            household,
+            category=str(request.data.get("category", "")),
+            content=str(request.data.get("content", "")),
+            photos=request.FILES.getlist("photos"),
+        )
+        return Response(_report_data(opinion), status=201)
+
+
+class HouseholdReportRateView(PublicHouseholdView):
+    @extend_schema(parameters=[CODE_HEADER], request=s.RatingSerializer, responses={200: dict})
+    def post(self, request, pk):
+        """Rate a resolved report once: satisfied / basically / unsatisfied."""
+        from consultations.models import Opinion
+
+        from .. import reports
+
+        household = household_from_request(request)
+        opinion = get_object_or_404(Opinion, pk=pk, household=household)
+        opinion = reports.rate_report(opinion, household, str(request.data.get("rating", "")))
+        return Response(_report_data(opinion))

@@ -1,0 +1,54 @@
+"""Browser: long choice lists are searchable (Tom Select, vendored), the header search works from the
+keyboard, and the home page lists the to-dos (screenshots under the test artifacts)."""
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from consultations.ballots.models import Vote
+from tests.ballots.factories import make_ballot, make_households
+from tests.conftest import login, screenshot
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_paper_vote_household_list_is_searchable(browser_page, world, secretary_a):
+    make_households(world.compound_a, building_name="1栋", areas=(Decimal("80.00"),) * 12)
+    make_households(world.compound_a, building_name="2栋", areas=(Decimal("80.00"),) * 12)
+    ballot = make_ballot(secretary_a, world.compound_a, title="改造意愿征询")
+    page = browser_page()
+    login(page, "secretary_a")
+    page.goto(f"{page.base}/ballots/{ballot.pk}/#enter")
+    wrapper = page.locator(".ts-wrapper.searchable-select").first
+    wrapper.wait_for()
+    wrapper.click()
+    page.keyboard.type("2栋 1单元 501")
+    option = page.locator(".ts-dropdown .option:visible")
+    expect(option).to_have_count(1)
+    option.click()
+    page.get_by_label("同意", exact=True).check()
+    page.fill("#id_paper_serial", "P-0001")
+    screenshot(page, "workday_searchable_elector")
+    with page.expect_navigation():
+        page.click("#enter-vote")
+    vote = Vote.objects.get(ballot=ballot)
+    assert vote.elector.building_name == "2栋" and vote.elector.room == "501"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_header_search_from_the_keyboard(browser_page, world, secretary_a):
+    make_households(world.compound_a, building_name="3栋", unit="2")
+    page = browser_page()
+    login(page, "secretary_a")
+    page.keyboard.press("/")
+    page.keyboard.type("3栋2单元301")
+    page.keyboard.press("Enter")
+    page.locator("#search-households").wait_for()
+    page.keyboard.press("Tab")  # results are plain links: Tab reaches them, Enter opens
+    assert "3栋 2单元 301" in page.locator("#search-households").inner_text()
+    page.locator("#search-households a").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/households/**")
+    screenshot(page, "workday_household_page")
