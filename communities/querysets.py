@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from .choices import EDITOR_ROLES, RESIDENT_DATA_ROLES
 from .scoping import get_scope
+
+
+def _count(qs) -> Coalesce:
+    """COUNT(*) of a correlated queryset as an annotation (evaluated only for the rows fetched)."""
+    return Coalesce(Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")), 0)
 
 
 class DivisionQuerySet(models.QuerySet):
@@ -31,9 +37,13 @@ class CompoundQuerySet(models.QuerySet):
         return self.filter(division__path__startswith=division.path)
 
     def with_counts(self) -> CompoundQuerySet:
+        """Buildings and households per compound, counted for the rows fetched only (correlated
+        subqueries: a GROUP BY over every household of the province would count them all first)."""
+        from .models import Building, Household
+
         return self.annotate(
-            building_count=Count("buildings", distinct=True),
-            household_count=Count("buildings__households", distinct=True),
+            building_count=_count(Building.objects.filter(compound=OuterRef("pk"))),
+            household_count=_count(Household.objects.filter(building__compound=OuterRef("pk"))),
         )
 
 

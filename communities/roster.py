@@ -1160,7 +1160,8 @@ def export_roster(job: BackgroundJob, progress: ProgressFn) -> None:
         compound = Compound.objects.for_user(user).filter(pk=job.params.get("compound")).first()
         if compound is None or not scope.sees_residents:
             raise JobFailed(_("The compound does not exist or you may no longer see its residents."))
-        unmasked = scope.sees_unmasked
+        # masked unless the user asked for full numbers with a reason (recorded as a reveal)
+        unmasked = access.export_unmasked(job, object_type="compound", object_ids=[compound.pk])
         households = Household.objects.filter(building__compound=compound)
         total = households.count()
         # one row per person linked to a flat, one for each flat without anybody
