@@ -228,17 +228,10 @@ def read_rows(data: bytes, filename: str) -> list[list[str]]:
             [cell.replace("\u3000", " ").strip() for cell in row]
             for row in csv.reader(io.StringIO(text), delimiter=delimiter)
         ]
-    from python_calamine import CalamineWorkbook
+    from .sheet_guard import read_first_sheet
 
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        raw = sheet.to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own error types for damaged or foreign files
-        raise JobFailed(
-            _("The file could not be read as a spreadsheet (.xlsx, .xls, .ods) or CSV: %(error)s")
-            % {"error": str(exc)[:200]}
-        ) from exc
+    # declared size and zip size checked first, then parsed in a child under memory and time limits
+    raw = read_first_sheet(data)
     return [[cell_text(v) for v in row] for row in raw]
 
 
