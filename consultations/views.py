@@ -919,13 +919,26 @@ def notice_poster(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _export(request, kind: str):
+    from communities.access import ExportForbidden
+
     from .exports import start_export
 
     params = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v}
     try:
-        job = start_export(user=request.user, kind=kind, params=params, request=request)
-    except DomainError as exc:
+        job = start_export(
+            user=request.user,
+            kind=kind,
+            params=params,
+            request=request,
+            unmask=request.POST.get("unmask"),
+            unmask_reason=request.POST.get("unmask_reason", ""),
+        )
+    except (ExportForbidden, services.Forbidden) as exc:
         raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:  # e.g. full numbers asked for without a reason: say so, nothing started
+        messages.error(request, exc.message)
+        back = "consultations:visit_list" if kind == "visit_ledger" else "consultations:demand_list"
+        return redirect(reverse(back))
     return redirect(job.get_absolute_url())
 
 

@@ -149,9 +149,11 @@ class WorkItemForm(BootstrapFormMixin, forms.ModelForm):
             "progress",
             "building",
             "stairwell_unit",
+            "needs_home_entry",
+            "booking_deadline",
             "note",
         ]
-        widgets = {"planned_start": DATE, "planned_end": DATE}
+        widgets = {"planned_start": DATE, "planned_end": DATE, "booking_deadline": DATE}
 
     def __init__(self, *args, parent, user, **kwargs):
         super().__init__(*args, **kwargs)

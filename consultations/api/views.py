@@ -358,10 +358,22 @@ class ExportView(APIView):
 
         serializer = s.ExportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        from rest_framework.exceptions import PermissionDenied
+
+        from communities.access import ExportForbidden
+
         params = {k: str(v) for k, v in request.data.items() if k != "kind" and v not in (None, "")}
-        job = start_export(
-            user=request.user, kind=serializer.validated_data["kind"], params=params, request=request
-        )
+        try:
+            job = start_export(
+                user=request.user,
+                kind=serializer.validated_data["kind"],
+                params=params,
+                request=request,
+                unmask=serializer.validated_data["unmask"],
+                unmask_reason=serializer.validated_data["unmask_reason"],
+            )
+        except ExportForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
         job.refresh_from_db()  # eager runs (no Redis) have already finished
         data = BackgroundJobSerializer(job, context={"request": request}).data
         return Response(

@@ -64,6 +64,9 @@ def household_overview(household: Household) -> HouseholdOverview:
     from .reports import household_reports
 
     overview.reports = household_reports(household)
+    from projects.bookings import household_bookings
+
+    overview.bookings = household_bookings(household)
     return overview
 
 

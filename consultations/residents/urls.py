@@ -10,6 +10,8 @@ urlpatterns = [
     path("h/<str:code>/", views.home, name="home"),
     path("h/<str:code>/menu/<int:pk>/", views.menu, name="menu"),
     path("h/<str:code>/report/", views.report, name="report"),
+    path("h/<str:code>/visits/<int:pk>/book/", views.visit_book, name="visit_book"),
+    path("h/<str:code>/visits/<int:pk>/cancel/", views.visit_cancel, name="visit_cancel"),
     path("h/<str:code>/report/<int:pk>/rate/", views.report_rate, name="report_rate"),
     path("h/<str:code>/report-photos/<int:pk>/", views.report_photo, name="report_photo"),
     # staff

@@ -488,3 +488,52 @@ def staff_report_photo(request: HttpRequest, pk: int) -> HttpResponse:
         object_id=photo.pk,
         cache="private, max-age=3600",
     )
+
+
+# --- residents: in-home works booking (入户施工预约, through projects.bookings) ---------------------------
+
+
+@resident_view
+@require_POST
+def visit_book(request: HttpRequest, household: Household, pk: int) -> HttpResponse:
+    """Book a visit for a work item, or move the booked one to the chosen time."""
+    from projects import bookings
+    from projects.models import VisitBooking, VisitSlot
+
+    slot = get_object_or_404(
+        VisitSlot.objects.select_related("work_item"), pk=request.POST.get("slot") or 0, work_item_id=pk
+    )
+    current = VisitBooking.objects.filter(work_item_id=pk, household=household, status="booked").first()
+    try:
+        if current is not None:
+            bookings.move(current, slot, household=household)
+        else:
+            bookings.book(household, slot)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Your visit is booked for %(when)s.")
+            % {"when": timezone.localtime(slot.starts_at).strftime("%m-%d %H:%M")},
+        )
+        from . import notify
+
+        notify.booking_confirmed(household, slot)
+    return redirect(reverse("residents:home", args=[request.household_code]) + "#h-visits")
+
+
+@resident_view
+@require_POST
+def visit_cancel(request: HttpRequest, household: Household, pk: int) -> HttpResponse:
+    from projects import bookings
+    from projects.models import VisitBooking
+
+    booking = get_object_or_404(VisitBooking, pk=pk, household=household)
+    try:
+        bookings.cancel(booking, household=household)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your visit is cancelled. You may book another time."))
+    return redirect(reverse("residents:home", args=[request.household_code]) + "#h-visits")

@@ -110,3 +110,7 @@ class ReportInSerializer(serializers.Serializer):
 
 class RatingSerializer(serializers.Serializer):
     rating = serializers.CharField()
+
+
+class SlotChoiceSerializer(serializers.Serializer):
+    slot = serializers.IntegerField()
