@@ -89,7 +89,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # product error pages (Chinese) with DEBUG on too: config/error_pages.py
+    "config.error_pages.ErrorPagesMiddleware",
 ]
+# Django's technical error pages instead of the product's, with DEBUG on (developers only)
+TECHNICAL_ERROR_PAGES = envbool("TECHNICAL_ERROR_PAGES", False)
+CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

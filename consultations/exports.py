@@ -106,7 +106,7 @@ def visit_ledger(job, progress) -> None:
                         v.household.room,
                         name,
                         phone,
-                        (v.visitor.get_full_name() or v.visitor.username) if v.visitor else "",
+                        v.visitor.display_name if v.visitor else "",
                         v.member.name if v.member else "",
                         v.get_channel_display(),
                         v.get_attitude_display(),

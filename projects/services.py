@@ -408,7 +408,7 @@ def record_gate_exception(project: Project, gate: str, user, *, reason: str) -> 
         gate=gate,
         reason=reason[:2000],
         granted_by=user,
-        granted_by_name=user.get_full_name() or user.get_username(),
+        granted_by_name=user.display_name,
     )
 
 

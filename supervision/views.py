@@ -304,7 +304,7 @@ def _actors(user_ids) -> dict:
     from django.contrib.auth import get_user_model
 
     ids = {i for i in user_ids if i}
-    return {u.pk: u.get_full_name() or u.username for u in get_user_model().objects.filter(pk__in=ids)}
+    return {u.pk: u.display_name for u in get_user_model().objects.filter(pk__in=ids)}
 
 
 @login_required

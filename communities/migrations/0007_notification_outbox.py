@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communities", "0005_job_keyset_index"),
+        ("communities", "0006_search_indexes"),
     ]
 
     operations = [
