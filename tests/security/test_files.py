@@ -442,3 +442,20 @@ def test_existing_secret_photo_is_never_served(secret_ballot, street_user, clien
     vote.photo.save("old.jpg", ContentFile(jpeg_bytes()), save=True)
     client.force_login(street_user)
     assert client.get(reverse("ballots:vote_photo", args=[vote.pk])).status_code == 404
+
+
+def test_edit_form_links_the_private_plan_and_can_clear_it(world, project, street_user, client):
+    project.implementation_plan.save("plan.pdf", ContentFile(files.demo_pdf("x")), save=True)
+    client.force_login(street_user)
+    edit = reverse("projects:project_edit", args=[project.pk])
+    response = client.get(edit)
+    html = response.content.decode()
+    assert reverse("projects:project_plan", args=[project.pk]) in html
+    assert 'name="implementation_plan-clear"' in html and 'accept=".pdf' in html
+    form = response.context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "implementation_plan"}
+    data |= {"compounds": [world.compound_a.pk], "division": project.division_id}
+    data["implementation_plan-clear"] = "on"
+    assert client.post(edit, data).status_code == 302
+    project.refresh_from_db()
+    assert not project.implementation_plan
