@@ -232,3 +232,29 @@ def test_big_pages_are_served_by_indexes(world, client, district_admin):
     for path in pages:
         problems += _check(client, path, sorted_by_index=False)
     assert not problems, "\n\n".join(problems)
+
+
+def test_search_is_served_by_indexes(world, district_admin, django_user_model):
+    """Name, a phone's last digits, an address: no sequential read of people or households."""
+    from supervision.workday import search
+
+    superuser = django_user_model.objects.create(username="root", is_superuser=True)
+    problems = []
+    for user in (superuser, district_admin):
+        for q in ("王伟", "王伟芳", "1234", "3栋2单元301", "301"):
+            with CaptureQueriesContext(connection) as ctx:
+                search.search(user, q)
+            sqls = [
+                c["sql"]
+                for c in ctx.captured_queries
+                if c["sql"].startswith("SELECT")
+                and ("communities_person" in c["sql"] or "communities_household" in c["sql"])
+            ]
+            for sql, plan in _plans(sqls):
+                for node in _nodes(plan):
+                    if node["Node Type"] == "Seq Scan" and node["Relation Name"] in (
+                        "communities_person",
+                        "communities_household",
+                    ):
+                        problems.append(f"Seq Scan on {node['Relation Name']} searching {q!r}:\n{sql}")
+    assert not problems, "\n\n".join(problems)
