@@ -12,7 +12,7 @@ class CommunitiesConfig(AppConfig):
         from config.outage import on_connection_created
 
         from . import (
-            signals,  # noqa: F401  (outbox drain on worker start)
+            signals,  # noqa: F401  (outbox drain on worker start; API tokens follow the account)
             users,
         )
 

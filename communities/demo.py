@@ -574,6 +574,9 @@ def reset(stdout) -> None:
         )
         users = User.objects.filter(username__in=DEMO_USERNAMES)
         users.filter(pk__in=logged).update(is_active=False)
+        from knox.models import AuthToken  # a queryset update sends no signal: revoke their tokens here
+
+        AuthToken.objects.filter(user__in=users.filter(pk__in=logged)).delete()
         _delete_through_protection(users.exclude(pk__in=logged))
     stdout.write(f"demo data removed ({len(roots)} provinces)")
 

@@ -345,3 +345,38 @@ def move_public_files(*, dry_run: bool = False) -> dict[str, int]:
                 public.delete(name)
             counts["moved"] += 1
     return counts
+
+
+# --- form widget -----------------------------------------------------------------------------------------
+
+DOCUMENT_ACCEPT = ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.wps,.et,.dps,.odt,.ods,.odp"
+
+
+class _Link:
+    def __init__(self, url: str, label: str):
+        self.url, self.label = url, label
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def private_file_input(url_name: str, *, accept: str = DOCUMENT_ACCEPT):
+    """A ClearableFileInput for a private file: "currently" links to the view that serves it (the
+    storage has no URL), so the file can still be seen and cleared on the form."""
+    from django import forms
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    class PrivateClearableFileInput(forms.ClearableFileInput):
+        def is_initial(self, value) -> bool:
+            return bool(value and getattr(getattr(value, "instance", None), "pk", None))
+
+        def get_context(self, name, value, attrs):
+            context = super().get_context(name, value, attrs)
+            if self.is_initial(value):
+                context["widget"]["value"] = _Link(
+                    reverse(url_name, args=[value.instance.pk]), _("uploaded file (download)")
+                )
+            return context
+
+    return PrivateClearableFileInput(attrs={"accept": accept})

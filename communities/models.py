@@ -237,6 +237,10 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["building", "unit", "floor", "room"]
+        indexes = [
+            # the API list's order (keyset pages): communities.api.views.HouseholdViewSet
+            models.Index(fields=["building", "unit", "floor", "room", "id"], name="household_keyset"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["building", "unit", "room"], name="household_room_unique_in_unit"
@@ -301,6 +305,7 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["name", "id"], name="person_name_keyset")]
         constraints = [
             models.UniqueConstraint(
                 fields=["id_number"], condition=~Q(id_number=""), name="person_id_number_unique"
@@ -340,6 +345,7 @@ class Ownership(models.Model):
         verbose_name = _("ownership")
         verbose_name_plural = _("ownerships")
         ordering = ["household", "kind", "person"]
+        indexes = [models.Index(fields=["household", "id"], name="ownership_household_keyset")]
         constraints = [
             models.UniqueConstraint(fields=["person", "household"], name="ownership_unique"),
         ]
@@ -433,6 +439,10 @@ class BackgroundJob(models.Model):
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_by", "created_at", "id"], name="job_owner_keyset"),
+            models.Index(fields=["created_at", "id"], name="job_keyset"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"

@@ -228,17 +228,10 @@ def read_rows(data: bytes, filename: str) -> list[list[str]]:
             [cell.replace("\u3000", " ").strip() for cell in row]
             for row in csv.reader(io.StringIO(text), delimiter=delimiter)
         ]
-    from python_calamine import CalamineWorkbook
+    from .sheet_guard import read_first_sheet
 
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        raw = sheet.to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own error types for damaged or foreign files
-        raise JobFailed(
-            _("The file could not be read as a spreadsheet (.xlsx, .xls, .ods) or CSV: %(error)s")
-            % {"error": str(exc)[:200]}
-        ) from exc
+    # declared size and zip size checked first, then parsed in a child under memory and time limits
+    raw = read_first_sheet(data)
     return [[cell_text(v) for v in row] for row in raw]
 
 
@@ -1160,7 +1153,8 @@ def export_roster(job: BackgroundJob, progress: ProgressFn) -> None:
         compound = Compound.objects.for_user(user).filter(pk=job.params.get("compound")).first()
         if compound is None or not scope.sees_residents:
             raise JobFailed(_("The compound does not exist or you may no longer see its residents."))
-        unmasked = scope.sees_unmasked
+        # masked unless the user asked for full numbers with a reason (recorded as a reveal)
+        unmasked = access.export_unmasked(job, object_type="compound", object_ids=[compound.pk])
         households = Household.objects.filter(building__compound=compound)
         total = households.count()
         # one row per person linked to a flat, one for each flat without anybody

@@ -83,12 +83,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.RejectNulBytesMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # product error pages (Chinese) with DEBUG on too: config/error_pages.py
+    "config.error_pages.ErrorPagesMiddleware",
 ]
+# Django's technical error pages instead of the product's, with DEBUG on (developers only)
+TECHNICAL_ERROR_PAGES = envbool("TECHNICAL_ERROR_PAGES", False)
+CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -313,7 +319,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "communities.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "communities.api.filtering.ScopedFilterBackend",  # foreign keys by id: no existence oracle
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -363,6 +369,12 @@ LOGGING = {
 # Roles allowed to see unmasked phone and ID numbers (see communities.choices.Role).
 UNMASKED_ROLES = envlist("UNMASKED_ROLES", "district_admin,street_staff,community_secretary")
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 100_000)
+# Reading an uploaded spreadsheet (communities/sheet_guard.py): limits checked before parsing, then the
+# parse runs in a child process under a memory and a time limit
+IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 100)
+IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_MB", 200) * 1024 * 1024
+IMPORT_PARSE_MEMORY_BYTES = envint("IMPORT_PARSE_MEMORY_MB", 1024) * 1024 * 1024
+IMPORT_PARSE_SECONDS = envint("IMPORT_PARSE_SECONDS", 60)
 # Wrong voting codes (consultations.ballots.throttling, rules in communities.throttling): per ballot,
 # an address may make BALLOT_CODE_FAILURES_PER_PREFIX wrong tries at codes starting alike (a resident's
 # typos) and BALLOT_CODE_FAILURES_PER_ADDRESS in all within BALLOT_CODE_WINDOW_SECONDS before a pause

@@ -269,13 +269,20 @@ def answer_opinion(opinion: Opinion, *, user, answer: str) -> Opinion:
     return opinion
 
 
-def rate_opinion(opinion: Opinion, *, user, rating: str) -> Opinion:
-    """The resident's rating of the outcome (民评), recorded once the opinion is resolved."""
+def rate_opinion(opinion: Opinion, *, user, rating: str, household: Household | None = None) -> Opinion:
+    """The resident's rating of the outcome (民评), recorded once the opinion is resolved: by field staff
+    for the resident, or (`household`, no user) by the household that reported it, once, from its page."""
     if rating not in choices.Rating.values:
         raise DomainError(_("Choose a rating."), field="rating")
     with transaction.atomic():
         opinion = Opinion.objects.select_for_update().select_related("compound__division").get(pk=opinion.pk)
-        _require(user, opinion.compound.division.path, FIELD_ROLES, _("You may not rate this opinion."))
+        if household is not None and user is None:
+            if opinion.household_id != household.pk:
+                raise Forbidden(_("You may not rate this opinion."))
+            if opinion.rating:
+                raise Conflict(_("You have already rated this."))
+        else:
+            _require(user, opinion.compound.division.path, FIELD_ROLES, _("You may not rate this opinion."))
         if opinion.status != OpinionStatus.RESOLVED:
             raise Conflict(_("Only a resolved opinion can be rated."))
         opinion.rating = rating

@@ -28,6 +28,8 @@ from .models import (
 
 class ProgrammeFilter(django_filters.FilterSet):
     division = DivisionSubtreeFilter(path_lookup="district__path")
+    # by id: a ModelChoiceFilter answered 400 for a missing district and 200 for a foreign one
+    district = django_filters.NumberFilter(field_name="district_id")
     year = django_filters.NumberFilter()
 
     class Meta:

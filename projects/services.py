@@ -408,7 +408,7 @@ def record_gate_exception(project: Project, gate: str, user, *, reason: str) -> 
         gate=gate,
         reason=reason[:2000],
         granted_by=user,
-        granted_by_name=user.get_full_name() or user.get_username(),
+        granted_by_name=user.display_name,
     )
 
 
@@ -486,7 +486,21 @@ def typed_progress_refusal(item: WorkItem, percent, planned_start: date | None =
         ) % {"date": start.isoformat()}
     if current is None or int(percent) == current:
         return None
-    return progress_follows_reports() if has_progress_reports(item) else None
+    if has_progress_reports(item):
+        return progress_follows_reports()
+    if int(percent) < current and works_under_way(item.project):
+        return _(
+            "Works are under way: progress does not go back by typing (%(current)s%% → %(percent)s%%). "
+            "Report the lower figure in a progress report, with the reason."
+        ) % {"current": current, "percent": int(percent)}
+    return None
+
+
+def works_under_way(project: Project) -> bool:
+    """Whether the project has reached construction (its progress is then a record, not a plan)."""
+    from .choices import STATUS_ORDER, ProjectStatus
+
+    return STATUS_ORDER.index(project.status) >= STATUS_ORDER.index(ProjectStatus.UNDER_CONSTRUCTION)
 
 
 @transaction.atomic
@@ -748,9 +762,11 @@ def setup_branch(
     division: Division | None = None,
     compounds: Iterable[Compound] | None = None,
     established_on: date | None = None,
+    dissolved_on: date | None = None,
     note: str = "",
 ) -> PartyBranch:
-    """The street sets up a temporary branch on a project, or a joint branch over several compounds."""
+    """The street sets up a temporary branch on a project, or a joint branch over several compounds
+    (recording one that was already dissolved is allowed: a branch from before the platform)."""
     if kind == BranchKind.TEMPORARY:
         if project is None:
             raise DomainError(_("A temporary branch is set up on a project."), field="project")
@@ -773,8 +789,11 @@ def setup_branch(
         project=project,
         division=division,
         established_on=established_on or timezone.localdate(),
+        dissolved_on=dissolved_on,
         note=note,
     )
+    if branch.dissolved_on and branch.dissolved_on < branch.established_on:
+        raise DomainError(_("The branch cannot be dissolved before it was set up."), field="dissolved_on")
     branch.full_clean(exclude=["compounds"])
     branch.save()
     branch.compounds.set(compounds)

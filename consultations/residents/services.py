@@ -61,6 +61,12 @@ def household_overview(household: Household) -> HouseholdOverview:
         notices=notices,
     )
     _add_surveys(overview)
+    from .reports import household_reports
+
+    overview.reports = household_reports(household)
+    from projects.bookings import household_bookings
+
+    overview.bookings = household_bookings(household)
     return overview
 
 

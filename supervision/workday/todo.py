@@ -426,7 +426,7 @@ def _inspection_row(i) -> dict:
 def _exception_row(e) -> dict:
     from projects import gates
 
-    who = e.granted_by_name or (e.granted_by.get_full_name() or e.granted_by.username if e.granted_by else "")
+    who = e.granted_by_name or (e.granted_by.display_name if e.granted_by else "")
     return {
         "title": f"{e.project.name} · {gates.label(e.gate)}",
         "url": e.project.get_absolute_url() + "#gate-checklist",

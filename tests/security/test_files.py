@@ -208,6 +208,24 @@ def test_move_private_files_moves_old_public_files(world, project, settings, tmp
     assert files.move_public_files() == {"moved": 0, "already_private": 1, "missing": 0}
 
 
+def test_an_old_html_plan_is_moved_as_bin_and_only_downloaded(
+    world, project, street_user, client, settings, tmp_path
+):
+    """The probe's page.html, stored by an older version, can never render on our origin again."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    old = Path(settings.MEDIA_ROOT) / "projects/plans/2025/page.html"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(HTML)
+    type(project).objects.filter(pk=project.pk).update(implementation_plan="projects/plans/2025/page.html")
+    files.move_public_files()
+    project.refresh_from_db()
+    assert project.implementation_plan.name.endswith(".bin")
+    client.force_login(street_user)
+    response = client.get(reverse("projects:project_plan", args=[project.pk]))
+    assert response["Content-Type"] == "application/octet-stream"
+    assert_safe_file_headers(response, attachment=True)
+
+
 # --- 2. uploads can't run -------------------------------------------------------------------------------
 
 
@@ -354,6 +372,7 @@ def test_meeting_photo_served_by_scoped_view(world, street_user, secretary_b, cl
     response = client.get(url)
     assert response.status_code == 200
     assert_safe_file_headers(response, attachment=False)
+    assert AccessLog.objects.filter(user=street_user, object_type="consultations.meetingphoto").count() == 1
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert url in page
 
@@ -423,3 +442,20 @@ def test_existing_secret_photo_is_never_served(secret_ballot, street_user, clien
     vote.photo.save("old.jpg", ContentFile(jpeg_bytes()), save=True)
     client.force_login(street_user)
     assert client.get(reverse("ballots:vote_photo", args=[vote.pk])).status_code == 404
+
+
+def test_edit_form_links_the_private_plan_and_can_clear_it(world, project, street_user, client):
+    project.implementation_plan.save("plan.pdf", ContentFile(files.demo_pdf("x")), save=True)
+    client.force_login(street_user)
+    edit = reverse("projects:project_edit", args=[project.pk])
+    response = client.get(edit)
+    html = response.content.decode()
+    assert reverse("projects:project_plan", args=[project.pk]) in html
+    assert 'name="implementation_plan-clear"' in html and 'accept=".pdf' in html
+    form = response.context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "implementation_plan"}
+    data |= {"compounds": [world.compound_a.pk], "division": project.division_id}
+    data["implementation_plan-clear"] = "on"
+    assert client.post(edit, data).status_code == 302
+    project.refresh_from_db()
+    assert not project.implementation_plan
