@@ -537,3 +537,27 @@ def visit_cancel(request: HttpRequest, household: Household, pk: int) -> HttpRes
     else:
         messages.success(request, _("Your visit is cancelled. You may book another time."))
     return redirect(reverse("residents:home", args=[request.household_code]) + "#h-visits")
+
+
+# --- staff: notification outbox -----------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """Messages to residents and contractors in the user's divisions, with their state (the outbox)."""
+    from communities.choices import RESIDENT_DATA_ROLES
+    from communities.models import Notification
+
+    qs = Notification.objects.filter(get_scope(request.user).q("division_path", RESIDENT_DATA_ROLES))
+    state = request.GET.get("state")
+    if state in Notification.State.values:
+        qs = qs.filter(state=state)
+    return render(
+        request,
+        "residents/notification_list.html",
+        {
+            "notifications": qs.order_by("-created_at")[:300],
+            "states": Notification.State.choices,
+            "state": state,
+        },
+    )
