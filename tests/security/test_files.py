@@ -340,6 +340,11 @@ def test_paper_vote_photo_stored_privately_and_served_to_vote_staff(
     assert AccessLog.objects.filter(user=street_user, object_type="ballots.vote").count() == 1
     data = api_as(street_user).get(f"/api/v1/votes/{vote.pk}/").json()
     assert data["photo"] == url
+    electors = client.get(reverse("ballots:elector_list", args=[recorded_ballot.pk])).content.decode()
+    assert f'href="{url}"' in electors
+    client.force_login(viewer)
+    electors = client.get(reverse("ballots:elector_list", args=[recorded_ballot.pk])).content.decode()
+    assert url not in electors
 
 
 def test_paper_vote_page_refuses_html_photo(recorded_ballot, street_user, client):
