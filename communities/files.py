@@ -344,7 +344,31 @@ def move_public_files(*, dry_run: bool = False) -> dict[str, int]:
                 model._base_manager.filter(pk=pk).update(**{field_name: saved})
                 public.delete(name)
             counts["moved"] += 1
+    if not dry_run:
+        counts["secret_photos_detached"] = detach_secret_paper_photos()
     return counts
+
+
+def detach_secret_paper_photos() -> int:
+    """A photo of a signed paper form kept on a secret ballot's vote row (older versions allowed it)
+    links the voter to the choice. Keep the file apart from the elector, like the ballot box: moved to
+    `ballots/secret-paper/<ballot>/<random>` with nothing pointing from a vote to it, and the vote's
+    photo cleared. Returns how many were detached."""
+    from django.apps import apps
+
+    vote_model = apps.get_model("ballots", "Vote")
+    storage = private_storage()
+    detached = 0
+    for pk, ballot_id, name in (
+        vote_model._base_manager.filter(secret=True).exclude(photo="").values_list("pk", "ballot_id", "photo")
+    ):
+        if storage.exists(name):
+            with storage.open(name, "rb") as handle:
+                storage.save(random_name(f"ballots/secret-paper/{ballot_id}", name), handle)
+            storage.delete(name)
+        vote_model._base_manager.filter(pk=pk).update(photo="")
+        detached += 1
+    return detached
 
 
 # --- form widget -----------------------------------------------------------------------------------------

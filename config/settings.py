@@ -206,7 +206,18 @@ CELERY_BEAT_SCHEDULE = {
     "overview-refresh-pending": {"task": "overview.tasks.refresh_pending", "schedule": 60.0},
     "overview-refresh-all": {"task": "overview.tasks.refresh_all", "schedule": 3600.0},
     "residents-close-due-surveys": {"task": "residents.tasks.close_due_surveys", "schedule": 60.0},
+    "send-due-notifications": {"task": "communities.tasks.send_due_notifications", "schedule": 60.0},
+    "residents-visit-reminders": {"task": "residents.tasks.visit_reminders", "schedule": 1800.0},
 }
+
+# Notification outbox (communities.notifications): the sender of messages to residents and contractors.
+# Default: the log (and the household's page). SMS: NOTIFY_BACKEND=communities.notifications.SmsHttpBackend
+# with NOTIFY_SMS_URL / NOTIFY_SMS_KEY / NOTIFY_SMS_SIGN from the environment (see README).
+NOTIFY_BACKEND = envstr("NOTIFY_BACKEND", "communities.notifications.LogBackend")
+NOTIFY_SMS_URL = envstr("NOTIFY_SMS_URL", "")
+NOTIFY_SMS_KEY = envstr("NOTIFY_SMS_KEY", "")
+NOTIFY_SMS_SIGN = envstr("NOTIFY_SMS_SIGN", "")
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 8)
 
 # --- Auth and security -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -237,6 +237,8 @@ def transition_opinion(
             opinion.answer = answer.strip()
             opinion.answered_at = now
         opinion.save()
+        if answer.strip():
+            _tell_reporter(opinion)
     return opinion
 
 
@@ -266,7 +268,21 @@ def answer_opinion(opinion: Opinion, *, user, answer: str) -> Opinion:
         opinion.answer = answer.strip()
         opinion.answered_at = timezone.now()
         opinion.save(update_fields=["answer", "answered_at", "updated_at"])
+        _tell_reporter(opinion)
     return opinion
+
+
+def _tell_reporter(opinion: Opinion) -> None:
+    """A household that reported from its page is told of the answer (notification outbox)."""
+    if opinion.source != choices.OpinionSource.HOUSEHOLD_PAGE or opinion.household_id is None:
+        return
+    from django.utils import translation
+
+    from communities.notifications import notify
+
+    with translation.override("zh-hans"):
+        text = _("Your report has an answer: %(answer)s") % {"answer": opinion.answer[:300]}
+    notify(kind="report_answered", text=text, household=opinion.household)
 
 
 def rate_opinion(opinion: Opinion, *, user, rating: str, household: Household | None = None) -> Opinion:

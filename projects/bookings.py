@@ -273,5 +273,64 @@ def household_bookings(household: Household) -> list[dict]:
                 "starts_at"
             )[:60]
         )
+        if active is not None:
+            slots = [sl for sl in slots if sl.pk != active.slot_id]  # "move to another time"
         rows.append({"work_item": item, "booking": active, "history": bookings, "slots": slots})
     return rows
+
+
+def send_reminders(now: dt.datetime | None = None) -> int:
+    """The day before: a reminder to each household with a booked visit tomorrow, and to the
+    construction unit a count per work item. Idempotent (one message per booking and time, per work
+    item and day), so beat may run it every half hour. Returns how many messages were queued."""
+    from django.utils import translation
+
+    from communities.notifications import notify
+
+    now = now or timezone.now()
+    tomorrow = timezone.localtime(now).date() + dt.timedelta(days=1)
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time.min), tz)
+    due = (
+        VisitBooking.objects.filter(
+            status=Status.BOOKED, slot__starts_at__gte=start, slot__starts_at__lt=start + dt.timedelta(days=1)
+        )
+        .select_related("slot", "work_item__project", "household__building__compound__division")
+        .order_by("work_item_id", "slot__starts_at")
+    )
+    queued = 0
+    per_item: dict[int, list[VisitBooking]] = {}
+    with translation.override("zh-hans"):
+        for b in due:
+            per_item.setdefault(b.work_item_id, []).append(b)
+            text = _("Reminder: the workers come for “%(work)s” tomorrow %(when)s. Please be at home.") % {
+                "work": b.work_item.name,
+                "when": timezone.localtime(b.slot.starts_at).strftime("%H:%M"),
+            }
+            if notify(
+                kind="visit_reminder",
+                text=text,
+                household=b.household,
+                dedupe_key=f"visit-reminder:{b.pk}:{b.slot_id}",
+            ):
+                queued += 1
+        for rows in per_item.values():
+            item = rows[0].work_item
+            for party in item.project.parties.filter(role="construction"):
+                text = _(
+                    "Tomorrow (%(day)s): %(n)s in-home visits for “%(work)s”; the day sheet is online."
+                ) % {
+                    "day": tomorrow.strftime("%m-%d"),
+                    "n": len(rows),
+                    "work": item.name,
+                }
+                if notify(
+                    kind="visit_day_sheet",
+                    text=text,
+                    recipient=party.name,
+                    phone=party.phone,
+                    division_path=rows[0].household.building.compound.division.path,
+                    dedupe_key=f"visit-day:{item.pk}:{party.pk}:{tomorrow.isoformat()}",
+                ):
+                    queued += 1
+    return queued

@@ -351,8 +351,14 @@ def elector_list(request: HttpRequest, pk: int) -> HttpResponse:
         qs = qs.filter(vote__isnull=request.GET["voted"] == "0")
     page = BoundedPaginator(qs, 100).get_page(request.GET.get("page"))
     can_edit = Ballot.objects.editable_by(request.user).filter(pk=pk).exists()
+    # the photo of a signed paper form shows the choice: vote-entry staff only, never a secret ballot's
+    can_see_photos = (
+        not ballot.secret and Ballot.objects.votes_enterable_by(request.user).filter(pk=pk).exists()
+    )
     return render(
-        request, "ballots/elector_list.html", {"ballot": ballot, "page_obj": page, "can_edit": can_edit}
+        request,
+        "ballots/elector_list.html",
+        {"ballot": ballot, "page_obj": page, "can_edit": can_edit, "can_see_photos": can_see_photos},
     )
 
 

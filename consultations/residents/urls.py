@@ -18,6 +18,7 @@ urlpatterns = [
     path("residents/cards/", views.cards, name="cards"),
     path("residents/cards/household/<int:pk>/reissue/", views.card_reissue, name="card_reissue"),
     path("residents/report-photos/<int:pk>/", views.staff_report_photo, name="staff_report_photo"),
+    path("residents/notifications/", views.notification_list, name="notification_list"),
     path("residents/surveys/", views.survey_list, name="survey_list"),
     path("residents/surveys/new/", views.survey_create, name="survey_create"),
     path("residents/surveys/<int:pk>/", views.survey_detail, name="survey_detail"),

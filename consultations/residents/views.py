@@ -66,7 +66,9 @@ def household_from_code(request, code: str) -> tuple[Household | None, HttpRespo
 
 def resident_view(view):
     """Decorator for the household's pages: resolves the code (throttled), never cached, and tells the
-    browser not to pass the link (which carries the code) on to other sites."""
+    browser not to pass the link (which carries the code) on to other sites (same-origin, not
+    no-referrer: with no referrer at all Chromium sends `Origin: null` on the page's own forms, which the
+    CSRF check refuses)."""
 
     @never_cache
     def wrapped(request, code: str, *args, **kwargs):
@@ -74,7 +76,7 @@ def resident_view(view):
         if response is None:
             request.household_code = card_service.normalize_code(code)
             response = view(request, household, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     wrapped.__name__ = view.__name__
@@ -537,3 +539,27 @@ def visit_cancel(request: HttpRequest, household: Household, pk: int) -> HttpRes
     else:
         messages.success(request, _("Your visit is cancelled. You may book another time."))
     return redirect(reverse("residents:home", args=[request.household_code]) + "#h-visits")
+
+
+# --- staff: notification outbox -----------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """Messages to residents and contractors in the user's divisions, with their state (the outbox)."""
+    from communities.choices import RESIDENT_DATA_ROLES
+    from communities.models import Notification
+
+    qs = Notification.objects.filter(get_scope(request.user).q("division_path", RESIDENT_DATA_ROLES))
+    state = request.GET.get("state")
+    if state in Notification.State.values:
+        qs = qs.filter(state=state)
+    return render(
+        request,
+        "residents/notification_list.html",
+        {
+            "notifications": qs.order_by("-created_at")[:300],
+            "states": Notification.State.choices,
+            "state": state,
+        },
+    )

@@ -574,7 +574,9 @@ def secretary(user, today: datetime.date) -> TodoSection:
 
 
 def street_staff(user, today: datetime.date) -> TodoSection:
-    return TodoSection(T, str(Role(T).label), _items(user, T, today))
+    return TodoSection(
+        T, str(Role(T).label), _items(user, T, today), [(str(_("Access log")), reverse("access_log"))]
+    )
 
 
 def contractor(user, today: datetime.date) -> TodoSection:
@@ -586,7 +588,10 @@ def district(user, today: datetime.date) -> TodoSection:
         D,
         str(Role(D).label),
         _items(user, D, today),
-        [(str(_("Programme overview")), reverse("overview:landing"))],
+        [
+            (str(_("Programme overview")), reverse("overview:landing")),
+            (str(_("Access log")), reverse("access_log")),
+        ],
     )
 
 

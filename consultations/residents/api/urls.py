@@ -6,6 +6,7 @@ from . import views
 router = SimpleRouter()
 router.register("household-cards", views.HouseholdCardViewSet)
 router.register("menu-surveys", views.MenuSurveyViewSet)
+router.register("notifications", views.NotificationViewSet)
 
 urlpatterns = [
     path("household-page/", views.HouseholdPageView.as_view(), name="household-page"),

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.response import Response
@@ -371,7 +372,7 @@ class HouseholdReportRateView(PublicHouseholdView):
         return Response(_report_data(opinion))
 
 
-# --- in-home works booking (through projects.bookings) -----------------------------------------------------
+# --- in-home works booking (through projects.bookings) ------------------------------------------------
 
 
 def _visits_data(household) -> list[dict]:
@@ -442,3 +443,39 @@ class HouseholdVisitCancelView(PublicHouseholdView):
         booking = get_object_or_404(VisitBooking, pk=pk, household=household)
         bookings.cancel(booking, household=household)
         return Response(_visits_data(household))
+
+
+# --- notification outbox (read) -----------------------------------------------------------------------
+
+
+class NotificationSerializer(drf_serializers.ModelSerializer):
+    class Meta:
+        from communities.models import Notification
+
+        model = Notification
+        fields = [
+            "id", "kind", "channel", "state", "household", "recipient", "text", "attempts", "last_error",
+            "created_at", "sent_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class NotificationViewSet(ScopedReadOnlyViewSet):
+    """Messages to residents and contractors with their state (pending / sent / failed), in the caller's
+    divisions. Phone numbers are not shown."""
+
+    from communities.models import Notification
+
+    queryset = Notification.objects.all()
+    serializer_class = NotificationSerializer
+    filterset_fields = ["state", "kind", "channel", "household"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        from communities.choices import RESIDENT_DATA_ROLES
+        from communities.models import Notification
+        from communities.scoping import get_scope
+
+        return Notification.objects.filter(
+            get_scope(self.request.user).q("division_path", RESIDENT_DATA_ROLES)
+        ).order_by("-created_at", "-pk")
