@@ -273,6 +273,8 @@ def household_bookings(household: Household) -> list[dict]:
                 "starts_at"
             )[:60]
         )
+        if active is not None:
+            slots = [sl for sl in slots if sl.pk != active.slot_id]  # "move to another time"
         rows.append({"work_item": item, "booking": active, "history": bookings, "slots": slots})
     return rows
 

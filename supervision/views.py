@@ -211,6 +211,41 @@ def progress_new(request: HttpRequest, project_pk: int) -> HttpResponse:
     return render(request, "supervision/progress_form.html", {"form": form, "project": project})
 
 
+@login_required
+def photo_new(request: HttpRequest, project_pk: int) -> HttpResponse:
+    """Before / during / after photos from the project page, checked and stored by the same service as
+    the API (type, size, resize). A refused upload stores nothing and keeps the other fields."""
+    from django.db import transaction
+
+    project = _project(request, project_pk)
+    if not (perms.can_inspect(request.user, project) or perms.can_report_progress(request.user, project)):
+        raise _forbidden()
+    form = forms.ProjectPhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                for upload in data["photos"]:
+                    services.add_photo(
+                        user=request.user,
+                        project=project,
+                        upload=upload,
+                        kind=data["kind"],
+                        caption=data["caption"],
+                        taken_on=data["taken_on"],
+                    )
+        except DomainError as exc:
+            if exc.status_code == 403:
+                _fail(request, form, exc)
+            form.add_error(exc.field if exc.field in form.fields else "photos", exc.message)
+        else:
+            messages.success(request, _("%(n)s photos added.") % {"n": len(data["photos"])})
+            if request.POST.get("back") == "supervision":
+                return redirect("supervision:project", project.pk)
+            return redirect(project.get_absolute_url() + "#supervision")
+    return render(request, "supervision/photo_form.html", {"form": form, "project": project})
+
+
 # --- rectifications -----------------------------------------------------------------------------------
 
 

@@ -66,7 +66,9 @@ def household_from_code(request, code: str) -> tuple[Household | None, HttpRespo
 
 def resident_view(view):
     """Decorator for the household's pages: resolves the code (throttled), never cached, and tells the
-    browser not to pass the link (which carries the code) on to other sites."""
+    browser not to pass the link (which carries the code) on to other sites (same-origin, not
+    no-referrer: with no referrer at all Chromium sends `Origin: null` on the page's own forms, which the
+    CSRF check refuses)."""
 
     @never_cache
     def wrapped(request, code: str, *args, **kwargs):
@@ -74,7 +76,7 @@ def resident_view(view):
         if response is None:
             request.household_code = card_service.normalize_code(code)
             response = view(request, household, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     wrapped.__name__ = view.__name__

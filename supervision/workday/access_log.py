@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import re
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, CharField, Count, F, IntegerField, Max, Min, Q, QuerySet, Value, When
@@ -75,26 +74,22 @@ def entries_for(user) -> QuerySet:
     return qs.filter(user_id__in=staff)
 
 
-def _record_q(record: str) -> Q:
-    """ "person 12", "person", "12" or "person:12": the kind and/or the id of the record."""
-    m = re.fullmatch(r"\s*([a-z_.]+)?\s*[: ]?\s*(\d+)?\s*", record or "")
-    if not m or not any(m.groups()):
-        return Q(object_type=record.strip())
-    kind, pk = m.groups()
-    q = Q()
-    if kind:
-        q &= Q(object_type=kind)
-    if pk:
-        q &= Q(object_id__regex=rf"(^|,){pk}(,|$)")
-    return q
+def kind_choices() -> list[tuple[str, str]]:
+    return [(key, str(label)) for key, (label, _url) in RECORD_KINDS.items()]
 
 
-def filtered(user, *, person: int | None = None, record: str = "", since=None, until=None) -> QuerySet:
+def filtered(
+    user, *, person: int | None = None, kind: str = "", number: int | None = None, since=None, until=None
+) -> QuerySet:
+    """The auditor's entries by person, kind of record, record number (one of the ids an entry names)
+    and date (from / until, inclusive, local dates)."""
     qs = entries_for(user)
     if person:
         qs = qs.filter(user_id=person)
-    if record:
-        qs = qs.filter(_record_q(record))
+    if kind:
+        qs = qs.filter(object_type=kind)
+    if number is not None:
+        qs = qs.filter(object_id__regex=rf"(^|,){int(number)}(,|$)")
     if since:
         qs = qs.filter(at__date__gte=since)
     if until:

@@ -62,6 +62,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
     """Results of the header's search box, grouped by kind; plain links, so Tab and Enter work."""
     q = request.GET.get("q", "").strip()
     groups = search.search(request.user, q)
+    if request.headers.get("HX-Request"):  # live results under the header's box (links: Tab, Enter)
+        return render(request, "workday/_search_live.html", {"q": q, "groups": groups})
     return render(
         request,
         "workday/search.html",
@@ -71,18 +73,15 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 class AccessLogFilter(forms.Form):
     person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)
-    record = forms.CharField(
-        label=_("Record"),
-        required=False,
-        max_length=60,
-        help_text=_("Kind and/or number, e.g. person 12, household, 35"),
-    )
+    kind = forms.ChoiceField(label=_("Kind of record"), required=False)
+    number = forms.IntegerField(label=_("Record number"), required=False, min_value=1)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["person"].choices = [("", _("Everyone")), *people]
+        self.fields["kind"].choices = [("", _("All kinds")), *access_log.kind_choices()]
         for field in self.fields.values():
             field.widget.attrs.setdefault(
                 "class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
@@ -100,7 +99,8 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
         access_log.filtered(
             request.user,
             person=params.get("person"),
-            record=params.get("record") or "",
+            kind=params.get("kind") or "",
+            number=params.get("number"),
             since=params.get("since"),
             until=params.get("until"),
         )

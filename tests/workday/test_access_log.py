@@ -94,9 +94,11 @@ def test_working_contacts_grouped_per_user_kind_and_day(world, log, district_adm
 def test_filters(world, log, secretary_a, district_admin):
     client = _client(district_admin)
     assert _lines(client.get(URL, {"person": secretary_a.pk})) == 2
-    assert _lines(client.get(URL, {"record": "person 12"})) == 1
-    assert _lines(client.get(URL, {"record": "person"})) == 3
-    assert _lines(client.get(URL, {"record": "12"})) == 1
+    assert _lines(client.get(URL, {"kind": "person", "number": 12})) == 1
+    assert _lines(client.get(URL, {"kind": "person"})) == 3
+    assert _lines(client.get(URL, {"number": 12})) == 1
+    assert _lines(client.get(URL, {"number": 1})) == 1  # the contacts named 1 and 2, not 12 or 14
+    assert _lines(client.get(URL, {"kind": "projects.branchmember", "number": 2})) == 1
     today = timezone.localdate()
     assert _lines(client.get(URL, {"since": today.isoformat(), "until": today.isoformat()})) == 4
     assert _lines(client.get(URL, {"since": (today + datetime.timedelta(days=1)).isoformat()})) == 0
