@@ -54,12 +54,11 @@ class Progress:
         self._last = 0.0
         self._side = None  # the second connection, opened on first use inside a transaction
         self.done, self.total = job.done, job.total  # the last values reported
+        self._committed = False
 
-    def __call__(
-        self, done: int, total: int | None = None, *, force: bool = False, cancellable: bool = True
-    ) -> None:
-        """Report progress; raises JobCancelled when the job's owner cancelled it (unless the work is
-        past the point of no return: `cancellable=False` once it has committed)."""
+    def __call__(self, done: int, total: int | None = None, *, force: bool = False) -> None:
+        """Report progress; raises JobCancelled when the job's owner cancelled it (until `committed()`:
+        past the point of no return a cancel is ignored)."""
         if self.guard is not None and self.guard.lost:
             raise JobLost(self.job.pk)
         now = time.monotonic()
@@ -78,8 +77,12 @@ class Progress:
             rows = BackgroundJob.objects.filter(pk=self.job.pk)
             rows.update(**fields)
             cancelled = rows.filter(cancel_requested_at__isnull=False).exists()
-        if cancelled and cancellable:
+        if cancelled and not self._committed:
             raise JobCancelled(self.job.pk)
+
+    def committed(self) -> None:
+        """The work has committed: a cancel asked for now comes too late to undo it."""
+        self._committed = True
 
     def _write_outside(self, done: int, total: int | None) -> bool:
         """Writes the progress through the second connection; True when a cancel was asked for."""

@@ -925,7 +925,9 @@ def import_file(
             progress(total - 1, total, force=True)  # the last moment a cancel rolls everything back
     result.seconds["write"] = round(time.perf_counter() - t2, 3)
     if progress is not None:
-        progress(total, total, force=True, cancellable=False)  # committed: too late to cancel
+        if hasattr(progress, "committed"):
+            progress.committed()  # too late to cancel
+        progress(total, total, force=True)
     return result
 
 

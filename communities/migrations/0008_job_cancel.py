@@ -4,20 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0007_notification_outbox'),
+        ("communities", "0007_notification_outbox"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='backgroundjob',
-            name='cancel_requested_at',
+            model_name="backgroundjob",
+            name="cancel_requested_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AlterField(
-            model_name='backgroundjob',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Waiting'), ('running', 'Running'), ('succeeded', 'Finished'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=10, verbose_name='status'),
+            model_name="backgroundjob",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting"),
+                    ("running", "Running"),
+                    ("succeeded", "Finished"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="pending",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
     ]
