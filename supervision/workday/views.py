@@ -62,6 +62,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
     """Results of the header's search box, grouped by kind; plain links, so Tab and Enter work."""
     q = request.GET.get("q", "").strip()
     groups = search.search(request.user, q)
+    if request.headers.get("HX-Request"):  # live results under the header's box (links: Tab, Enter)
+        return render(request, "workday/_search_live.html", {"q": q, "groups": groups})
     return render(
         request,
         "workday/search.html",

@@ -75,3 +75,25 @@ def test_unsent_visits_on_this_phone_are_counted(browser_page, world, grid_worke
         == "/consultations/visits/new/?household=42"
     )
     screenshot(page, "workday_home_grid_phone")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_header_search_live_results(browser_page, world, secretary_a):
+    make_households(world.compound_a, building_name="3栋", unit="2")
+    page = browser_page()
+    login(page, "secretary_a")
+    page.locator("#header-search").click()
+    page.keyboard.type("3-2-301")
+    first = page.locator("#header-search-results a").first
+    first.wait_for()
+    assert "3栋 2单元 301" in first.inner_text()
+    screenshot(page, "workday_live_search")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/households/**")
+    page.locator("#header-search").click()
+    page.keyboard.type("301")
+    page.locator("#header-search-results a").first.wait_for()
+    page.keyboard.press("Escape")
+    expect(page.locator("#header-search-results a")).to_have_count(0)
