@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.api.schema import ChoiceEnumNames
 
+from .api_tags import TAGS as API_TAGS
 from .env import envbool, envfloat, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -349,8 +350,12 @@ REST_KNOX = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "老旧小区改造 Renovation platform API",
-    "DESCRIPTION": "Party-led old-community renovation: registry, projects, consultations, ballots, "
+    "DESCRIPTION": "党建引领老旧小区改造平台接口：基础台账、改造项目、协商议事、表决、监督验收、驾驶舱。"
+    "认证：POST /api/v1/auth/token/ 取得令牌，之后在请求头中携带 `Authorization: Token <key>`。"
+    "手机号、身份证号默认脱敏；超出调用者范围的对象返回 404。\n\n"
+    "Party-led old-community renovation: registry, projects, consultations, ballots, "
     "supervision. Token auth: POST /api/v1/auth/token/ then `Authorization: Token <key>`.",
+    "TAGS": [{"name": name, "description": text} for name, text in API_TAGS],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
