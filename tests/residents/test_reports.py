@@ -91,3 +91,12 @@ def test_bad_reports_change_nothing(client, world):
         {"category": "roads", "content": "路面破损", "photos": [png() for _ in range(4)]},
     )
     assert "路面破损" in kept.content.decode()  # what was typed is kept
+
+
+def test_a_resent_report_is_the_first_one(world):
+    from consultations.residents import reports
+
+    h = make_households(world.compound_a, n=1)[0]
+    first = reports.report_problem(h, category="roads", content="路面破损", photos=[png()])
+    again = reports.report_problem(h, category="roads", content="路面破损", photos=[png()])
+    assert again.pk == first.pk and Opinion.objects.count() == 1 and ReportPhoto.objects.count() == 1
