@@ -148,6 +148,18 @@ def cancel_job(job: BackgroundJob, user) -> BackgroundJob:
     return job
 
 
+def save_result_file(job: BackgroundJob, filename: str, write: Callable[[Any], None]) -> None:
+    """Store the job's result file through a temporary file on disk: `write(fh)` writes it (e.g. an
+    openpyxl write-only workbook's `save`), then storage copies it in chunks. The file is never held
+    whole in memory (a 3-million-row ledger zips to hundreds of MB)."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as fh:
+        write(fh)
+        fh.seek(0)
+        job.result_file.save(filename, File(fh), save=False)
+
+
 class JobLost(Exception):
     """The runner lost the job's lock (its database connection dropped): stop, write nothing."""
 
