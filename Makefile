@@ -27,6 +27,7 @@ messages: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput -v 0
 	@echo "Database ready (migrations applied)."
+	$(PY) manage.py move_private_files
 	$(PY) manage.py load_demo
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)

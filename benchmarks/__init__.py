@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, str] = {
     "outages": "benchmarks.outages",
     "overview": "benchmarks.overview",
     "ledger": "benchmarks.ledger",
+    "lists": "benchmarks.lists",
 }
 
 

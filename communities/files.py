@@ -344,4 +344,63 @@ def move_public_files(*, dry_run: bool = False) -> dict[str, int]:
                 model._base_manager.filter(pk=pk).update(**{field_name: saved})
                 public.delete(name)
             counts["moved"] += 1
+    if not dry_run:
+        counts["secret_photos_detached"] = detach_secret_paper_photos()
     return counts
+
+
+def detach_secret_paper_photos() -> int:
+    """A photo of a signed paper form kept on a secret ballot's vote row (older versions allowed it)
+    links the voter to the choice. Keep the file apart from the elector, like the ballot box: moved to
+    `ballots/secret-paper/<ballot>/<random>` with nothing pointing from a vote to it, and the vote's
+    photo cleared. Returns how many were detached."""
+    from django.apps import apps
+
+    vote_model = apps.get_model("ballots", "Vote")
+    storage = private_storage()
+    detached = 0
+    for pk, ballot_id, name in (
+        vote_model._base_manager.filter(secret=True).exclude(photo="").values_list("pk", "ballot_id", "photo")
+    ):
+        if storage.exists(name):
+            with storage.open(name, "rb") as handle:
+                storage.save(random_name(f"ballots/secret-paper/{ballot_id}", name), handle)
+            storage.delete(name)
+        vote_model._base_manager.filter(pk=pk).update(photo="")
+        detached += 1
+    return detached
+
+
+# --- form widget -----------------------------------------------------------------------------------------
+
+DOCUMENT_ACCEPT = ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.wps,.et,.dps,.odt,.ods,.odp"
+
+
+class _Link:
+    def __init__(self, url: str, label: str):
+        self.url, self.label = url, label
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def private_file_input(url_name: str, *, accept: str = DOCUMENT_ACCEPT):
+    """A ClearableFileInput for a private file: "currently" links to the view that serves it (the
+    storage has no URL), so the file can still be seen and cleared on the form."""
+    from django import forms
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    class PrivateClearableFileInput(forms.ClearableFileInput):
+        def is_initial(self, value) -> bool:
+            return bool(value and getattr(getattr(value, "instance", None), "pk", None))
+
+        def get_context(self, name, value, attrs):
+            context = super().get_context(name, value, attrs)
+            if self.is_initial(value):
+                context["widget"]["value"] = _Link(
+                    reverse(url_name, args=[value.instance.pk]), _("uploaded file (download)")
+                )
+            return context
+
+    return PrivateClearableFileInput(attrs={"accept": accept})

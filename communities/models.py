@@ -17,6 +17,7 @@ from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import choices
 from .files import RandomFolder, RandomName, private_storage
@@ -237,6 +238,10 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["building", "unit", "floor", "room"]
+        indexes = [
+            # the API list's order (keyset pages): communities.api.views.HouseholdViewSet
+            models.Index(fields=["building", "unit", "floor", "room", "id"], name="household_keyset"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["building", "unit", "room"], name="household_room_unique_in_unit"
@@ -301,6 +306,7 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["name", "id"], name="person_name_keyset")]
         constraints = [
             models.UniqueConstraint(
                 fields=["id_number"], condition=~Q(id_number=""), name="person_id_number_unique"
@@ -340,6 +346,7 @@ class Ownership(models.Model):
         verbose_name = _("ownership")
         verbose_name_plural = _("ownerships")
         ordering = ["household", "kind", "person"]
+        indexes = [models.Index(fields=["household", "id"], name="ownership_household_keyset")]
         constraints = [
             models.UniqueConstraint(fields=["person", "household"], name="ownership_unique"),
         ]
@@ -433,6 +440,10 @@ class BackgroundJob(models.Model):
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_by", "created_at", "id"], name="job_owner_keyset"),
+            models.Index(fields=["created_at", "id"], name="job_keyset"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
@@ -536,3 +547,46 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Notification(models.Model):
+    """A message the product sends a resident or a contractor (reminders, confirmations, answers): a row
+    with its channel and state, written in the transaction of the change that causes it and sent by a
+    background task through the configured backend (communities.notifications). The row is kept after
+    sending (the household's page shows its messages), so nothing is lost when the sender is down: a
+    failed send is tried again later, until NOTIFY_MAX_ATTEMPTS."""
+
+    class Channel(models.TextChoices):
+        LOG = "log", _("Log and page")
+        SMS = "sms", _("SMS")
+
+    class State(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("notification", "Waiting to be sent")
+        SENT = "sent", pgettext_lazy("notification", "Sent")
+        FAILED = "failed", pgettext_lazy("notification", "Failed")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    recipient = models.CharField(_("to"), max_length=100, help_text=_("Who it is for, in words."))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    text = models.CharField(_("text"), max_length=500)
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    division_path = models.CharField(max_length=255, blank=True, db_index=True)  # for staff scoping
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="notification_due")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.text[:40]}"

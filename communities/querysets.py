@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce, Reverse
 
 from .choices import EDITOR_ROLES, RESIDENT_DATA_ROLES
 from .scoping import get_scope
+
+
+def _count(qs) -> Coalesce:
+    """COUNT(*) of a correlated queryset as an annotation (evaluated only for the rows fetched)."""
+    return Coalesce(Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")), 0)
 
 
 class DivisionQuerySet(models.QuerySet):
@@ -31,9 +37,13 @@ class CompoundQuerySet(models.QuerySet):
         return self.filter(division__path__startswith=division.path)
 
     def with_counts(self) -> CompoundQuerySet:
+        """Buildings and households per compound, counted for the rows fetched only (correlated
+        subqueries: a GROUP BY over every household of the province would count them all first)."""
+        from .models import Building, Household
+
         return self.annotate(
-            building_count=Count("buildings", distinct=True),
-            household_count=Count("buildings__households", distinct=True),
+            building_count=_count(Building.objects.filter(compound=OuterRef("pk"))),
+            household_count=_count(Household.objects.filter(building__compound=OuterRef("pk"))),
         )
 
 
@@ -75,16 +85,24 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(division__path__startswith=division.path)
 
     def matching(self, q: str, user) -> PersonQuerySet:
-        """A name, or the last digits of a phone number (what the masked numbers show). Roles that
-        see masked numbers match at most the 4 digits they are shown: a longer suffix would let them
-        recover a full number digit by digit. The people list and the header search both use this."""
+        """A name (or the start of one, for one or two characters), or the last digits of a phone
+        number (what the masked numbers show). Roles that see masked numbers match at most the 4
+        digits they are shown: a longer suffix would let them recover a full number digit by digit.
+        The people list and the header search both use this."""
         q = q.strip()
         if not q:
             return self
-        match = Q(name__icontains=q)
+        # three characters or more: anywhere in the name (a trigram index serves it); one or two: the
+        # start of the name (a surname, a two-character name), which the trigram index serves too,
+        # where "anywhere" would read every name (a trigram needs three characters)
+        match = Q(name__icontains=q) if len(q) >= 3 else Q(name__istartswith=q)
+        qs = self
         if q.isdigit() and (len(q) <= 4 or get_scope(user).sees_unmasked):
-            match |= Q(phone__endswith=q)
-        return self.filter(match)
+            # the last digits are a prefix of the reversed number: one range of the person_phone_suffix
+            # index (migration 0006) instead of reading every phone
+            qs = qs.alias(phone_reversed=Reverse(Cast("phone", TextField())))
+            match |= Q(phone_reversed__startswith=q[::-1])
+        return qs.filter(match)
 
 
 class OwnershipQuerySet(models.QuerySet):

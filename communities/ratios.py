@@ -3,7 +3,7 @@
 A ratio next to a pass/fail is shown against its requirement with as many decimals as it takes for the
 two shown percents to compare the way the exact fractions do: 33333/50000 against 2/3 reads
 "66.666% ≥ 66.667%: failed", never "66.67% ≥ 66.67%". A failed one also says how much was missing
-(`shortfall`: "差 1 户", "差 0.01 ㎡"). A ratio with no requirement beside it is rounded down, so it never
+(`shortfall`: "差 1 户", "差 0.01 m²"). A ratio with no requirement beside it is rounded down, so it never
 shows a line it has not reached (1333/2000 is 66.65%, never 67%; 99,999 of 100,000 is never 100%).
 
 Exact arithmetic only (fractions.Fraction; Decimal areas convert exactly). Any app may import this

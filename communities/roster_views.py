@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import roster
+from . import access, roster
+from .errors import DomainError
 from .forms import BootstrapFormMixin
 from .jobs import start_job
 from .models import BackgroundJob, Compound
@@ -105,10 +107,19 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
     compound = get_object_or_404(Compound.objects.for_user(request.user), pk=pk)
     if not get_scope(request.user).sees_residents:
         raise PermissionDenied
+    try:
+        full = access.full_numbers_params(
+            request.user, unmask=request.POST.get("unmask"), reason=request.POST.get("unmask_reason", "")
+        )
+    except access.ExportForbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:  # full numbers asked for without a reason: say so, nothing started
+        messages.error(request, exc.message)
+        return redirect(compound)
     job = start_job(
         kind="roster_export",
         handler="communities.roster.export_roster",
         user=request.user,
-        params={"compound": compound.pk, "language": get_language()},
+        params={"compound": compound.pk, "language": get_language(), **full},
     )
     return redirect(job.get_absolute_url())

@@ -30,3 +30,18 @@ def reap_stalled_jobs() -> dict[str, int]:
     from .jobs import reap_stalled
 
     return reap_stalled()
+
+
+@shared_task(name="communities.tasks.send_notification", ignore_result=True)
+def send_notification(notification_id: int) -> str:
+    """Send one queued message (communities.notifications); idempotent."""
+    from .notifications import send
+
+    return send(notification_id)
+
+
+@shared_task(name="communities.tasks.send_due_notifications", ignore_result=True)
+def send_due_notifications() -> int:
+    from .notifications import send_due
+
+    return send_due()

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import F, Func, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -17,6 +16,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+
+from communities.paging import BoundedPaginator
 
 from . import household_panels, services
 from .choices import EDITOR_ROLES, OwnershipKind
@@ -229,7 +230,7 @@ def _crumbs(user, division: Division | None, *extra: tuple[str, str | None]) -> 
 
 
 def _page(request: HttpRequest, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.api.schema import ChoiceEnumNames
 
+from .api_tags import TAGS as API_TAGS
 from .env import envbool, envfloat, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -89,7 +90,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # product error pages (Chinese) with DEBUG on too: config/error_pages.py
+    "config.error_pages.ErrorPagesMiddleware",
 ]
+# Django's technical error pages instead of the product's, with DEBUG on (developers only)
+TECHNICAL_ERROR_PAGES = envbool("TECHNICAL_ERROR_PAGES", False)
+CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -201,7 +207,18 @@ CELERY_BEAT_SCHEDULE = {
     "overview-refresh-pending": {"task": "overview.tasks.refresh_pending", "schedule": 60.0},
     "overview-refresh-all": {"task": "overview.tasks.refresh_all", "schedule": 3600.0},
     "residents-close-due-surveys": {"task": "residents.tasks.close_due_surveys", "schedule": 60.0},
+    "send-due-notifications": {"task": "communities.tasks.send_due_notifications", "schedule": 60.0},
+    "residents-visit-reminders": {"task": "residents.tasks.visit_reminders", "schedule": 1800.0},
 }
+
+# Notification outbox (communities.notifications): the sender of messages to residents and contractors.
+# Default: the log (and the household's page). SMS: NOTIFY_BACKEND=communities.notifications.SmsHttpBackend
+# with NOTIFY_SMS_URL / NOTIFY_SMS_KEY / NOTIFY_SMS_SIGN from the environment (see README).
+NOTIFY_BACKEND = envstr("NOTIFY_BACKEND", "communities.notifications.LogBackend")
+NOTIFY_SMS_URL = envstr("NOTIFY_SMS_URL", "")
+NOTIFY_SMS_KEY = envstr("NOTIFY_SMS_KEY", "")
+NOTIFY_SMS_SIGN = envstr("NOTIFY_SMS_SIGN", "")
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 8)
 
 # --- Auth and security -------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -333,8 +350,12 @@ REST_KNOX = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "老旧小区改造 Renovation platform API",
-    "DESCRIPTION": "Party-led old-community renovation: registry, projects, consultations, ballots, "
+    "DESCRIPTION": "党建引领老旧小区改造平台接口：基础台账、改造项目、协商议事、表决、监督验收、驾驶舱。"
+    "认证：POST /api/v1/auth/token/ 取得令牌，之后在请求头中携带 `Authorization: Token <key>`。"
+    "手机号、身份证号默认脱敏；超出调用者范围的对象返回 404。\n\n"
+    "Party-led old-community renovation: registry, projects, consultations, ballots, "
     "supervision. Token auth: POST /api/v1/auth/token/ then `Authorization: Token <key>`.",
+    "TAGS": [{"name": name, "description": text} for name, text in API_TAGS],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -364,6 +385,12 @@ LOGGING = {
 # Roles allowed to see unmasked phone and ID numbers (see communities.choices.Role).
 UNMASKED_ROLES = envlist("UNMASKED_ROLES", "district_admin,street_staff,community_secretary")
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 100_000)
+# Reading an uploaded spreadsheet (communities/sheet_guard.py): limits checked before parsing, then the
+# parse runs in a child process under a memory and a time limit
+IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 100)
+IMPORT_MAX_UNCOMPRESSED_BYTES = envint("IMPORT_MAX_UNCOMPRESSED_MB", 200) * 1024 * 1024
+IMPORT_PARSE_MEMORY_BYTES = envint("IMPORT_PARSE_MEMORY_MB", 1024) * 1024 * 1024
+IMPORT_PARSE_SECONDS = envint("IMPORT_PARSE_SECONDS", 60)
 # Wrong voting codes (consultations.ballots.throttling, rules in communities.throttling): per ballot,
 # an address may make BALLOT_CODE_FAILURES_PER_PREFIX wrong tries at codes starting alike (a resident's
 # typos) and BALLOT_CODE_FAILURES_PER_ADDRESS in all within BALLOT_CODE_WINDOW_SECONDS before a pause

@@ -29,6 +29,7 @@ class OpinionSource(models.TextChoices):
     SUGGESTION_BOX = "suggestion_box", _("Suggestion box")
     WECHAT_GROUP = "wechat_group", _("WeChat group")
     HOTLINE = "hotline", _("Hotline")
+    HOUSEHOLD_PAGE = "household_page", _("Household page (reported by the resident)")
 
 
 class OpinionCategory(models.TextChoices):

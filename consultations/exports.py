@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from communities import access
 from communities.masking import mask_name, mask_phone
 from communities.models import AccessLog, Ownership
-from communities.scoping import get_scope
 from communities.spreadsheets import xlsx_row
 
 from .filters import OpinionFilter, VisitFilter
@@ -64,7 +63,7 @@ def _save(job, wb, name: str) -> None:
 
 def visit_ledger(job, progress) -> None:
     user = job.created_by
-    unmasked = get_scope(user).sees_unmasked
+    unmasked = access.export_unmasked(job, object_type="visit")
     qs = VisitFilter(
         job.params,
         queryset=Visit.objects.for_user(user)
@@ -107,7 +106,7 @@ def visit_ledger(job, progress) -> None:
                         v.household.room,
                         name,
                         phone,
-                        (v.visitor.get_full_name() or v.visitor.username) if v.visitor else "",
+                        v.visitor.display_name if v.visitor else "",
                         v.member.name if v.member else "",
                         v.get_channel_display(),
                         v.get_attitude_display(),
@@ -132,8 +131,8 @@ def visit_ledger(job, progress) -> None:
 
 def demand_list(job, progress) -> None:
     user = job.created_by
-    unmasked = get_scope(user).sees_unmasked
-    params = dict(job.params)
+    unmasked = access.export_unmasked(job, object_type="opinion")
+    params = {k: v for k, v in job.params.items() if k not in ("unmask", "unmask_reason")}
     qs = (
         Opinion.objects.for_user(user)
         .select_related("compound", "household__building", "project", "work_item")
@@ -212,9 +211,10 @@ HANDLERS = {
 }
 
 
-def start_export(*, user, kind: str, params: dict, request=None):
+def start_export(*, user, kind: str, params: dict, request=None, unmask=False, unmask_reason: str = ""):
     """Start an export job (page and API share this): allowed to whoever reads visits and opinions,
-    recorded in the access log; the ledger is masked by the requester's role when it runs."""
+    recorded in the access log; the ledger is masked unless the requester asks for full numbers with a
+    reason and the requester's role allows it (access.full_numbers_params)."""
     from communities.errors import DomainError
     from communities.jobs import start_job
 
@@ -227,6 +227,8 @@ def start_export(*, user, kind: str, params: dict, request=None):
     if kind not in HANDLERS:
         raise DomainError(_("Unknown export."), field="kind")
     handler, object_type = HANDLERS[kind]
+    params = {k: v for k, v in params.items() if k not in ("unmask", "unmask_reason")}
+    params |= access.full_numbers_params(user, unmask=unmask, reason=unmask_reason)
     access.record(
         user=user,
         action=AccessLog.Action.EXPORT,

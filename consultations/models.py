@@ -85,6 +85,7 @@ class Visit(models.Model):
             models.Index(fields=["household", "-visited_at"], name="visit_household_latest"),
             models.Index(fields=["compound", "visited_at"], name="visit_compound_time"),
             models.Index(fields=["member"], name="visit_member"),
+            models.Index(fields=["visited_at", "id"], name="visit_keyset"),
         ]
 
     def __str__(self) -> str:
@@ -264,6 +265,7 @@ class Opinion(models.Model):
             models.Index(fields=["compound", "status"], name="opinion_compound_status"),
             models.Index(fields=["project", "status"], name="opinion_project_status"),
             models.Index(fields=["work_item"], name="opinion_work_item"),
+            models.Index(fields=["created_at", "id"], name="opinion_keyset"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -237,6 +237,8 @@ def transition_opinion(
             opinion.answer = answer.strip()
             opinion.answered_at = now
         opinion.save()
+        if answer.strip():
+            _tell_reporter(opinion)
     return opinion
 
 
@@ -266,16 +268,37 @@ def answer_opinion(opinion: Opinion, *, user, answer: str) -> Opinion:
         opinion.answer = answer.strip()
         opinion.answered_at = timezone.now()
         opinion.save(update_fields=["answer", "answered_at", "updated_at"])
+        _tell_reporter(opinion)
     return opinion
 
 
-def rate_opinion(opinion: Opinion, *, user, rating: str) -> Opinion:
-    """The resident's rating of the outcome (民评), recorded once the opinion is resolved."""
+def _tell_reporter(opinion: Opinion) -> None:
+    """A household that reported from its page is told of the answer (notification outbox)."""
+    if opinion.source != choices.OpinionSource.HOUSEHOLD_PAGE or opinion.household_id is None:
+        return
+    from django.utils import translation
+
+    from communities.notifications import notify
+
+    with translation.override("zh-hans"):
+        text = _("Your report has an answer: %(answer)s") % {"answer": opinion.answer[:300]}
+    notify(kind="report_answered", text=text, household=opinion.household)
+
+
+def rate_opinion(opinion: Opinion, *, user, rating: str, household: Household | None = None) -> Opinion:
+    """The resident's rating of the outcome (民评), recorded once the opinion is resolved: by field staff
+    for the resident, or (`household`, no user) by the household that reported it, once, from its page."""
     if rating not in choices.Rating.values:
         raise DomainError(_("Choose a rating."), field="rating")
     with transaction.atomic():
         opinion = Opinion.objects.select_for_update().select_related("compound__division").get(pk=opinion.pk)
-        _require(user, opinion.compound.division.path, FIELD_ROLES, _("You may not rate this opinion."))
+        if household is not None and user is None:
+            if opinion.household_id != household.pk:
+                raise Forbidden(_("You may not rate this opinion."))
+            if opinion.rating:
+                raise Conflict(_("You have already rated this."))
+        else:
+            _require(user, opinion.compound.division.path, FIELD_ROLES, _("You may not rate this opinion."))
         if opinion.status != OpinionStatus.RESOLVED:
             raise Conflict(_("Only a resolved opinion can be rated."))
         opinion.rating = rating

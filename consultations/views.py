@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from communities import access, files
 from communities.errors import DomainError
 from communities.models import Building, Compound, Division, Household
+from communities.paging import BoundedPaginator
 from config.site import absolute_url
 
 from . import choices, coverage, services
@@ -64,7 +64,7 @@ PAGE_SIZE = 50
 
 
 def _page(request, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
@@ -919,13 +919,26 @@ def notice_poster(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _export(request, kind: str):
+    from communities.access import ExportForbidden
+
     from .exports import start_export
 
     params = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v}
     try:
-        job = start_export(user=request.user, kind=kind, params=params, request=request)
-    except DomainError as exc:
+        job = start_export(
+            user=request.user,
+            kind=kind,
+            params=params,
+            request=request,
+            unmask=request.POST.get("unmask"),
+            unmask_reason=request.POST.get("unmask_reason", ""),
+        )
+    except (ExportForbidden, services.Forbidden) as exc:
         raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:  # e.g. full numbers asked for without a reason: say so, nothing started
+        messages.error(request, exc.message)
+        back = "consultations:visit_list" if kind == "visit_ledger" else "consultations:demand_list"
+        return redirect(reverse(back))
     return redirect(job.get_absolute_url())
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.choices import DivisionLevel
+from communities.files import private_file_input
 from communities.forms import BootstrapFormMixin
 from communities.models import Building, Compound, Division, Person
 
@@ -94,6 +95,7 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
             "description",
         ]
         widgets = {
+            "implementation_plan": private_file_input("projects:project_plan"),
             "planned_start": DATE,
             "planned_end": DATE,
             "schedule": forms.Textarea(attrs={"rows": 3}),
@@ -149,9 +151,11 @@ class WorkItemForm(BootstrapFormMixin, forms.ModelForm):
             "progress",
             "building",
             "stairwell_unit",
+            "needs_home_entry",
+            "booking_deadline",
             "note",
         ]
-        widgets = {"planned_start": DATE, "planned_end": DATE}
+        widgets = {"planned_start": DATE, "planned_end": DATE, "booking_deadline": DATE}
 
     def __init__(self, *args, parent, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -341,6 +341,18 @@ class WorkItem(models.Model):
         _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # in-home works (入户施工): windows, indoor pipes, gas, wiring -- households book a visit
+    needs_home_entry = models.BooleanField(
+        _("needs entry into flats"),
+        default=False,
+        help_text=_("Windows, indoor pipes, gas, wiring: households book a time for the workers' visit."),
+    )
+    booking_deadline = models.DateField(
+        _("book by"),
+        null=True,
+        blank=True,
+        help_text=_("Households without a booking by this date are listed for the grid worker to call."),
+    )
 
     objects = WorkItemQuerySet.as_manager()
 
@@ -812,3 +824,95 @@ class GateException(models.Model):
     @property
     def in_force(self) -> bool:
         return self.withdrawn_at is None
+
+
+# --- in-home works booking (入户施工预约) -----------------------------------------------------------------
+
+
+class VisitSlot(models.Model):
+    """A time the contractor's workers can come into flats for a work item, with a number of places.
+    `booked` counts the places taken; it only changes by a conditional UPDATE (projects.bookings), so it
+    never passes `capacity` (a CHECK constraint too)."""
+
+    work_item = models.ForeignKey(
+        WorkItem, verbose_name=_("work item"), on_delete=models.CASCADE, related_name="visit_slots"
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("to"))
+    capacity = models.PositiveSmallIntegerField(_("places"), validators=[MinValueValidator(1)])
+    booked = models.PositiveSmallIntegerField(_("booked"), default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit slot")
+        verbose_name_plural = _("visit slots")
+        ordering = ["work_item", "starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="visit_slot_capacity_positive"),
+            models.CheckConstraint(condition=Q(booked__lte=F("capacity")), name="visit_slot_not_overbooked"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="visit_slot_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_item} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+class VisitBooking(models.Model):
+    """A household's booked visit for a work item. One active booking (booked or done) per household and
+    work item, by the database; a visit marked nobody home or refused, or a cancelled booking, stays as
+    history and the household may book again."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", pgettext_lazy("visit booking", "Booked")
+        DONE = "done", pgettext_lazy("visit booking", "Done")
+        NOBODY_HOME = "nobody_home", pgettext_lazy("visit booking", "Nobody home")
+        REFUSED = "refused", pgettext_lazy("visit booking", "Refused")
+        CANCELLED = "cancelled", pgettext_lazy("visit booking", "Cancelled")
+
+    ACTIVE = ("booked", "done")
+
+    work_item = models.ForeignKey(
+        WorkItem, verbose_name=_("work item"), on_delete=models.CASCADE, related_name="visit_bookings"
+    )
+    slot = models.ForeignKey(
+        VisitSlot, verbose_name=_("time"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    household = models.ForeignKey(
+        "communities.Household", verbose_name=_("household"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.BOOKED)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("visit booking")
+        verbose_name_plural = _("visit bookings")
+        ordering = ["slot__starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_item", "household"],
+                condition=Q(status__in=["booked", "done"]),
+                name="visit_booking_one_active_per_household",
+            )
+        ]
+        indexes = [models.Index(fields=["slot", "status"], name="visit_booking_slot_status")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} @ {self.slot_id} ({self.status})"

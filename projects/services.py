@@ -408,7 +408,7 @@ def record_gate_exception(project: Project, gate: str, user, *, reason: str) -> 
         gate=gate,
         reason=reason[:2000],
         granted_by=user,
-        granted_by_name=user.get_full_name() or user.get_username(),
+        granted_by_name=user.display_name,
     )
 
 
@@ -486,7 +486,21 @@ def typed_progress_refusal(item: WorkItem, percent, planned_start: date | None =
         ) % {"date": start.isoformat()}
     if current is None or int(percent) == current:
         return None
-    return progress_follows_reports() if has_progress_reports(item) else None
+    if has_progress_reports(item):
+        return progress_follows_reports()
+    if int(percent) < current and works_under_way(item.project):
+        return _(
+            "Works are under way: progress does not go back by typing (%(current)s%% → %(percent)s%%). "
+            "Report the lower figure in a progress report, with the reason."
+        ) % {"current": current, "percent": int(percent)}
+    return None
+
+
+def works_under_way(project: Project) -> bool:
+    """Whether the project has reached construction (its progress is then a record, not a plan)."""
+    from .choices import STATUS_ORDER, ProjectStatus
+
+    return STATUS_ORDER.index(project.status) >= STATUS_ORDER.index(ProjectStatus.UNDER_CONSTRUCTION)
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, visit_views
 
 app_name = "projects"
 
@@ -21,6 +21,10 @@ urlpatterns = [
     path(
         "<int:pk>/<slug:kind>/<int:item_pk>/delete/", views.project_child_delete, name="project_child_delete"
     ),
+    path("work-items/<int:pk>/visits/", visit_views.visit_slots, name="visit_slots"),
+    path("work-items/<int:pk>/visits/day/", visit_views.visit_day, name="visit_day"),
+    path("work-items/<int:pk>/visits/unbooked/", visit_views.visit_unbooked, name="visit_unbooked"),
+    path("visits/<int:pk>/mark/", visit_views.visit_mark, name="visit_mark"),
     path("public/<int:pk>/", views.project_public, name="project_public"),
     path("public/<int:pk>/qr.<str:fmt>", views.project_qr, name="project_qr"),
     path("programmes/", views.programme_list, name="programme_list"),

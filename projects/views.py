@@ -7,7 +7,6 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, ProtectedError, RestrictedError
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from communities import files
 from communities.errors import DomainError
 from communities.masking import mask_phone
+from communities.paging import BoundedPaginator
 from communities.scoping import get_scope
 
 from . import choices, forms, gates, services
@@ -161,7 +161,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             if isinstance(field.widget, djforms.Select)
             else "form-control form-control-sm"
         )
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs, 50).get_page(request.GET.get("page"))
     scope = get_scope(request.user)
     return render(
         request,
@@ -619,7 +619,7 @@ def branch_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-established_on", "name", "pk")
     )
-    page = Paginator(branches, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(branches, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "projects/branch_list.html",
@@ -836,7 +836,7 @@ def branch_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def branch_unassigned(request: HttpRequest, pk: int) -> HttpResponse:
     branch = _branch_for_households(request, pk)
-    page = Paginator(services.unassigned_households(branch), 200).get_page(request.GET.get("page"))
+    page = BoundedPaginator(services.unassigned_households(branch), 200).get_page(request.GET.get("page"))
     for h in page.object_list:
         h.building_unit = (h.building_id, h.unit)  # the page groups households by stairwell
     return render(

@@ -38,6 +38,26 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class ProjectPhotoForm(BootstrapFormMixin, forms.Form):
+    """Before / during / after photos of the works, from the project page."""
+
+    kind = forms.ChoiceField(
+        label=_("kind"),
+        choices=[(k, choices.PhotoKind(k).label) for k in ("before", "during", "after")],
+        widget=forms.RadioSelect,
+        initial="before",
+    )
+    photos = MultiplePhotoField(label=_("photos"), required=True)
+    caption = forms.CharField(label=_("caption"), max_length=200, required=False)
+    taken_on = forms.DateField(label=_("taken on"), widget=DateInput(), initial=timezone.localdate)
+
+    def clean_taken_on(self):
+        taken_on = self.cleaned_data["taken_on"]
+        if taken_on > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return taken_on
+
+
 class InspectionForm(BootstrapFormMixin, forms.Form):
     work_item = forms.ModelChoiceField(queryset=None, required=False, label=_("work item"))
     result = forms.ChoiceField(

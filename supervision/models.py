@@ -455,6 +455,7 @@ class Rectification(models.Model):
         indexes = [
             models.Index(fields=["status", "deadline"]),
             models.Index(fields=["project", "status"]),
+            models.Index(fields=["deadline", "id"], name="rectification_keyset"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -108,7 +108,7 @@ def contractor_tie(
     they work for, and the party's responsible person (name or phone)."""
     from communities.choices import Role
 
-    who = name or (user.get_full_name() or user.get_username() if user is not None else "")
+    who = name or (user.display_name if user is not None else "")
     parties = [p for p in project.parties.all() if p.role in CONTRACTOR_PARTY_ROLES]
     for party in parties:
         unit = _("%(unit)s (%(role)s)") % {"unit": party.name, "role": party.get_role_display()}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
     path("projects/<int:project_pk>/inspections/new/", views.inspection_new, name="inspection_new"),
     path("projects/<int:project_pk>/progress/new/", views.progress_new, name="progress_new"),
+    path("projects/<int:project_pk>/photos/new/", views.photo_new, name="photo_new"),
     path("projects/<int:project_pk>/disputes/new/", views.dispute_new, name="dispute_new"),
     path("projects/<int:pk>/", views.project_supervision, name="project"),
     path("projects/<int:pk>/team/", views.team, name="team"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from communities import files
 from communities.errors import DomainError
 from communities.jobs import start_job
+from communities.paging import BoundedPaginator
 
 from . import filters, forms, services
 from . import permissions as perms
@@ -80,7 +80,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-overdue_orders", "name")
     )
-    page = Paginator(projects, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(projects, 50).get_page(request.GET.get("page"))
     rows = [(p, services.schedule_status(p, today)) for p in page]
     overdue = (
         Rectification.objects.for_user(request.user)
@@ -119,7 +119,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         .order_by("-inspected_on", "-pk")
     )
     f = filters.InspectionFilter(request.GET, queryset=qs)
-    page = Paginator(f.qs, 30).get_page(request.GET.get("page"))
+    page = BoundedPaginator(f.qs, 30).get_page(request.GET.get("page"))
     return render(request, "supervision/inspection_list.html", {"filter": f, "page_obj": page})
 
 
@@ -211,6 +211,41 @@ def progress_new(request: HttpRequest, project_pk: int) -> HttpResponse:
     return render(request, "supervision/progress_form.html", {"form": form, "project": project})
 
 
+@login_required
+def photo_new(request: HttpRequest, project_pk: int) -> HttpResponse:
+    """Before / during / after photos from the project page, checked and stored by the same service as
+    the API (type, size, resize). A refused upload stores nothing and keeps the other fields."""
+    from django.db import transaction
+
+    project = _project(request, project_pk)
+    if not (perms.can_inspect(request.user, project) or perms.can_report_progress(request.user, project)):
+        raise _forbidden()
+    form = forms.ProjectPhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                for upload in data["photos"]:
+                    services.add_photo(
+                        user=request.user,
+                        project=project,
+                        upload=upload,
+                        kind=data["kind"],
+                        caption=data["caption"],
+                        taken_on=data["taken_on"],
+                    )
+        except DomainError as exc:
+            if exc.status_code == 403:
+                _fail(request, form, exc)
+            form.add_error(exc.field if exc.field in form.fields else "photos", exc.message)
+        else:
+            messages.success(request, _("%(n)s photos added.") % {"n": len(data["photos"])})
+            if request.POST.get("back") == "supervision":
+                return redirect("supervision:project", project.pk)
+            return redirect(project.get_absolute_url() + "#supervision")
+    return render(request, "supervision/photo_form.html", {"form": form, "project": project})
+
+
 # --- rectifications -----------------------------------------------------------------------------------
 
 
@@ -218,7 +253,7 @@ def progress_new(request: HttpRequest, project_pk: int) -> HttpResponse:
 def rectification_list(request: HttpRequest) -> HttpResponse:
     qs = Rectification.objects.for_user(request.user).select_related("project", "responsible_party")
     f = filters.RectificationFilter(request.GET, queryset=qs)
-    page = Paginator(f.qs, 30).get_page(request.GET.get("page"))
+    page = BoundedPaginator(f.qs, 30).get_page(request.GET.get("page"))
     return render(
         request,
         "supervision/rectification_list.html",
@@ -304,7 +339,7 @@ def _actors(user_ids) -> dict:
     from django.contrib.auth import get_user_model
 
     ids = {i for i in user_ids if i}
-    return {u.pk: u.get_full_name() or u.username for u in get_user_model().objects.filter(pk__in=ids)}
+    return {u.pk: u.display_name for u in get_user_model().objects.filter(pk__in=ids)}
 
 
 @login_required
@@ -650,7 +685,7 @@ def acceptance_report(request: HttpRequest, pk: int) -> HttpResponse:
 def dispute_list(request: HttpRequest) -> HttpResponse:
     qs = Dispute.objects.for_user(request.user).select_related("project", "compound", "mediator")
     f = filters.DisputeFilter(request.GET, queryset=qs)
-    page = Paginator(f.qs, 30).get_page(request.GET.get("page"))
+    page = BoundedPaginator(f.qs, 30).get_page(request.GET.get("page"))
     counts = f.qs.order_by().values("project__name").annotate(total=Count("pk")).order_by("-total")[:20]
     return render(request, "supervision/dispute_list.html", {"filter": f, "page_obj": page, "counts": counts})
 

@@ -16,8 +16,14 @@ class ScopedQuerysetMixin:
 
     lookup_value_regex = "[0-9]+"
 
+    # The list's default order, one direction, ending in a unique column, with an index that serves it:
+    # numbered pages start from it and `?cursor=` pages walk it (communities.api.pagination).
+    keyset_ordering: tuple[str, ...] | None = None
+
     def get_queryset(self):
         qs = super().get_queryset()
+        if self.keyset_ordering:
+            qs = qs.order_by(*self.keyset_ordering)
         return qs.for_user(self.request.user)
 
 

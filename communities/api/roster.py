@@ -21,7 +21,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from communities.api.serializers import BackgroundJobSerializer
+from communities import access
+from communities.api.serializers import BackgroundJobSerializer, FullNumbersSerializer
 from communities.jobs import start_job
 from communities.models import BackgroundJob, Compound
 from communities.roster_views import validate_roster_file
@@ -35,7 +36,7 @@ class RosterImportSerializer(serializers.Serializer):
     )
 
 
-class RosterExportSerializer(serializers.Serializer):
+class RosterExportSerializer(FullNumbersSerializer):
     compound = serializers.IntegerField(help_text=_("Compound id (one whose residents you may see)."))
 
 
@@ -92,11 +93,18 @@ class RosterExportView(APIView):
         compound = _visible_compound(request.user, serializer.validated_data["compound"])
         if not get_scope(request.user).sees_residents:
             raise PermissionDenied(_("Your role does not give access to residents' data."))
+        data = serializer.validated_data
+        try:
+            full = access.full_numbers_params(
+                request.user, unmask=data["unmask"], reason=data["unmask_reason"]
+            )
+        except access.ExportForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
         job = start_job(
             kind="roster_export",
             handler="communities.roster.export_roster",
             user=request.user,
-            params={"compound": compound.pk, "language": get_language()},
+            params={"compound": compound.pk, "language": get_language(), **full},
         )
         return _accepted(job, request)
 

@@ -36,6 +36,17 @@ class PrivateFileField(serializers.FileField):
         return reverse(self.url_name, args=[value.instance.pk])
 
 
+class FullNumbersSerializer(serializers.Serializer):
+    """An export's opt-in to full numbers (communities.access.full_numbers_params)."""
+
+    unmask = serializers.BooleanField(
+        default=False,
+        help_text="Full phone and ID numbers instead of masked ones (roles that may reveal them only; "
+        "needs unmask_reason; recorded in the access log like a reveal).",
+    )
+    unmask_reason = serializers.CharField(default="", allow_blank=True, max_length=200)
+
+
 class RuleCheckedSerializer(serializers.ModelSerializer):
     """Asks the same `communities.services.*_problems` function as the page form which rules the
     changed record would break, and returns all of them as field errors (400) before anything is saved.

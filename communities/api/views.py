@@ -114,6 +114,7 @@ class HouseholdViewSet(ServiceWriteMixin, IdempotentCreateMixin, ScopedModelView
     queryset = Household.objects.select_related("building")
     serializer_class = HouseholdSerializer
     filterset_class = filters.HouseholdFilter
+    keyset_ordering = ("building_id", "unit", "floor", "room", "id")
     search_fields = ["room", "building__name", "building__compound__name"]
     ordering_fields = ["unit", "floor", "room", "exclusive_area"]
 
@@ -139,6 +140,7 @@ class PersonViewSet(UnmaskLoggedMixin, ServiceWriteMixin, IdempotentCreateMixin,
     queryset = Person.objects.prefetch_related(Prefetch("ownerships", queryset=Ownership.objects.all()))
     serializer_class = PersonSerializer
     filterset_class = filters.PersonFilter
+    keyset_ordering = ("name", "id")
     search_fields = ["name"]
     ordering_fields = ["name", "created_at"]
 
@@ -149,6 +151,7 @@ class OwnershipViewSet(ServiceWriteMixin, ScopedModelViewSet):
     queryset = Ownership.objects.select_related("person")
     serializer_class = OwnershipSerializer
     filterset_class = filters.OwnershipFilter
+    keyset_ordering = ("household_id", "id")
     ordering_fields = ["kind", "since"]
 
 
@@ -159,9 +162,10 @@ class BackgroundJobViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = BackgroundJob.objects.all()
     filterset_fields = ["kind", "status"]
     ordering_fields = ["created_at"]
+    keyset_ordering = ("-created_at", "-id")
 
     def get_queryset(self):
-        qs = super().get_queryset()
+        qs = super().get_queryset().order_by(*self.keyset_ordering)
         return qs if self.request.user.is_superuser else qs.filter(created_by=self.request.user)
 
     @extend_schema(request=None, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})

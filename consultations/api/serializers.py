@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from communities.api.serializers import FullNumbersSerializer
 from communities.masking import mask_phone
 from communities.models import Compound, Household
 from consultations import choices
@@ -314,5 +315,5 @@ class HandleObjectionSerializer(serializers.Serializer):
     handling = serializers.CharField(max_length=5000)
 
 
-class ExportSerializer(serializers.Serializer):
+class ExportSerializer(FullNumbersSerializer):
     kind = serializers.ChoiceField(choices=[("visit_ledger", "visit ledger"), ("demand_list", "demand list")])

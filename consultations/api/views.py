@@ -50,6 +50,7 @@ class VisitViewSet(IdempotentCreateMixin, ScopedModelViewSet):
     serializer_class = s.VisitSerializer
     permission_classes = [FieldWritePermission]
     filterset_class = filters.VisitFilter
+    keyset_ordering = ("-visited_at", "-id")
     search_fields = ["notes", "household__room", "household__building__name"]
     ordering_fields = ["visited_at", "created_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -81,6 +82,7 @@ class OpinionViewSet(_ServiceWrites, ScopedModelViewSet):
     serializer_class = s.OpinionSerializer
     permission_classes = [FieldWritePermission]
     filterset_class = filters.OpinionFilter
+    keyset_ordering = ("-created_at", "-id")
     search_fields = ["content", "answer"]
     ordering_fields = ["created_at", "updated_at", "category", "status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -356,10 +358,22 @@ class ExportView(APIView):
 
         serializer = s.ExportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        from rest_framework.exceptions import PermissionDenied
+
+        from communities.access import ExportForbidden
+
         params = {k: str(v) for k, v in request.data.items() if k != "kind" and v not in (None, "")}
-        job = start_export(
-            user=request.user, kind=serializer.validated_data["kind"], params=params, request=request
-        )
+        try:
+            job = start_export(
+                user=request.user,
+                kind=serializer.validated_data["kind"],
+                params=params,
+                request=request,
+                unmask=serializer.validated_data["unmask"],
+                unmask_reason=serializer.validated_data["unmask_reason"],
+            )
+        except ExportForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
         job.refresh_from_db()  # eager runs (no Redis) have already finished
         data = BackgroundJobSerializer(job, context={"request": request}).data
         return Response(

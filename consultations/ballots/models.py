@@ -614,6 +614,9 @@ class Elector(models.Model):
         verbose_name = _("elector")
         verbose_name_plural = _("electors")
         ordering = ["ballot", "building_name", "unit", "room", "pk"]
+        indexes = [
+            models.Index(fields=["ballot", "building_name", "unit", "room", "id"], name="elector_keyset"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["code_hash", "ballot"], condition=~Q(code_hash=""), name="elector_code_unique"
@@ -681,6 +684,7 @@ class Vote(models.Model):
         verbose_name = _("vote")
         verbose_name_plural = _("votes")
         ordering = ["ballot", "elector"]
+        indexes = [models.Index(fields=["ballot", "id"], name="vote_keyset")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(secret=True, option__isnull=True) | Q(secret=False, option__isnull=False),

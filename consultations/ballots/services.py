@@ -984,7 +984,7 @@ def open_ballot(
     notes = [n.to_dict() for n in check.notes]
     update = ["status", "opened_at", "opens_at", "electorate_size", "eligible_area", "counting_notes"]
     if check.missing_area is not None and missing_area_reason:
-        who = (user.get_full_name() or user.username) if user is not None else _("the system")
+        who = user.display_name if user is not None else _("the system")
         for note in notes:
             if note["key"] == "missing_area":
                 note["accepted"] = _("accepted by %(who)s on %(when)s: %(reason)s") % {

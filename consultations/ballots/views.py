@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from communities import files
 from communities.errors import Conflict, DomainError
 from communities.jobs import start_job
 from communities.models import Compound
+from communities.paging import BoundedPaginator
 from communities.scoping import get_scope
 
 from . import choices, services, throttling
@@ -56,7 +56,7 @@ def ballot_list(request: HttpRequest) -> HttpResponse:
         .order_by("-opens_at", "-pk")  # GROUP BY drops Meta.ordering
     )
     filterset = BallotFilter(request.GET, queryset=qs)
-    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs, 25).get_page(request.GET.get("page"))
     compounds = Compound.objects.editable_by(request.user).order_by("name")[:500]
     return render(
         request,
@@ -349,10 +349,16 @@ def elector_list(request: HttpRequest, pk: int) -> HttpResponse:
         qs = qs.filter(Q(label__icontains=request.GET["q"]))
     if request.GET.get("voted") in ("0", "1"):
         qs = qs.filter(vote__isnull=request.GET["voted"] == "0")
-    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    page = BoundedPaginator(qs, 100).get_page(request.GET.get("page"))
     can_edit = Ballot.objects.editable_by(request.user).filter(pk=pk).exists()
+    # the photo of a signed paper form shows the choice: vote-entry staff only, never a secret ballot's
+    can_see_photos = (
+        not ballot.secret and Ballot.objects.votes_enterable_by(request.user).filter(pk=pk).exists()
+    )
     return render(
-        request, "ballots/elector_list.html", {"ballot": ballot, "page_obj": page, "can_edit": can_edit}
+        request,
+        "ballots/elector_list.html",
+        {"ballot": ballot, "page_obj": page, "can_edit": can_edit, "can_see_photos": can_see_photos},
     )
 
 

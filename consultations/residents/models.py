@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities.files import RandomName, private_storage
 from communities.models import history
+from communities.photos import validate_photo
 from communities.scoping import get_scope
 
 from . import choices
@@ -238,3 +240,25 @@ class MenuAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.choice}"
+
+
+class ReportPhoto(models.Model):
+    """A photo of a problem a resident reported from the household page (at most
+    choices.MAX_REPORT_PHOTOS per report). Private: served only to the household and to staff who see
+    the opinion (communities.files)."""
+
+    opinion = models.ForeignKey(
+        "consultations.Opinion", on_delete=models.CASCADE, related_name="report_photos"
+    )
+    image = models.ImageField(
+        _("photo"), upload_to=RandomName("reports"), storage=private_storage, validators=[validate_photo]
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report photo")
+        verbose_name_plural = _("report photos")
+        ordering = ["opinion", "pk"]
+
+    def __str__(self) -> str:
+        return self.image.name

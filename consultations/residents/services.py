@@ -23,6 +23,7 @@ class HouseholdOverview:
     reports: list = field(default_factory=list)
     bookings: list = field(default_factory=list)
     bookable: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
 
 
 def household_overview(household: Household) -> HouseholdOverview:
@@ -61,6 +62,13 @@ def household_overview(household: Household) -> HouseholdOverview:
         notices=notices,
     )
     _add_surveys(overview)
+    from .reports import household_reports
+
+    overview.reports = household_reports(household)
+    from projects.bookings import household_bookings
+
+    overview.bookings = household_bookings(household)
+    overview.messages = list(household.notifications.order_by("-created_at")[:10])
     return overview
 
 

@@ -9,3 +9,11 @@ def close_due_surveys() -> int:
     from .menus import close_due
 
     return close_due()
+
+
+@shared_task(name="residents.tasks.visit_reminders", ignore_result=True)
+def visit_reminders() -> int:
+    """The day-before reminders of in-home visits (households and construction units); idempotent."""
+    from projects.bookings import send_reminders
+
+    return send_reminders()

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,7 +23,7 @@ from consultations.querysets import FIELD_ROLES
 
 from . import cards as card_service
 from . import menus, services, throttling
-from .choices import MenuChoice
+from .choices import MAX_REPORT_PHOTOS, MenuChoice
 from .models import MenuSurvey
 
 # --- residents' pages (no login) ------------------------------------------------------------------------
@@ -65,7 +66,9 @@ def household_from_code(request, code: str) -> tuple[Household | None, HttpRespo
 
 def resident_view(view):
     """Decorator for the household's pages: resolves the code (throttled), never cached, and tells the
-    browser not to pass the link (which carries the code) on to other sites."""
+    browser not to pass the link (which carries the code) on to other sites (same-origin, not
+    no-referrer: with no referrer at all Chromium sends `Origin: null` on the page's own forms, which the
+    CSRF check refuses)."""
 
     @never_cache
     def wrapped(request, code: str, *args, **kwargs):
@@ -73,7 +76,7 @@ def resident_view(view):
         if response is None:
             request.household_code = card_service.normalize_code(code)
             response = view(request, household, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     wrapped.__name__ = view.__name__
@@ -97,8 +100,14 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @resident_view
 def home(request: HttpRequest, household: Household) -> HttpResponse:
+    from consultations.choices import Rating
+
     overview = services.household_overview(household)
-    return render(request, "residents/home.html", {"o": overview, "code": request.household_code})
+    return render(
+        request,
+        "residents/home.html",
+        {"o": overview, "code": request.household_code, "ratings": Rating.choices},
+    )
 
 
 # --- staff: household cards -----------------------------------------------------------------------------
@@ -388,3 +397,169 @@ def survey_paper(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Paper answers of %(household)s saved.") % {"household": household.label})
     return redirect(survey)
+
+
+# --- residents: problems reported (报事) -------------------------------------------------------------------
+
+
+@resident_view
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, household: Household) -> HttpResponse:
+    """Report a problem: category, text, up to three photos. Works as a plain multipart form."""
+    from consultations.choices import OpinionCategory
+
+    from . import reports
+
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            reports.report_problem(
+                household,
+                category=request.POST.get("category", ""),
+                content=request.POST.get("content", ""),
+                photos=request.FILES.getlist("photos"),
+            )
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+        else:
+            messages.success(
+                request, _("Thank you: your report was sent. Its answer will appear on this page.")
+            )
+            return redirect(reverse("residents:home", args=[request.household_code]) + "#h-reports")
+    return render(
+        request,
+        "residents/report.html",
+        {
+            "categories": OpinionCategory.choices,
+            "error": error,
+            "data": request.POST,
+            "code": request.household_code,
+            "household": household,
+            "max_photos": range(1, MAX_REPORT_PHOTOS + 1),
+        },
+        status=status,
+    )
+
+
+@resident_view
+@require_POST
+def report_rate(request: HttpRequest, household: Household, pk: int) -> HttpResponse:
+    from consultations.models import Opinion
+
+    from . import reports
+
+    opinion = get_object_or_404(Opinion, pk=pk, household=household)
+    try:
+        reports.rate_report(opinion, household, request.POST.get("rating", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Thank you for your rating."))
+    return redirect(reverse("residents:home", args=[request.household_code]) + "#h-reports")
+
+
+@resident_view
+def report_photo(request: HttpRequest, household: Household, pk: int) -> HttpResponse:
+    """The household's own report photo (private file)."""
+    from communities import files
+
+    from .models import ReportPhoto
+
+    photo = get_object_or_404(ReportPhoto, pk=pk, opinion__household=household)
+    return files.serve(
+        request, photo.image, object_type="residents.reportphoto", object_id=photo.pk, log=False
+    )
+
+
+@login_required
+def staff_report_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A report photo, for staff who can see the opinion; logged (communities.files)."""
+    from communities import files
+    from consultations.models import Opinion
+
+    from .models import ReportPhoto
+
+    photo = get_object_or_404(
+        ReportPhoto.objects.filter(opinion__in=Opinion.objects.for_user(request.user)), pk=pk
+    )
+    return files.serve(
+        request,
+        photo.image,
+        object_type="residents.reportphoto",
+        object_id=photo.pk,
+        cache="private, max-age=3600",
+    )
+
+
+# --- residents: in-home works booking (入户施工预约, through projects.bookings) ---------------------------
+
+
+@resident_view
+@require_POST
+def visit_book(request: HttpRequest, household: Household, pk: int) -> HttpResponse:
+    """Book a visit for a work item, or move the booked one to the chosen time."""
+    from projects import bookings
+    from projects.models import VisitBooking, VisitSlot
+
+    slot = get_object_or_404(
+        VisitSlot.objects.select_related("work_item"), pk=request.POST.get("slot") or 0, work_item_id=pk
+    )
+    current = VisitBooking.objects.filter(work_item_id=pk, household=household, status="booked").first()
+    try:
+        if current is not None:
+            bookings.move(current, slot, household=household)
+        else:
+            bookings.book(household, slot)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Your visit is booked for %(when)s.")
+            % {"when": timezone.localtime(slot.starts_at).strftime("%m-%d %H:%M")},
+        )
+        from . import notify
+
+        notify.booking_confirmed(household, slot)
+    return redirect(reverse("residents:home", args=[request.household_code]) + "#h-visits")
+
+
+@resident_view
+@require_POST
+def visit_cancel(request: HttpRequest, household: Household, pk: int) -> HttpResponse:
+    from projects import bookings
+    from projects.models import VisitBooking
+
+    booking = get_object_or_404(VisitBooking, pk=pk, household=household)
+    try:
+        bookings.cancel(booking, household=household)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Your visit is cancelled. You may book another time."))
+    return redirect(reverse("residents:home", args=[request.household_code]) + "#h-visits")
+
+
+# --- staff: notification outbox -----------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """Messages to residents and contractors in the user's divisions, with their state (the outbox)."""
+    from communities.choices import RESIDENT_DATA_ROLES
+    from communities.models import Notification
+
+    qs = Notification.objects.filter(get_scope(request.user).q("division_path", RESIDENT_DATA_ROLES))
+    state = request.GET.get("state")
+    if state in Notification.State.values:
+        qs = qs.filter(state=state)
+    return render(
+        request,
+        "residents/notification_list.html",
+        {
+            "notifications": qs.order_by("-created_at")[:300],
+            "states": Notification.State.choices,
+            "state": state,
+        },
+    )

@@ -229,6 +229,8 @@ class WorkItemSerializer(ProjectChildSerializer):
             "progress",
             "building",
             "stairwell_unit",
+            "needs_home_entry",
+            "booking_deadline",
             "note",
         ]
 

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import views, visits
 
 router = SimpleRouter()
 router.register("catalog-items", views.CatalogItemViewSet)
@@ -18,5 +18,7 @@ router.register("commando-teams", views.CommandoTeamViewSet)
 router.register("household-assignments", views.HouseholdAssignmentViewSet)
 router.register("branch-activities", views.BranchActivityViewSet)
 router.register("gate-exceptions", views.GateExceptionViewSet)
+router.register("visit-slots", visits.VisitSlotViewSet)
+router.register("visit-bookings", visits.VisitBookingViewSet)
 
 urlpatterns = router.urls

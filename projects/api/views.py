@@ -307,6 +307,7 @@ class HouseholdAssignmentViewSet(IdempotentCreateMixin, ScopedModelViewSet):
     queryset = HouseholdAssignment.objects.select_related("household__building", "member")
     serializer_class = s.HouseholdAssignmentSerializer
     filterset_class = filters.HouseholdAssignmentFilter
+    keyset_ordering = ("branch_id", "household_id")  # unique together
 
     @extend_schema(request=s.BulkAssignSerializer, responses={200: dict})
     @action(detail=False, methods=["post"])

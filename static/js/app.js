@@ -111,4 +111,21 @@
     }
     box.focus();
   });
+  // Escape closes the live results; the arrow down moves from the box into them
+  var results = document.getElementById("header-search-results");
+  if (!results) return;
+  box.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { results.innerHTML = ""; }
+    if (event.key === "ArrowDown") {
+      var first = results.querySelector("a");
+      if (first) { event.preventDefault(); first.focus(); }
+    }
+  });
+  results.addEventListener("keydown", function (event) {
+    var links = Array.prototype.slice.call(results.querySelectorAll("a"));
+    var i = links.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && i < links.length - 1) { event.preventDefault(); links[i + 1].focus(); }
+    if (event.key === "ArrowUp") { event.preventDefault(); (i > 0 ? links[i - 1] : box).focus(); }
+    if (event.key === "Escape") { results.innerHTML = ""; box.focus(); }
+  });
 })();

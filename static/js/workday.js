@@ -23,6 +23,6 @@
     a.textContent = (links.dataset.label || "Open") + (m ? " #" + m[1] : "");
     links.appendChild(a);
   });
-  row.hidden = false;
-  links.hidden = false;
+  row.classList.remove("d-none");
+  links.classList.remove("d-none");
 })();

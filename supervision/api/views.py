@@ -153,6 +153,7 @@ class RectificationViewSet(_Base):
     )
     serializer_class = s.RectificationSerializer
     filterset_class = filters.RectificationFilter
+    keyset_ordering = ("deadline", "id")
     search_fields = ["description", "project__name", "responsible_party__name"]
     ordering_fields = ["deadline", "created_at", "severity", "status"]
 

@@ -47,6 +47,9 @@ def project_supervision(context, project):
         "can_run_acceptance": perms.can_run_acceptance(user, project),
         "can_inspect": perms.can_inspect(user, project),
         "can_report": perms.can_report_progress(user, project),
+        # the same rule as services.add_photo: who inspects or reports progress adds photos
+        "can_add_photos": perms.can_inspect(user, project) or perms.can_report_progress(user, project),
+        "photo_kinds": [(k, PhotoKind(k).label) for k in ("before", "during", "after")],
         "request": request,
     }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -62,11 +62,11 @@ def _building_q(name: str) -> Q:
     )
 
 
-def _household_q(q: str) -> Q:
-    text = Q(building__compound__name__icontains=q) | Q(building__compound__address__icontains=q)
+def _address_q(q: str) -> Q | None:
+    """Building / unit / room as people say them, or None when the words are not an address."""
     m = _DASHED.match(q) or _ADDRESS.match(q)
     if m is None:
-        return text
+        return None
     parts = m.groupdict()
     address = Q()
     if parts.get("building"):
@@ -75,23 +75,46 @@ def _household_q(q: str) -> Q:
         address &= Q(unit__iexact=parts["unit"])
     if parts.get("room"):
         address &= Q(room__iexact=parts["room"])
-    return text | address if address else text
+    return address or None
 
 
-def households(user, q: str) -> QuerySet:
-    return (
-        Household.objects.for_user(user)
-        .filter(_household_q(q))
-        .select_related("building__compound")
-        .order_by("building__compound__name", "building__name", "unit", "room", "pk")
+ORDER = ("building__compound__name", "building__name", "unit", "room", "pk")
+
+
+def _sort_key(h: Household) -> tuple:
+    return (h.building.compound.name, h.building.name, h.unit, h.room, h.pk)
+
+
+def households(user, q: str, limit: int = LIMIT) -> list[Household]:
+    """The first `limit` households (by compound, building, unit, room) whose compound's name or
+    address holds the words, or whose building / unit / room they are.
+
+    Two indexed reads instead of one OR across four tables (which read every household of the
+    province): the households of the first matching compounds by name (trigram indexes on the
+    compound's name and address), and the households at the address (an index on the room); the two
+    are merged here in the same order. A constant two queries."""
+    scoped = Household.objects.for_user(user).select_related("building__compound")
+    compound_ids = list(
+        Compound.objects.for_user(user)
+        .filter(Q(name__icontains=q) | Q(address__icontains=q))
+        .filter(Exists(Household.objects.filter(building__compound=OuterRef("pk"))))
+        .order_by("name", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
+    # the first `limit` compounds with households hold the first `limit` households of them all
+    rows = list(scoped.filter(building__compound_id__in=compound_ids).order_by(*ORDER)[:limit])
+    address = _address_q(q)
+    if address is not None:
+        rows += list(scoped.filter(address).order_by(*ORDER)[:limit])
+    unique = {h.pk: h for h in rows}
+    return sorted(unique.values(), key=_sort_key)[:limit]
 
 
 def _groups(user, q: str) -> list[Group]:
     scope = get_scope(user)
     out: list[Group] = []
     if scope.sees_residents:
-        rows = households(user, q)[:LIMIT]
+        rows = households(user, q)
         out.append(
             Group(
                 "households",

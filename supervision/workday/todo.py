@@ -426,7 +426,7 @@ def _inspection_row(i) -> dict:
 def _exception_row(e) -> dict:
     from projects import gates
 
-    who = e.granted_by_name or (e.granted_by.get_full_name() or e.granted_by.username if e.granted_by else "")
+    who = e.granted_by_name or (e.granted_by.display_name if e.granted_by else "")
     return {
         "title": f"{e.project.name} · {gates.label(e.gate)}",
         "url": e.project.get_absolute_url() + "#gate-checklist",
@@ -574,7 +574,9 @@ def secretary(user, today: datetime.date) -> TodoSection:
 
 
 def street_staff(user, today: datetime.date) -> TodoSection:
-    return TodoSection(T, str(Role(T).label), _items(user, T, today))
+    return TodoSection(
+        T, str(Role(T).label), _items(user, T, today), [(str(_("Access log")), reverse("access_log"))]
+    )
 
 
 def contractor(user, today: datetime.date) -> TodoSection:
@@ -586,7 +588,10 @@ def district(user, today: datetime.date) -> TodoSection:
         D,
         str(Role(D).label),
         _items(user, D, today),
-        [(str(_("Programme overview")), reverse("overview:landing"))],
+        [
+            (str(_("Programme overview")), reverse("overview:landing")),
+            (str(_("Access log")), reverse("access_log")),
+        ],
     )
 
 

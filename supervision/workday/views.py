@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Compound, Division, Household
 from communities.scoping import get_scope
 
-from . import search, todo
+from . import access_log, search, todo
 
 PAGE_SIZE = 25
 
@@ -59,8 +62,55 @@ def search_page(request: HttpRequest) -> HttpResponse:
     """Results of the header's search box, grouped by kind; plain links, so Tab and Enter work."""
     q = request.GET.get("q", "").strip()
     groups = search.search(request.user, q)
+    if request.headers.get("HX-Request"):  # live results under the header's box (links: Tab, Enter)
+        return render(request, "workday/_search_live.html", {"q": q, "groups": groups})
     return render(
         request,
         "workday/search.html",
         {"q": q, "groups": groups, "too_long": len(q) > search.MAX_LENGTH, "limit": search.LIMIT},
+    )
+
+
+class AccessLogFilter(forms.Form):
+    person = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(label=_("Kind of record"), required=False)
+    number = forms.IntegerField(label=_("Record number"), required=False, min_value=1)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", _("Everyone")), *people]
+        self.fields["kind"].choices = [("", _("All kinds")), *access_log.kind_choices()]
+        for field in self.fields.values():
+            field.widget.attrs.setdefault(
+                "class", "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            )
+
+
+@login_required
+def access_log_page(request: HttpRequest) -> HttpResponse:
+    """Who saw what: reveals, exports, downloads and working contacts shown, for the auditors."""
+    if not access_log.may_audit(request.user):
+        raise PermissionDenied(_("Only district administrators and street-office staff read the access log."))
+    form = AccessLogFilter(request.GET or None, people=access_log.staff_choices(request.user))
+    params = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    qs = access_log.grouped(
+        access_log.filtered(
+            request.user,
+            person=params.get("person"),
+            kind=params.get("kind") or "",
+            number=params.get("number"),
+            since=params.get("since"),
+            until=params.get("until"),
+        )
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    lines = access_log.describe(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workday/access_log.html",
+        {"form": form, "page_obj": page, "lines": lines, "query": query.urlencode()},
     )

@@ -1,6 +1,6 @@
 """Shown figures never contradict the verdict: every ratio shown beside a pass/fail (page, API, notice,
 live turnout) reads the same way as the verdict, with enough digits, and a failed condition says how
-much was missing ("差 N 户 / N ㎡")."""
+much was missing ("差 N 户 / N m²")."""
 
 import re
 from decimal import Decimal
@@ -60,7 +60,7 @@ def test_area_shortfall_in_square_metres():
     condition = Condition("a", "面积", Decimal("599.99"), Decimal("900.00"), Fraction(2, 3), True, unit="m2")
     assert not condition.passed and condition.to_dict()["shortfall"] == "0.01"
     with translation.override("zh-hans"):
-        assert "差 0.01 ㎡" in condition.explain()
+        assert "差 0.01 m²" in condition.explain()
 
 
 def test_ratio_helpers():
@@ -153,7 +153,7 @@ def test_page_notice_and_api_agree_with_the_verdict_at_the_boundary(client, api_
     assert len(page) == len(notice) == len(api) == 4
     for value, required, comparison, passed in [*page, *notice, *api]:
         assert agrees(value, required, comparison == "≥", passed), (value, required, comparison, passed)
-    assert "差 0.01 ㎡" in client.get(f"/ballots/{ballot.pk}/").content.decode()
+    assert "差 0.01 m²" in client.get(f"/ballots/{ballot.pk}/").content.decode()
 
 
 @pytest.mark.django_db

@@ -235,6 +235,11 @@ def test_exports_are_masked_by_role_and_logged(client, world, django_capture_on_
     client.force_login(district)
     with django_capture_on_commit_callbacks(execute=True):
         job, rows = _run_export(client, reverse("consultations:visit_export"))
+    assert rows[0][0] == "时间" and "13812345678" not in rows[1]  # masked by default (issue 11)
+    with django_capture_on_commit_callbacks(execute=True):
+        job, rows = _run_export(
+            client, reverse("consultations:visit_export"), {"unmask": "1", "unmask_reason": "回访核对"}
+        )
     assert rows[0][0] == "时间" and "张建国" in rows[1] and "13812345678" in rows[1]
 
     # a role without unmasked access gets masked data (here: UNMASKED_ROLES narrowed to district admins)

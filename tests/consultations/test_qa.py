@@ -69,7 +69,9 @@ def test_api_export_viewer_masked_secretary_unmasked_contractor_refused(
     rows = _rows(BackgroundJob.objects.get(pk=r.json()["id"]))
     assert len(rows) == 2 and "路面破损" in rows[1] and "138****5678" in rows[1]
     with django_capture_on_commit_callbacks(execute=True):
-        r = api_as(secretary_a).post(url, {"kind": "visit_ledger"}, format="json")
+        r = api_as(secretary_a).post(
+            url, {"kind": "visit_ledger", "unmask": True, "unmask_reason": "回访"}, format="json"
+        )
     assert "13812345678" in _rows(BackgroundJob.objects.get(pk=r.json()["id"]))[1]
     assert api_as(contractor).post(url, {"kind": "visit_ledger"}, format="json").status_code == 403
     assert api_as(viewer).post(url, {"kind": "nope"}, format="json").status_code == 400

@@ -142,3 +142,32 @@ def test_report_path_still_updates_progress(reported, contractor):
     reported.refresh_from_db()
     assert reported.progress == 70
     assert services.project_totals(reported.project).progress == 70
+
+
+@pytest.mark.parametrize("status", ["under_construction", "acceptance", "rework"])
+def test_typed_progress_does_not_go_back_once_works_are_under_way(item, street_user, api_as, status):
+    """Issue 10: a lower progress typed by hand (no report yet) was accepted silently once works had
+    begun; going back is said in a progress report, with its reason."""
+    WorkItem.objects.filter(pk=item.pk).update(progress=60)
+    item.project.__class__.objects.filter(pk=item.project_id).update(status=status)
+    item.refresh_from_db()
+    item.project.refresh_from_db()
+    with pytest.raises(Conflict) as exc:
+        services.set_work_item_progress(item, 20, street_user)
+    assert exc.value.code == "progress_follows_reports"
+    r = api_as(street_user).patch(f"/api/v1/work-items/{item.pk}/", {"progress": 20}, format="json")
+    assert r.status_code == 409
+    item.refresh_from_db()
+    assert item.progress == 60
+    services.set_work_item_progress(item, 70, street_user)  # going forward is still typed
+    item.refresh_from_db()
+    assert item.progress == 70
+
+
+def test_typed_progress_may_be_corrected_down_while_planning(item, street_user):
+    WorkItem.objects.filter(pk=item.pk).update(progress=60)
+    item.refresh_from_db()
+    assert item.project.status == "planning"
+    services.set_work_item_progress(item, 20, street_user)
+    item.refresh_from_db()
+    assert item.progress == 20

@@ -107,7 +107,8 @@ def test_create_project_and_transition_via_pages(client, street_user, world):
     project = Project.objects.get(name="竹岭片区改造")
     assert project.created_by == street_user
     r = client.post(reverse("projects:project_transition", args=[project.pk]), {"to": "under_construction"})
-    assert r.status_code == 302
+    # refused: the project page again with the reason (and what was typed), not a redirect
+    assert r.status_code == 200 and [str(m) for m in r.context["messages"]]
     project.refresh_from_db()
     assert project.status == ProjectStatus.PLANNING
     r = client.post(reverse("projects:project_transition", args=[project.pk]), {"to": "consulting"})

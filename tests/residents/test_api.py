@@ -133,3 +133,44 @@ def test_menu_survey_api_end_to_end(
     with django_assert_max_num_queries(8):
         listed = staff.get("/api/v1/menu-surveys/").json()
     assert listed["count"] == 1 and api_as(secretary_b).get("/api/v1/menu-surveys/").json()["count"] == 0
+
+
+def test_reports_over_the_api(api_client, world, street_user):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from consultations import services as cs
+    from consultations.models import Opinion
+
+    mine, other = make_households(world.compound_a, n=2)
+    codes = card_codes([mine, other])
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (0, 90, 0)).save(out, "JPEG")
+    photo = SimpleUploadedFile("p.jpg", out.getvalue(), content_type="image/jpeg")
+    body = {"category": "drainage", "content": "下水道堵了", "photos": [photo]}
+    made = api_client.post(
+        "/api/v1/household-page/reports/", body, format="multipart", HTTP_X_HOUSEHOLD_CODE=codes[mine.pk]
+    )
+    assert made.status_code == 201 and made.json()["photos"] == 1
+    opinion = Opinion.objects.get()
+    assert (
+        api_client.get("/api/v1/household-page/reports/", HTTP_X_HOUSEHOLD_CODE=codes[other.pk]).json() == []
+    )
+    refused = api_client.post(
+        f"/api/v1/household-page/reports/{opinion.pk}/rate/", {"rating": "satisfied"}, format="json",
+        HTTP_X_HOUSEHOLD_CODE=codes[mine.pk],
+    )  # fmt: skip
+    assert refused.status_code == 409  # not resolved yet
+    cs.transition_opinion(opinion, "accepted", user=street_user)
+    cs.transition_opinion(opinion, "resolved", user=street_user, answer="已疏通")
+    rated = api_client.post(
+        f"/api/v1/household-page/reports/{opinion.pk}/rate/", {"rating": "satisfied"}, format="json",
+        HTTP_X_HOUSEHOLD_CODE=codes[mine.pk],
+    )  # fmt: skip
+    assert (
+        rated.status_code == 200
+        and rated.json()["rating"] == "satisfied"
+        and rated.json()["answer"] == "已疏通"
+    )

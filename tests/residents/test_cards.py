@@ -62,7 +62,7 @@ def test_page_opens_with_the_code_without_an_account(client, world, street_user)
     assert response.status_code == 200
     html = response.content.decode()
     assert "民居巷血防站" in html and "1栋 1单元 101" in html
-    assert response["Referrer-Policy"] == "no-referrer" and "no-cache" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "same-origin" and "no-cache" in response["Cache-Control"]
     assert "<script" not in html.split("</main>")[0].split("<main")[-1]  # the content needs no script
     # typed from the card, with dashes and in lower case
     typed = client.post("/h/", {"code": cards.format_code(code).lower()})

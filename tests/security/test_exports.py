@@ -133,3 +133,112 @@ def test_codes_csv_neutralises_labels(world, street_user, run_job):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     labels = [r[1] for r in rows[1:]]
     assert labels and all(not spreadsheets.is_formula_like(label) for label in labels)
+
+
+# --- 6. exports masked by default for every role ---------------------------------------------------------
+
+PHONE, ID_NUMBER = "13812345678", "36042419800101123X"
+
+
+@pytest.fixture
+def roster_a(world):
+    h = f.HouseholdFactory(building=f.BuildingFactory(compound=world.compound_a), unit="1", room="101")
+    person = f.PersonFactory(name="张建国", phone=PHONE, id_number=ID_NUMBER, division=world.community_a)
+    f.OwnershipFactory(household=h, person=person)
+    return h
+
+
+def _cells(data: bytes) -> set[str]:
+    wb = load_workbook(io.BytesIO(data))
+    return {
+        str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None
+    }
+
+
+@pytest.mark.parametrize("who", ["district_admin", "street_user", "secretary_a"])
+def test_roster_export_is_masked_by_default_for_every_role(world, roster_a, run_job, request, who):
+    from communities.models import AccessLog
+
+    user = request.getfixturevalue(who)
+    job, data = run_job(
+        user, "communities.roster.export_roster", "roster_export", {"compound": world.compound_a.pk}
+    )
+    cells = _cells(data)
+    assert PHONE not in cells and ID_NUMBER not in cells
+    assert "138****5678" in cells
+    assert job.result["unmasked"] is False
+    assert not AccessLog.objects.filter(action=AccessLog.Action.REVEAL).exists()
+
+
+def test_page_roster_export_with_full_numbers_needs_a_reason_and_is_logged(
+    world, roster_a, street_user, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from communities.models import AccessLog, BackgroundJob
+
+    client.force_login(street_user)
+    url = reverse("communities:roster_export", args=[world.compound_a.pk])
+    page = client.get(world.compound_a.get_absolute_url()).content.decode()
+    assert 'name="unmask_reason"' in page  # the opt-in is offered next to the export button
+    response = client.post(url, {"unmask": "1", "unmask_reason": "  "}, follow=True)
+    assert "请说明导出完整电话和身份证号码的理由" in response.content.decode()
+    assert not BackgroundJob.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"unmask": "1", "unmask_reason": "入户核对产权人联系方式"})
+    job = BackgroundJob.objects.get()
+    assert response.status_code == 302 and job.status == JobStatus.SUCCEEDED, job.message
+    with job.result_file.open("rb") as fh:
+        cells = _cells(fh.read())
+    assert PHONE in cells and ID_NUMBER in cells
+    reveal = AccessLog.objects.get(action=AccessLog.Action.REVEAL, user=street_user)
+    assert reveal.reason == "入户核对产权人联系方式" and reveal.object_id == str(world.compound_a.pk)
+    assert "phone,id_number" in reveal.fields
+
+
+def test_api_roster_export_full_numbers_opt_in(
+    world, roster_a, secretary_a, viewer, api_as, django_capture_on_commit_callbacks
+):
+    from communities.models import AccessLog
+
+    url = "/api/v1/roster-exports/"
+    body = {"compound": world.compound_a.pk, "unmask": True}
+    assert api_as(secretary_a).post(url, body, format="json").status_code == 400  # no reason
+    assert api_as(viewer).post(url, {**body, "unmask_reason": "x"}, format="json").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(secretary_a).post(url, {**body, "unmask_reason": "核对"}, format="json")
+    assert response.status_code == 202, response.content
+    assert AccessLog.objects.filter(action=AccessLog.Action.REVEAL, user=secretary_a, reason="核对").exists()
+
+
+def test_visit_and_demand_ledgers_masked_by_default(
+    world, roster_a, secretary_a, api_as, django_capture_on_commit_callbacks
+):
+    from communities.models import BackgroundJob
+
+    visit = consultation_services.log_visit(
+        user=secretary_a,
+        household=roster_a,
+        attitude="support",
+        opinions=[{"category": "roads", "content": "路面"}],
+    )
+    consultation_services.transition_opinion(visit.opinions.get(), "accepted", user=secretary_a)
+    for kind in ("visit_ledger", "demand_list"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_as(secretary_a).post(
+                "/api/v1/consultation-exports/", {"kind": kind}, format="json"
+            )
+        assert response.status_code == 202, response.content
+        job = BackgroundJob.objects.get(pk=response.json()["id"])
+        with job.result_file.open("rb") as fh:
+            cells = _cells(fh.read())
+        assert PHONE not in cells and "138****5678" in cells, kind
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_as(secretary_a).post(
+                "/api/v1/consultation-exports/",
+                {"kind": kind, "unmask": True, "unmask_reason": "回访"},
+                format="json",
+            )
+        job = BackgroundJob.objects.get(pk=response.json()["id"])
+        with job.result_file.open("rb") as fh:
+            assert PHONE in _cells(fh.read()), kind

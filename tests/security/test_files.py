@@ -200,12 +200,35 @@ def test_move_private_files_moves_old_public_files(world, project, settings, tmp
     old.parent.mkdir(parents=True)
     old.write_bytes(files.demo_pdf("old"))
     type(project).objects.filter(pk=project.pk).update(implementation_plan="projects/plans/2025/实施方案.pdf")
-    assert files.move_public_files() == {"moved": 1, "already_private": 0, "missing": 0}
+    assert files.move_public_files() == {
+        "moved": 1,
+        "already_private": 0,
+        "missing": 0,
+        "secret_photos_detached": 0,
+    }
     project.refresh_from_db()
     assert not old.exists()
     assert RANDOM_FILE.search(project.implementation_plan.name)
     assert private_path(project.implementation_plan).read_bytes().startswith(b"%PDF-")
-    assert files.move_public_files() == {"moved": 0, "already_private": 1, "missing": 0}
+    assert files.move_public_files()["already_private"] == 1
+
+
+def test_an_old_html_plan_is_moved_as_bin_and_only_downloaded(
+    world, project, street_user, client, settings, tmp_path
+):
+    """The probe's page.html, stored by an older version, can never render on our origin again."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    old = Path(settings.MEDIA_ROOT) / "projects/plans/2025/page.html"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(HTML)
+    type(project).objects.filter(pk=project.pk).update(implementation_plan="projects/plans/2025/page.html")
+    files.move_public_files()
+    project.refresh_from_db()
+    assert project.implementation_plan.name.endswith(".bin")
+    client.force_login(street_user)
+    response = client.get(reverse("projects:project_plan", args=[project.pk]))
+    assert response["Content-Type"] == "application/octet-stream"
+    assert_safe_file_headers(response, attachment=True)
 
 
 # --- 2. uploads can't run -------------------------------------------------------------------------------
@@ -317,6 +340,11 @@ def test_paper_vote_photo_stored_privately_and_served_to_vote_staff(
     assert AccessLog.objects.filter(user=street_user, object_type="ballots.vote").count() == 1
     data = api_as(street_user).get(f"/api/v1/votes/{vote.pk}/").json()
     assert data["photo"] == url
+    electors = client.get(reverse("ballots:elector_list", args=[recorded_ballot.pk])).content.decode()
+    assert f'href="{url}"' in electors
+    client.force_login(viewer)
+    electors = client.get(reverse("ballots:elector_list", args=[recorded_ballot.pk])).content.decode()
+    assert url not in electors
 
 
 def test_paper_vote_page_refuses_html_photo(recorded_ballot, street_user, client):
@@ -354,6 +382,7 @@ def test_meeting_photo_served_by_scoped_view(world, street_user, secretary_b, cl
     response = client.get(url)
     assert response.status_code == 200
     assert_safe_file_headers(response, attachment=False)
+    assert AccessLog.objects.filter(user=street_user, object_type="consultations.meetingphoto").count() == 1
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert url in page
 
@@ -423,3 +452,38 @@ def test_existing_secret_photo_is_never_served(secret_ballot, street_user, clien
     vote.photo.save("old.jpg", ContentFile(jpeg_bytes()), save=True)
     client.force_login(street_user)
     assert client.get(reverse("ballots:vote_photo", args=[vote.pk])).status_code == 404
+
+
+def test_edit_form_links_the_private_plan_and_can_clear_it(world, project, street_user, client):
+    project.implementation_plan.save("plan.pdf", ContentFile(files.demo_pdf("x")), save=True)
+    client.force_login(street_user)
+    edit = reverse("projects:project_edit", args=[project.pk])
+    response = client.get(edit)
+    html = response.content.decode()
+    assert reverse("projects:project_plan", args=[project.pk]) in html
+    assert 'name="implementation_plan-clear"' in html and 'accept=".pdf' in html
+    form = response.context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "implementation_plan"}
+    data |= {"compounds": [world.compound_a.pk], "division": project.division_id}
+    data["implementation_plan-clear"] = "on"
+    assert client.post(edit, data).status_code == 302
+    project.refresh_from_db()
+    assert not project.implementation_plan
+
+
+def test_existing_secret_photo_is_detached_from_the_vote(secret_ballot, street_user, settings, tmp_path):
+    """The upgrade step keeps an old photo apart from the elector, like the ballot box."""
+    settings.PRIVATE_ROOT = str(tmp_path / "private")
+    elector = secret_ballot.electors.first()
+    ballot_services.record_staff_vote(
+        user=street_user, elector=elector, option=option(secret_ballot, "同意"), paper_serial="S-1"
+    )
+    vote = Vote.objects.get()
+    vote.photo.save("old.jpg", ContentFile(jpeg_bytes()), save=True)
+    old = private_path(vote.photo)
+    assert files.move_public_files()["secret_photos_detached"] == 1
+    vote.refresh_from_db()
+    assert not vote.photo and not old.exists()
+    kept = list((Path(settings.PRIVATE_ROOT) / f"ballots/secret-paper/{secret_ballot.pk}").rglob("*.jpg"))
+    assert len(kept) == 1  # the form is kept for the ballot, linked to no vote
+    assert files.move_public_files()["secret_photos_detached"] == 0

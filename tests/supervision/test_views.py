@@ -104,8 +104,13 @@ def test_deleting_a_party_with_orders_is_refused_in_words_not_a_500(site, street
     from projects.models import ProjectParty
 
     RectificationFactory(responsible_party=site.builder)
-    url = f"/projects/{site.project.pk}/parties/{site.builder.pk}/"
-    response = _client(street_user).post(url, {"delete": "1"}, follow=True)
+    url = f"/projects/{site.project.pk}/parties/{site.builder.pk}/delete/"
+    client = _client(street_user)
+    page = client.get(url)  # the confirmation says why it cannot go, and offers no delete button
+    assert page.status_code == 200
+    assert "仍有其他记录依赖它，不能删除" in page.content.decode()
+    assert 'id="confirm-delete"' not in page.content.decode()
+    response = client.post(url, follow=True)  # a forged POST is refused in words, not a 500
     assert response.status_code == 200
     assert "仍有其他记录依赖它，不能删除" in response.content.decode()
     assert ProjectParty.objects.filter(pk=site.builder.pk).exists()

@@ -52,3 +52,48 @@ def test_header_search_from_the_keyboard(browser_page, world, secretary_a):
     page.keyboard.press("Enter")
     page.wait_for_url("**/households/**")
     screenshot(page, "workday_household_page")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_unsent_visits_on_this_phone_are_counted(browser_page, world, grid_worker_a):
+    page = browser_page(width=390, height=844, is_mobile=True, has_touch=True)
+    login(page, "grid_a")
+    page.goto(page.base + "/")
+    expect(page.locator(".todo-drafts")).to_be_hidden()  # nothing kept: no line
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow == 0
+    key = "form:/consultations/visits/new/:visit-form-h42"
+    page.evaluate(f"""() => localStorage.setItem("{key}", '{{"notes": ["老人在家"]}}')""")
+    page.reload()
+    expect(page.locator(".todo-drafts")).to_be_visible()
+    assert page.locator(".todo-drafts-count").inner_text() == "1"
+    assert (
+        page.locator(".todo-drafts-links a").get_attribute("href")
+        == "/consultations/visits/new/?household=42"
+    )
+    screenshot(page, "workday_home_grid_phone")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_header_search_live_results(browser_page, world, secretary_a):
+    make_households(world.compound_a, building_name="3栋", unit="2")
+    page = browser_page()
+    login(page, "secretary_a")
+    page.locator("#header-search").click()
+    page.keyboard.type("3-2-301")
+    first = page.locator("#header-search-results a").first
+    first.wait_for()
+    assert "3栋 2单元 301" in first.inner_text()
+    screenshot(page, "workday_live_search")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/households/**")
+    page.locator("#header-search").click()
+    page.keyboard.type("301")
+    page.locator("#header-search-results a").first.wait_for()
+    page.keyboard.press("Escape")
+    expect(page.locator("#header-search-results a")).to_have_count(0)

@@ -9,6 +9,7 @@ DEMO_MODULES = [
     "projects.demo",
     "consultations.demo",
     "consultations.ballots.demo",
+    "consultations.residents.demo",
     "supervision.demo",
     "supervision.overview.demo",
 ]

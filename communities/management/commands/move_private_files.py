@@ -6,7 +6,8 @@ from communities.files import move_public_files
 class Command(BaseCommand):
     help = (
         "Move exports, job files, plans, paper-vote and works photos stored under MEDIA_ROOT by an older "
-        "version into PRIVATE_ROOT under random names (run once after upgrading; safe to repeat)."
+        "version into PRIVATE_ROOT under random names, and detach paper photos from secret votes (run "
+        "once after upgrading; safe to repeat)."
     )
 
     def add_arguments(self, parser):
@@ -17,5 +18,6 @@ class Command(BaseCommand):
         verb = "would move" if dry_run else "moved"
         self.stdout.write(
             f"{verb} {counts['moved']} file(s); {counts['already_private']} already private; "
-            f"{counts['missing']} missing from MEDIA_ROOT"
+            f"{counts['missing']} missing from MEDIA_ROOT; "
+            f"{counts.get('secret_photos_detached', 0)} paper photo(s) detached from secret votes"
         )

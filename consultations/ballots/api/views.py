@@ -262,6 +262,7 @@ class ElectorViewSet(ScopedReadOnlyViewSet):
     queryset = Elector.objects.select_related("vote")
     serializer_class = s.ElectorSerializer
     filterset_class = filters.ElectorFilter
+    keyset_ordering = ("ballot_id", "building_name", "unit", "room", "id")
     search_fields = ["label"]
     ordering_fields = ["building_name", "unit", "room", "area"]
 
@@ -314,6 +315,7 @@ class VoteViewSet(IdempotentCreateMixin, _ServiceCreate, ScopedReadOnlyViewSet):
     serializer_class = s.VoteSerializer
     permission_classes = [VoteEntryPermission]
     filterset_class = filters.VoteFilter
+    keyset_ordering = ("ballot_id", "id")
     ordering_fields = ["cast_at"]
 
     def get_serializer_class(self):

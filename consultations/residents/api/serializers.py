@@ -100,3 +100,17 @@ class AnswersSerializer(serializers.Serializer):
 
 class PaperAnswersSerializer(AnswersSerializer):
     household = serializers.IntegerField()
+
+
+class ReportInSerializer(serializers.Serializer):
+    category = serializers.CharField()
+    content = serializers.CharField(max_length=2000)
+    photos = serializers.ListField(child=serializers.ImageField(), required=False, max_length=10)
+
+
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.CharField()
+
+
+class SlotChoiceSerializer(serializers.Serializer):
+    slot = serializers.IntegerField()

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.response import Response
@@ -308,3 +309,173 @@ def _menu_data(survey: MenuSurvey, household: Household) -> dict:
             for i in survey.items.select_related("catalog_item")
         ],
     }
+
+
+# --- reports (报事) -------------------------------------------------------------------------------------
+
+
+def _report_data(o) -> dict:
+    return {
+        "id": o.pk,
+        "category": o.category,
+        "category_display": o.get_category_display(),
+        "content": o.content,
+        "status": o.status,
+        "status_display": o.get_status_display(),
+        "answer": o.answer,
+        "answered_at": o.answered_at,
+        "rating": o.rating or None,
+        "created_at": o.created_at,
+        "photos": len(o.report_photos.all()),
+    }
+
+
+class HouseholdReportsView(PublicHouseholdView):
+    from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(parameters=[CODE_HEADER], responses={200: dict})
+    def get(self, request):
+        """The household's own reports with their status, answer and rating."""
+        from .. import reports
+
+        household = household_from_request(request)
+        return Response([_report_data(o) for o in reports.household_reports(household)])
+
+    @extend_schema(parameters=[CODE_HEADER], request=s.ReportInSerializer, responses={201: dict})
+    def post(self, request):
+        """Report a problem (multipart: category, content, up to 3 `photos`); it becomes an opinion."""
+        from .. import reports
+
+        household = household_from_request(request)
+        opinion = reports.report_problem(
+            household,
+            category=str(request.data.get("category", "")),
+            content=str(request.data.get("content", "")),
+            photos=request.FILES.getlist("photos"),
+        )
+        return Response(_report_data(opinion), status=201)
+
+
+class HouseholdReportRateView(PublicHouseholdView):
+    @extend_schema(parameters=[CODE_HEADER], request=s.RatingSerializer, responses={200: dict})
+    def post(self, request, pk):
+        """Rate a resolved report once: satisfied / basically / unsatisfied."""
+        from consultations.models import Opinion
+
+        from .. import reports
+
+        household = household_from_request(request)
+        opinion = get_object_or_404(Opinion, pk=pk, household=household)
+        opinion = reports.rate_report(opinion, household, str(request.data.get("rating", "")))
+        return Response(_report_data(opinion))
+
+
+# --- in-home works booking (through projects.bookings) ------------------------------------------------
+
+
+def _visits_data(household) -> list[dict]:
+    from projects.bookings import household_bookings
+
+    return [
+        {
+            "work_item": row["work_item"].pk,
+            "name": row["work_item"].name,
+            "booking_deadline": row["work_item"].booking_deadline,
+            "booking": (
+                {
+                    "id": row["booking"].pk,
+                    "status": row["booking"].status,
+                    "starts_at": row["booking"].slot.starts_at,
+                    "ends_at": row["booking"].slot.ends_at,
+                }
+                if row["booking"]
+                else None
+            ),
+            "slots": [
+                {"id": sl.pk, "starts_at": sl.starts_at, "ends_at": sl.ends_at, "free": sl.free}
+                for sl in row["slots"]
+            ],
+        }
+        for row in household_bookings(household)
+    ]
+
+
+class HouseholdVisitsView(PublicHouseholdView):
+    @extend_schema(parameters=[CODE_HEADER], responses={200: dict})
+    def get(self, request):
+        """The in-home works entering the household: its booking and the free times."""
+        return Response(_visits_data(household_from_request(request)))
+
+    @extend_schema(parameters=[CODE_HEADER], request=s.SlotChoiceSerializer, responses={200: dict})
+    def post(self, request):
+        """Book `slot` (or move the household's booked visit of that work item to it)."""
+        from projects import bookings
+        from projects.models import VisitBooking, VisitSlot
+
+        household = household_from_request(request)
+        body = s.SlotChoiceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        slot = get_object_or_404(
+            VisitSlot.objects.select_related("work_item"), pk=body.validated_data["slot"]
+        )
+        current = VisitBooking.objects.filter(
+            work_item=slot.work_item, household=household, status="booked"
+        ).first()
+        if current is not None:
+            _call(bookings.move, current, slot, household=household)
+        else:
+            bookings.book(household, slot)
+        from .. import notify
+
+        notify.booking_confirmed(household, slot)
+        return Response(_visits_data(household))
+
+
+class HouseholdVisitCancelView(PublicHouseholdView):
+    @extend_schema(parameters=[CODE_HEADER], request=None, responses={200: dict})
+    def post(self, request, pk):
+        from projects import bookings
+        from projects.models import VisitBooking
+
+        household = household_from_request(request)
+        booking = get_object_or_404(VisitBooking, pk=pk, household=household)
+        bookings.cancel(booking, household=household)
+        return Response(_visits_data(household))
+
+
+# --- notification outbox (read) -----------------------------------------------------------------------
+
+
+class NotificationSerializer(drf_serializers.ModelSerializer):
+    class Meta:
+        from communities.models import Notification
+
+        model = Notification
+        fields = [
+            "id", "kind", "channel", "state", "household", "recipient", "text", "attempts", "last_error",
+            "created_at", "sent_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class NotificationViewSet(ScopedReadOnlyViewSet):
+    """Messages to residents and contractors with their state (pending / sent / failed), in the caller's
+    divisions. Phone numbers are not shown."""
+
+    from communities.models import Notification
+
+    queryset = Notification.objects.all()
+    serializer_class = NotificationSerializer
+    filterset_fields = ["state", "kind", "channel", "household"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        from communities.choices import RESIDENT_DATA_ROLES
+        from communities.models import Notification
+        from communities.scoping import get_scope
+
+        return Notification.objects.filter(
+            get_scope(self.request.user).q("division_path", RESIDENT_DATA_ROLES)
+        ).order_by("-created_at", "-pk")

@@ -87,6 +87,7 @@ class Writer:
         self.next_id: dict[str, int] = {}
         self.counts: dict[str, int] = {}
         self.dropped: list[tuple[str, list, list]] = []
+        self.defaulted: list[tuple[str, str]] = []
 
     def drop_keys(self, table: str) -> None:
         with connection.cursor() as cursor:
@@ -133,18 +134,48 @@ class Writer:
         first = self.start(table)
         n = 0
         started = time.perf_counter()
+        defaulted = self._defaults_for_missing(table, columns)
         sql = f"COPY {table} (id, {', '.join(columns)}) FROM STDIN"
         with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row((first + n, *row))
                 n += 1
+        self.defaulted.extend((table, column) for column in defaulted)
         self.next_id[table] = first + n
         self.counts[table] = self.counts.get(table, 0) + n
         self.stdout.write(f"  {table}: {n:,} rows in {time.perf_counter() - started:.1f} s")
         return first
 
+    def _defaults_for_missing(self, table: str, columns: list[str]) -> list[str]:
+        """Columns added to a model after this generator was written (NOT NULL, with a Python-side
+        default or blank text) get their model default as a database default for the duration of
+        the COPY, so the generator keeps working as the models grow. Returns the columns so
+        defaulted."""
+        from django.apps import apps
+
+        model = next((m for m in apps.get_models() if m._meta.db_table == table), None)
+        if model is None:
+            return []
+        defaulted = []
+        with connection.cursor() as cursor:
+            for f in model._meta.concrete_fields:
+                if f.column in columns or f.primary_key or f.null:
+                    continue
+                default = f.get_default()  # "" for a text field without an explicit default
+                if default is None:
+                    continue
+                value = f.get_db_prep_save(default, connection)
+                cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{f.column}" SET DEFAULT %s', [value])
+                defaulted.append(f.column)
+        return defaulted
+
     def finish(self) -> None:
         with connection.cursor() as cursor:
+            if self.defaulted:
+                # the deferred foreign-key checks run now: a table with pending ones cannot be altered
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for table, column in self.defaulted:
+                    cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" DROP DEFAULT')
             for table, next_id in self.next_id.items():
                 cursor.execute(
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), GREATEST(%s, 1), true)",

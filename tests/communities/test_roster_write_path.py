@@ -1,0 +1,107 @@
+"""The roster import's set-based write path (COPY into staging, one merge per table): all-or-nothing on a
+50,000-household file, history recorded for inserts and updates, a failing merge rolls back the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from communities import bulk, roster
+from communities.jobs import JobFailed
+from communities.models import Household, HouseholdEvent, Ownership, Person, PersonEvent
+from tests import factories as f
+
+from . import test_roster
+from .test_roster import GOOD, HEADER, counts, csv_text, run_import
+
+
+@pytest.fixture(autouse=True)
+def _run_jobs_on_commit(django_capture_on_commit_callbacks):
+    test_roster._capture = django_capture_on_commit_callbacks
+    yield
+    test_roster._capture = None
+
+
+pytestmark = pytest.mark.django_db
+
+
+def _big_csv(households: int, bad_at: int | None = None) -> bytes:
+    """`households` flats, one owner each (every third without a person), as CSV (quick to build)."""
+    lines = [",".join(h.rstrip("*") for h in HEADER)]
+    for n in range(households):
+        building, rest = divmod(n, 60)
+        unit, rest = divmod(rest, 20)
+        floor, room = divmod(rest, 2)
+        base = f"{building + 1}栋,{unit + 1},{floor + 1},{floor + 1}0{room + 1},80.5,登记,否"
+        person = ",,,,,," if n % 3 == 0 else f",住户{n},,,业主,否,"
+        lines.append(base + person)
+    if bad_at is not None:
+        cells = lines[bad_at].split(",")
+        cells[2] = "十楼"  # not a floor number
+        lines[bad_at] = ",".join(cells)
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_bad_row_among_the_last_ten_of_50000_writes_nothing(world):
+    rows = 50_000
+    bad_line = rows - 3  # a data row among the last ten (line 1 is the header)
+    data = _big_csv(rows, bad_at=bad_line)
+    with pytest.raises(JobFailed) as exc:
+        roster.import_file(world.compound_a, data, "big.csv")
+    assert exc.value.errors == [
+        {
+            "row": bad_line + 1,
+            "column": roster.COLUMN_BY_KEY["floor"].label,
+            "field": "floor",
+            "message": exc.value.errors[0]["message"],
+        }
+    ]
+    assert counts(world.compound_a) == (0, 0, 0, 0)
+    assert not HouseholdEvent.objects.exists()
+
+
+def test_a_failing_merge_rolls_back_every_table(world, secretary_a, monkeypatch):
+    """The check phase passed; the last merge (ownerships) fails: households and people written by the
+    earlier merges are rolled back with it."""
+    real = bulk.copy_create
+
+    def failing(model, objs):
+        if model is Ownership:
+            raise RuntimeError("the database went away")
+        return real(model, objs)
+
+    monkeypatch.setattr(bulk, "copy_create", failing)
+    with pytest.raises(RuntimeError):
+        roster.import_file(world.compound_a, csv_text(GOOD).encode(), "roster.csv", user=secretary_a)
+    assert counts(world.compound_a) == (0, 0, 0, 0)
+    assert not Person.objects.exists()
+
+
+def test_history_recorded_for_merged_inserts_and_updates(world, secretary_a):
+    job = run_import(secretary_a, world.compound_a, csv_text(GOOD).encode(), "roster.csv")
+    households = Household.objects.filter(building__compound=world.compound_a)
+    assert HouseholdEvent.objects.filter(pgh_label="insert").count() == households.count() == 6
+    assert (
+        PersonEvent.objects.filter(pgh_label="insert", pgh_context__metadata__job=job.pk).count()
+        == Person.objects.count()
+    )
+    # a second file changes one area and one phone: an update event each, in the second job's context
+    changed = [list(r) for r in GOOD]
+    changed[2][4] = changed[3][4] = "72.35"
+    changed[3][8] = "15012340000"
+    second = run_import(secretary_a, world.compound_a, csv_text(changed).encode(), "roster.csv")
+    assert second.result["households_updated"] == 1 and second.result["people_updated"] == 1
+    update = HouseholdEvent.objects.get(pgh_label="update")
+    assert str(update.exclusive_area) == "72.35"
+    assert update.pgh_context.metadata == {**update.pgh_context.metadata, "job": second.pk}
+    person = PersonEvent.objects.get(pgh_label="update")
+    assert person.phone == "15012340000" and person.pgh_context.metadata["user"] == secretary_a.pk
+
+
+def test_staged_ids_are_the_rows_ids(world):
+    """copy_create hands out the ids the rows get (taken from the sequence before the COPY)."""
+    building = f.BuildingFactory(compound=world.compound_a)
+    objs = [Household(building=building, unit="1", floor=1, room=str(100 + i)) for i in range(5)]
+    assert bulk.copy_create(Household, objs) == 5
+    assert [(h.pk, h.room) for h in objs] == list(
+        Household.objects.filter(building=building).order_by("pk").values_list("pk", "room")
+    )
