@@ -75,3 +75,4 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Finished")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")

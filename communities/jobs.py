@@ -20,6 +20,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from .choices import JobStatus
 from .models import BackgroundJob
@@ -32,6 +33,10 @@ class JobFailed(Exception):
         super().__init__(message)
         self.message = message
         self.errors = errors or []
+
+
+class JobCancelled(Exception):
+    """Its owner cancelled the job: the handler stops where it is and its transaction rolls back."""
 
 
 class Progress:
@@ -49,8 +54,11 @@ class Progress:
         self._last = 0.0
         self._side = None  # the second connection, opened on first use inside a transaction
         self.done, self.total = job.done, job.total  # the last values reported
+        self._committed = False
 
     def __call__(self, done: int, total: int | None = None, *, force: bool = False) -> None:
+        """Report progress; raises JobCancelled when the job's owner cancelled it (until `committed()`:
+        past the point of no return a cancel is ignored)."""
         if self.guard is not None and self.guard.lost:
             raise JobLost(self.job.pk)
         now = time.monotonic()
@@ -61,14 +69,23 @@ class Progress:
         if total is not None:
             self.total = total
         if connection.in_atomic_block:
-            self._write_outside(done, total)
-            return
-        fields = {"done": done}
-        if total is not None:
-            fields["total"] = total
-        BackgroundJob.objects.filter(pk=self.job.pk).update(**fields)
+            cancelled = self._write_outside(done, total)
+        else:
+            fields = {"done": done}
+            if total is not None:
+                fields["total"] = total
+            rows = BackgroundJob.objects.filter(pk=self.job.pk)
+            rows.update(**fields)
+            cancelled = rows.filter(cancel_requested_at__isnull=False).exists()
+        if cancelled and not self._committed:
+            raise JobCancelled(self.job.pk)
 
-    def _write_outside(self, done: int, total: int | None) -> None:
+    def committed(self) -> None:
+        """The work has committed: a cancel asked for now comes too late to undo it."""
+        self._committed = True
+
+    def _write_outside(self, done: int, total: int | None) -> bool:
+        """Writes the progress through the second connection; True when a cancel was asked for."""
         table = BackgroundJob._meta.db_table
         try:
             if self._side is None:
@@ -78,11 +95,15 @@ class Progress:
             with self._side.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {table} SET done = %s, total = COALESCE(%s, total) WHERE id = "
-                    f"(SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED)",
+                    f"(SELECT id FROM {table} WHERE id = %s FOR UPDATE SKIP LOCKED) "
+                    "RETURNING cancel_requested_at IS NOT NULL",
                     [done, total, self.job.pk],
                 )
+                row = cursor.fetchone()
+                return bool(row and row[0])
         except Exception:  # progress is a courtesy: never fail the work because of it
             log.warning("job %s: progress not written", self.job.pk, exc_info=True)
+        return False
 
     def close(self) -> None:
         if self._side is not None:
@@ -103,6 +124,40 @@ def start_job(
         job.save()
         outbox.enqueue(run_job, job.pk)
     return job
+
+
+def cancel_job(job: BackgroundJob, user) -> BackgroundJob:
+    """Cancel a job of `user` (the caller checked it is theirs). A waiting job never starts; a running
+    one stops at its next progress report (a fraction of a second), rolling back what it was writing:
+    an import cancelled half-way writes nothing. A finished job is refused."""
+    from .errors import Conflict
+
+    if job.is_finished:
+        raise Conflict(_("This job has already finished."))
+    now = timezone.now()
+    waiting = BackgroundJob.objects.filter(pk=job.pk, status=JobStatus.PENDING)
+    if not waiting.update(
+        status=JobStatus.CANCELLED,
+        cancel_requested_at=now,
+        finished_at=now,
+        message=str(_("Cancelled: nothing was written.")),
+    ):
+        BackgroundJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested_at=now)
+    log.info("job %s: cancel asked by user %s", job.pk, getattr(user, "pk", None))
+    job.refresh_from_db()
+    return job
+
+
+def save_result_file(job: BackgroundJob, filename: str, write: Callable[[Any], None]) -> None:
+    """Store the job's result file through a temporary file on disk: `write(fh)` writes it (e.g. an
+    openpyxl write-only workbook's `save`), then storage copies it in chunks. The file is never held
+    whole in memory (a 3-million-row ledger zips to hundreds of MB)."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as fh:
+        write(fh)
+        fh.seek(0)
+        job.result_file.save(filename, File(fh), save=False)
 
 
 class JobLost(Exception):
@@ -231,6 +286,9 @@ def _run_locked(job_id: int, guard: JobGuard) -> None:
     except JobLost:
         log.warning("job %s: lost its lock mid-run; left for the next runner", job.pk)
         return
+    except JobCancelled:
+        job.status = JobStatus.CANCELLED
+        job.message = str(_("Cancelled: nothing was written."))
     except JobFailed as exc:
         job.status = JobStatus.FAILED
         job.message = exc.message[:500]

@@ -435,6 +435,8 @@ class BackgroundJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="how many times a worker started it")
     worker = models.CharField(max_length=200, blank=True, help_text="host and process running it")
+    # set by jobs.cancel_job on a running job; the runner stops at its next progress report
+    cancel_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("background job")
@@ -462,7 +464,11 @@ class BackgroundJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (choices.JobStatus.SUCCEEDED, choices.JobStatus.FAILED)
+        return self.status in (
+            choices.JobStatus.SUCCEEDED,
+            choices.JobStatus.FAILED,
+            choices.JobStatus.CANCELLED,
+        )
 
     @property
     def is_stalled(self) -> bool:

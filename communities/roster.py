@@ -921,8 +921,12 @@ def import_file(
                 progress(data_rows + int((total - data_rows) * fraction), total)
 
         write_plan(locked, plan, result, step, user=user)
+        if progress is not None:
+            progress(total - 1, total, force=True)  # the last moment a cancel rolls everything back
     result.seconds["write"] = round(time.perf_counter() - t2, 3)
     if progress is not None:
+        if hasattr(progress, "committed"):
+            progress.committed()  # too late to cancel
         progress(total, total, force=True)
     return result
 

@@ -7,6 +7,7 @@ app_name = "communities"
 urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/cancel/", views.job_cancel, name="job_cancel"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
     # registry pages
     path("divisions/", views.division_list, name="division_list"),

@@ -120,6 +120,21 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    from .jobs import cancel_job
+
+    job = get_object_or_404(_my_jobs(request), pk=pk)
+    try:
+        cancel_job(job, request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(job.get_absolute_url())
+
+
+@login_required
 def job_download(request: HttpRequest, pk: int) -> HttpResponse:
     from django.shortcuts import get_object_or_404
 

@@ -5,14 +5,12 @@ from `job.params` (the same FilterSets as the pages)."""
 
 from __future__ import annotations
 
-import io
-
-from django.core.files.base import ContentFile
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from communities import access
+from communities.jobs import save_result_file
 from communities.masking import mask_name, mask_phone
 from communities.models import AccessLog, Ownership
 from communities.spreadsheets import xlsx_row
@@ -54,11 +52,8 @@ def _workbook(title: str, header: list[str]):
 
 
 def _save(job, wb, name: str) -> None:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    job.result_file.save(
-        f"{name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx", ContentFile(buffer.getvalue()), save=False
-    )
+    # openpyxl's write-only sheet streamed the rows to disk; the zip goes to disk too, never to memory
+    save_result_file(job, f"{name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx", wb.save)
 
 
 def visit_ledger(job, progress) -> None:

@@ -315,6 +315,13 @@ class NoticePolicy(models.Model):
     default_days = models.PositiveSmallIntegerField(
         _("default notice period (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(90)]
     )
+    opinion_answer_days = models.PositiveSmallIntegerField(
+        _("days to answer an opinion"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+        help_text=_("Opinions unanswered after this many days are flagged to the street (empty: inherited)."),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     objects = NoticePolicyQuerySet.as_manager()

@@ -372,6 +372,26 @@ def default_notice_days(division: Division | None) -> int:
     return choices.DEFAULT_NOTICE_DAYS
 
 
+def opinion_answer_days(divisions) -> dict[int, int]:
+    """{division id: days within which an opinion gets its answer} for `divisions` (with `path`): the
+    nearest NoticePolicy up each one's ancestry that sets it, else settings.OPINION_ANSWER_DAYS. One
+    query whatever the number of divisions."""
+    from django.conf import settings
+
+    fallback = int(getattr(settings, "OPINION_ANSWER_DAYS", 15))
+    chains = {d.pk: [int(p) for p in d.path.strip("/").split("/") if p] for d in divisions}
+    ids = {pk for chain in chains.values() for pk in chain}
+    policies = dict(
+        NoticePolicy.objects.filter(division_id__in=ids, opinion_answer_days__isnull=False).values_list(
+            "division_id", "opinion_answer_days"
+        )
+    )
+    return {
+        pk: next((policies[a] for a in reversed(chain) if a in policies), fallback)
+        for pk, chain in chains.items()
+    }
+
+
 def publish_notice(
     *,
     project=None,

@@ -264,6 +264,11 @@ def _project_page(request: HttpRequest, project: Project, typed: dict | None = N
             "can_edit": can_edit,
             "missing_five_ones": services.missing_five_ones(project),
             "typed": typed or {},
+            # links to residents' records (ballots, notices, opinions, coverage) only for the roles that
+            # may open them: a contractor is shown the facts, not links that answer 404
+            "hide_consultation_links": not get_scope(request.user).sees_residents,
+            "programme_visible": project.programme_id is not None
+            and Programme.objects.for_user(request.user).filter(pk=project.programme_id).exists(),
             **gate,
         },
     )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
-from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from communities import access
+from communities.jobs import save_result_file
 from communities.models import AccessLog
 from communities.spreadsheets import xlsx_row
 
@@ -89,10 +87,7 @@ def rectification_ledger(job, progress) -> None:
         )
         ids.append(order.pk)
         progress(n, total)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    name = f"rectification-ledger-{today:%Y%m%d}.xlsx"
-    job.result_file.save(name, ContentFile(buffer.getvalue()), save=False)
+    save_result_file(job, f"rectification-ledger-{today:%Y%m%d}.xlsx", wb.save)
     job.total = total
     job.result = {"rows": total}
     access.record(

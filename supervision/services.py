@@ -367,6 +367,13 @@ def _validated(upload):
     return image
 
 
+@transaction.atomic
+def add_photos(*, uploads, **kwargs) -> list[Photo]:
+    """Several photos of one kind at once (the project page's upload): all are checked before any is
+    stored, so a refused file leaves nothing behind, neither rows nor files."""
+    return _add_photos(uploads, **kwargs)
+
+
 def _add_photos(uploads, **kwargs) -> list[Photo]:
     # check every photo before storing any, so a bad one leaves nothing behind
     images = [_validated(u) for u in uploads or []]

@@ -215,8 +215,6 @@ def progress_new(request: HttpRequest, project_pk: int) -> HttpResponse:
 def photo_new(request: HttpRequest, project_pk: int) -> HttpResponse:
     """Before / during / after photos from the project page, checked and stored by the same service as
     the API (type, size, resize). A refused upload stores nothing and keeps the other fields."""
-    from django.db import transaction
-
     project = _project(request, project_pk)
     if not (perms.can_inspect(request.user, project) or perms.can_report_progress(request.user, project)):
         raise _forbidden()
@@ -224,16 +222,14 @@ def photo_new(request: HttpRequest, project_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                for upload in data["photos"]:
-                    services.add_photo(
-                        user=request.user,
-                        project=project,
-                        upload=upload,
-                        kind=data["kind"],
-                        caption=data["caption"],
-                        taken_on=data["taken_on"],
-                    )
+            services.add_photos(
+                user=request.user,
+                project=project,
+                uploads=data["photos"],
+                kind=data["kind"],
+                caption=data["caption"],
+                taken_on=data["taken_on"],
+            )
         except DomainError as exc:
             if exc.status_code == 403:
                 _fail(request, form, exc)

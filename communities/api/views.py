@@ -181,6 +181,16 @@ class BackgroundJobViewSet(viewsets.ReadOnlyModelViewSet):
         except FileGone as exc:
             raise NotFound(exc.message) from None
 
+    @extend_schema(request=None, responses={200: BackgroundJobSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel your job: a waiting one never starts, a running one stops within a second and what
+        it was writing is rolled back (an import writes nothing). 409 when it has already finished."""
+        from communities.jobs import cancel_job
+
+        job = cancel_job(self.get_object(), request.user)
+        return Response(self.get_serializer(job).data)
+
     @extend_schema(request=None, responses={202: BackgroundJobSerializer})
     @action(detail=False, methods=["post"])
     def ping(self, request):

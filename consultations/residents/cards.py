@@ -150,11 +150,12 @@ def households_for(*, compound_id: int | None, building_id: int | None, househol
 # --- printing (background job) ------------------------------------------------------------------------
 
 
-def qr_svg(url: str) -> str:
-    """An inline SVG QR code (no external request; prints sharp)."""
+def qr_data_uri(url: str) -> str:
+    """A PNG QR code as a data: URI. WeasyPrint lays out an inline SVG QR code path by path: 173 cards
+    took 23 s with SVG against ~9 s with PNG here (40 cards: 5.4 s against 3.3 s, 2.2 s without any)."""
     import segno
 
-    return segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", light="#fff")
+    return segno.make(url, error="m").png_data_uri(scale=5, border=2)
 
 
 def _card_rows(issued: list[IssuedCard]) -> list[dict]:
@@ -174,7 +175,7 @@ def _card_rows(issued: list[IssuedCard]) -> list[dict]:
                 "code": item.display,
                 "version": item.version,
                 "url": url,
-                "qr": qr_svg(url),
+                "qr": qr_data_uri(url),
                 "sort": (h.building.name, h.unit, h.floor, h.room),
             }
         )

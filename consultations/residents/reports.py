@@ -21,6 +21,7 @@ from .choices import MAX_REPORT_PHOTOS
 from .models import ReportPhoto
 
 REPORTS_PER_DAY = 10  # per household: a card is not a megaphone
+RESEND_MINUTES = 10
 
 
 def _project_for(household: Household):
@@ -42,6 +43,20 @@ def report_problem(household: Household, *, category: str, content: str, photos:
     photos = [p for p in photos if p]
     if len(photos) > MAX_REPORT_PHOTOS:
         raise DomainError(_("At most %(n)s photos per report.") % {"n": MAX_REPORT_PHOTOS}, field="photos")
+    # a phone on a flaky network sends the form again: the same report within minutes is the first one
+    same = (
+        Opinion.objects.filter(
+            household=household,
+            source=OpinionSource.HOUSEHOLD_PAGE,
+            category=category,
+            content=content,
+            created_at__gte=timezone.now() - timedelta(minutes=RESEND_MINUTES),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if same is not None:
+        return same
     recent = Opinion.objects.filter(
         household=household,
         source=OpinionSource.HOUSEHOLD_PAGE,

@@ -336,6 +336,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "survey": survey,
             "res": res,
             "can_manage": scope.covers(path, EDITOR_ROLES),
+            "can_convert": any(r.reached and r.item.work_item_id is None for r in res.items),
             "households": households,
             "choice_items": [r.item for r in res.items],
             "choices": MenuChoice.choices,

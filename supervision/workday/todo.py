@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Count,
     DateTimeField,
@@ -25,6 +24,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -62,11 +62,6 @@ CLOSING_SOON_DAYS = 3
 PROGRESS_REPORT_DAYS = 7
 # inspections on a contractor's work shown for this many days
 INSPECTION_DAYS = 14
-
-
-def answer_days() -> int:
-    """Days within which an opinion gets its official answer (settings.OPINION_ANSWER_DAYS)."""
-    return int(getattr(settings, "OPINION_ANSWER_DAYS", 15))
 
 
 @dataclass(frozen=True)
@@ -145,8 +140,27 @@ def community_open_opinions(user, today) -> QuerySet:
 
 
 def unanswered_old_opinions(user, today) -> QuerySet:
-    cutoff = timezone.now() - datetime.timedelta(days=answer_days())
-    return _opinions(Opinion.objects.for_user(user)).filter(answered_at__isnull=True, created_at__lt=cutoff)
+    """Open opinions with no answer after their community's answer time (NoticePolicy's
+    opinion_answer_days, nearest ancestor, else settings.OPINION_ANSWER_DAYS): two small queries to
+    read the times, then one filter, grouped by the number of days."""
+    from communities.models import Division
+    from consultations.services import opinion_answer_days
+
+    communities = (
+        Division.objects.for_user(user).filter(compounds__isnull=False).distinct().only("pk", "path")
+    )
+    by_days: dict[int, list[int]] = {}
+    for pk, days in opinion_answer_days(list(communities)).items():
+        by_days.setdefault(days, []).append(pk)
+    now = timezone.now()
+    late = Q(pk__in=[])
+    for days, ids in by_days.items():
+        late |= Q(compound__division_id__in=ids, created_at__lt=now - datetime.timedelta(days=days))
+    return (
+        _opinions(Opinion.objects.for_user(user))
+        .filter(late, answered_at__isnull=True)
+        .order_by("created_at", "pk")
+    )
 
 
 def notices_ending_this_week(user, today) -> QuerySet:

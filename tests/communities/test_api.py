@@ -481,6 +481,13 @@ def test_list_query_count_is_constant(
 PUBLIC_API_VIEWS = {
     "communities.api.auth.ObtainTokenView",  # exchanging a password for a token
     "consultations.ballots.api.views.PublicVoteView",  # residents vote with a code, no account
+    # the household's own page: the household code (X-Household-Code) is the credential, throttled
+    "consultations.residents.api.views.HouseholdPageView",
+    "consultations.residents.api.views.HouseholdMenuView",
+    "consultations.residents.api.views.HouseholdReportsView",
+    "consultations.residents.api.views.HouseholdReportRateView",
+    "consultations.residents.api.views.HouseholdVisitsView",
+    "consultations.residents.api.views.HouseholdVisitCancelView",
 }
 
 

@@ -174,3 +174,21 @@ def test_reports_over_the_api(api_client, world, street_user):
         and rated.json()["rating"] == "satisfied"
         and rated.json()["answer"] == "已疏通"
     )
+
+
+def test_every_public_household_endpoint_refuses_a_wrong_code(api_client, world):
+    make_households(world.compound_a, n=1)
+    for method, path in [
+        ("get", "/api/v1/household-page/"),
+        ("get", "/api/v1/household-page/menu-surveys/1/"),
+        ("post", "/api/v1/household-page/menu-surveys/1/"),
+        ("get", "/api/v1/household-page/reports/"),
+        ("post", "/api/v1/household-page/reports/"),
+        ("post", "/api/v1/household-page/reports/1/rate/"),
+        ("get", "/api/v1/household-page/visits/"),
+        ("post", "/api/v1/household-page/visits/"),
+        ("post", "/api/v1/household-page/visits/1/cancel/"),
+    ]:
+        cache.clear()
+        response = getattr(api_client, method)(path, {}, format="json", HTTP_X_HOUSEHOLD_CODE="A" * 16)
+        assert response.status_code == 404, (method, path, response.status_code)

@@ -64,7 +64,7 @@ def test_resident_uses_the_household_page_on_a_phone_without_javascript(browser_
     page.locator(f"label[for=item-{first.pk}-want]").click()
     page.locator(f"label[for=item-{second.pk}-dont_want]").click()
     page.click("#save-menu")
-    page.locator("#saved").wait_for()
+    page.locator("#message-1").wait_for()
     assert dict(MenuAnswer.objects.values_list("item_id", "choice")) == {
         first.pk: "want",
         second.pk: "dont_want",
@@ -98,3 +98,90 @@ def test_resident_uses_the_household_page_on_a_phone_without_javascript(browser_
     # nothing of the neighbours on the page
     text = page.locator("main").inner_text()
     assert "201" not in text and "301" not in text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_print_cards_run_a_menu_and_the_visits(browser_page, world, street_user, contractor):
+    """Staff as a new user would: print cards, create and open a menu survey, enter a paper sheet, close
+    it and turn the reached items into work items; the contractor publishes slots and marks a visit.
+    axe-core checks each page's own content."""
+    from consultations.residents.models import MenuSurvey
+    from projects.models import ProjectParty
+    from tests.conftest import login
+    from tests.residents.menu_helpers import ensure_catalog, make_project
+
+    cache.clear()
+    ensure_catalog()
+    households = make_households(world.compound_a, n=3)
+    project = make_project(street_user, world.compound_a)
+    page = browser_page()
+    login(page, street_user.username)
+    checker = browser_page(bypass_csp=True)
+    login(checker, street_user.username)
+
+    page.goto(f"{page.base}/residents/cards/?compound={world.compound_a.pk}")
+    checker.goto(page.url)
+    assert axe_violations(checker, "main") == []
+    page.click("#print-cards")
+    page.locator("#job-progress[data-status=succeeded]").wait_for(timeout=30_000)
+    assert "3" in page.locator("#job-progress").inner_text()
+
+    page.goto(f"{page.base}/residents/surveys/new/")
+    checker.goto(page.url)
+    assert axe_violations(checker, "main") == []
+    page.fill("#s-title", "菜单式改造征询")
+    page.fill("#s-closes", (timezone.localtime() + dt.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"))
+    from projects.models import CatalogItem
+
+    basic = CatalogItem.objects.get(code="B01")
+    greening = CatalogItem.objects.get(code="I05")
+    page.check(f"#item-{basic.pk}")
+    page.check(f"#item-{greening.pk}")
+    page.fill(f"#share-{greening.pk}", "80")
+    page.click("#create-survey")
+    page.locator("#open-survey").click()
+    page.locator("#paper-form").wait_for()
+    survey = MenuSurvey.objects.get()
+    assert survey.status == "open"
+    item = next(i for i in survey.items.all() if not i.is_included)
+    for h in households[:2]:
+        page.select_option("#p-household", str(h.pk))
+        page.check(f"#p-{item.pk}-want")
+        page.get_by_role("button", name="保存纸质答卷").click()
+        page.locator("#paper-form").wait_for()
+    checker.goto(page.url)
+    assert axe_violations(checker, "main") == []
+    assert "66.66%" in page.locator("#item-results").inner_text()  # 2 of 3 households, rounded down
+    page.click("#close-survey")
+    page.click("#to-work-items")
+    page.locator("#item-results a").first.wait_for()
+    screenshot(page, "residents_staff_survey")
+    work_item = WorkItem.objects.get(project=project, catalog_item=greening)
+
+    # the contractor publishes a day of slots for a window replacement and marks a visit
+    windows = WorkItem.objects.create(project=project, name="更换外窗", needs_home_entry=True)
+    ProjectParty.objects.create(project=project, role="construction", name="江西建工").users.add(contractor)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    first = bookings.publish_slots(
+        windows, street_user, day=tomorrow, start=dt.time(9), end=dt.time(10), minutes=60, capacity=2
+    )[0]
+    bookings.book(households[0], first)
+    cpage = browser_page()
+    login(cpage, contractor.username)
+    cpage.goto(f"{cpage.base}/projects/work-items/{windows.pk}/visits/")
+    cpage.fill("#v-day", (timezone.localdate() + dt.timedelta(days=2)).isoformat())
+    cpage.fill("#v-start", "14:00")
+    cpage.fill("#v-end", "16:00")
+    cpage.get_by_role("button", name="发布").click()
+    cpage.locator("#slots").wait_for()
+    assert windows.visit_slots.count() == 3
+    cpage.goto(f"{cpage.base}/projects/work-items/{windows.pk}/visits/day/?date={tomorrow.isoformat()}")
+    cpage.get_by_role("button", name="已完成").click()
+    cpage.locator(".visit-status").first.wait_for()
+    assert VisitBooking.objects.get(household=households[0]).status == "done"
+    checker.goto(cpage.url)
+    assert axe_violations(checker, "main") == []
+    checker.goto(f"{cpage.base}/projects/work-items/{windows.pk}/visits/unbooked/")
+    assert axe_violations(checker, "main") == []
+    assert work_item.menu_items.get().survey == survey

@@ -91,3 +91,40 @@ def test_bad_reports_change_nothing(client, world):
         {"category": "roads", "content": "路面破损", "photos": [png() for _ in range(4)]},
     )
     assert "路面破损" in kept.content.decode()  # what was typed is kept
+
+
+def test_a_resent_report_is_the_first_one(world):
+    from consultations.residents import reports
+
+    h = make_households(world.compound_a, n=1)[0]
+    first = reports.report_problem(h, category="roads", content="路面破损", photos=[png()])
+    again = reports.report_problem(h, category="roads", content="路面破损", photos=[png()])
+    assert again.pk == first.pk and Opinion.objects.count() == 1 and ReportPhoto.objects.count() == 1
+
+
+def test_household_page_queries_do_not_grow_with_the_data(
+    client, world, street_user, django_assert_max_num_queries
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from consultations.residents import reports
+    from projects import bookings
+    from projects.models import WorkItem
+    from tests.residents.menu_helpers import make_survey
+
+    households = make_households(world.compound_a, n=4)
+    code = card_codes(households)[households[0].pk]
+    survey = make_survey(street_user, world.compound_a)
+    for n in range(6):
+        WorkItem.objects.create(project=survey.project, name=f"项目{n}")
+    item = WorkItem.objects.create(project=survey.project, name="更换外窗", needs_home_entry=True)
+    day = timezone.localdate() + dt.timedelta(days=1)
+    bookings.publish_slots(
+        item, street_user, day=day, start=dt.time(8), end=dt.time(18), minutes=60, capacity=3
+    )
+    for n in range(5):
+        reports.report_problem(households[0], category="roads", content=f"问题{n}", photos=[png()])
+    with django_assert_max_num_queries(12):  # measured: 12
+        assert client.get(f"/h/{code}/").status_code == 200

@@ -35,7 +35,8 @@ def test_project_page_offers_the_photo_form_and_it_stores_photos(client, site, s
     assert reverse("supervision:photo_file", args=[photos[0].pk]) in page
 
 
-def test_a_refused_file_stores_nothing_and_keeps_what_was_typed(client, site, street_user):
+def test_a_refused_file_stores_nothing_and_keeps_what_was_typed(client, site, street_user, media_root):
+    private_root = media_root
     client.force_login(street_user)
     url = reverse("supervision:photo_new", args=[site.project.pk])
     fake = SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg")
@@ -54,6 +55,8 @@ def test_a_refused_file_stores_nothing_and_keeps_what_was_typed(client, site, st
     assert re.search(r'<input type="radio" name="kind" value="after"[^>]*checked', html)
     assert "只能上传 JPEG、PNG 或 WebP" in html
     assert not Photo.objects.filter(project=site.project).exists()
+    # nor any file: the good photo was checked, not stored, before the bad one was refused
+    assert not [p for p in private_root.rglob("*") if p.is_file()]
 
 
 def test_who_may_not_add_photos_is_not_offered_the_form(client, site, viewer, other_contractor, secretary_b):

@@ -212,3 +212,19 @@ def test_api_gives_the_same_counts(world, cast, api_client):
         assert {i["key"]: i["count"] for s in data for i in s["items"]} == _counts(user)
     api_client.force_authenticate(None)
     assert api_client.get("/api/v1/me/todo/").status_code in (401, 403)
+
+
+def test_answer_time_is_the_divisions(world, street_user):
+    from consultations.models import NoticePolicy
+
+    street_b = f.UserFactory(username="street_b")
+    f.RoleAssignmentFactory(user=street_b, role="street_staff", division=world.street_b)
+    NoticePolicy.objects.create(division=world.street_a, opinion_answer_days=30)
+    now = timezone.now()
+    for compound, days in ((world.compound_a, 20), (world.compound_a, 40), (world.compound_c, 20)):
+        o = OpinionFactory(compound=compound)
+        Opinion.objects.filter(pk=o.pk).update(created_at=now - datetime.timedelta(days=days))
+    assert _counts(street_user)["opinions-unanswered"] == 1  # street A answers within 30 days
+    assert _counts(street_b)["opinions-unanswered"] == 1  # street B: the default 15 days
+    NoticePolicy.objects.create(division=world.community_a, opinion_answer_days=10)  # nearest wins
+    assert _counts(street_user)["opinions-unanswered"] == 2
