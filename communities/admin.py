@@ -63,3 +63,11 @@ class AccessLogAdmin(admin.ModelAdmin):
 class BackgroundJobAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "status", "created_by", "created_at", "done", "total"]
     list_filter = ["kind", "status"]
+
+
+@admin.register(models.Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "channel", "state", "recipient", "attempts", "created_at", "sent_at"]
+    list_filter = ["state", "channel", "kind"]
+    raw_id_fields = ["household"]
+    readonly_fields = ["attempts", "last_error", "sent_at", "created_at"]

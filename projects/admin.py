@@ -77,3 +77,22 @@ class BranchActivityAdmin(admin.ModelAdmin):
     list_display = ["topic", "kind", "date", "branch"]
     list_filter = ["kind"]
     raw_id_fields = ["branch", "attendees"]
+
+
+@admin.register(models.VisitSlot)
+class VisitSlotAdmin(admin.ModelAdmin):
+    """Read-only counts: places are taken and given back by projects.bookings only."""
+
+    list_display = ["work_item", "starts_at", "ends_at", "capacity", "booked"]
+    list_select_related = ["work_item"]
+    raw_id_fields = ["work_item", "created_by"]
+    readonly_fields = ["booked"]
+
+
+@admin.register(models.VisitBooking)
+class VisitBookingAdmin(admin.ModelAdmin):
+    list_display = ["household", "work_item", "slot", "status", "marked_at"]
+    list_filter = ["status"]
+    list_select_related = ["household__building", "work_item", "slot"]
+    raw_id_fields = ["work_item", "slot", "household", "booked_by", "marked_by"]
+    readonly_fields = ["work_item", "slot", "household", "status", "booked_by", "marked_by", "marked_at"]

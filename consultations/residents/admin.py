@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import HouseholdCard, MenuItem, MenuPolicy, MenuSurvey
+from .models import HouseholdCard, MenuItem, MenuPolicy, MenuSurvey, ReportPhoto
 
 
 @admin.register(HouseholdCard)
@@ -34,3 +34,9 @@ class MenuSurveyAdmin(admin.ModelAdmin):
     list_select_related = ["project", "compound"]
     raw_id_fields = ["project", "compound"]
     inlines = [MenuItemInline]
+
+
+@admin.register(ReportPhoto)
+class ReportPhotoAdmin(admin.ModelAdmin):
+    list_display = ["opinion", "uploaded_at"]
+    raw_id_fields = ["opinion"]

@@ -192,3 +192,18 @@ def test_every_public_household_endpoint_refuses_a_wrong_code(api_client, world)
         cache.clear()
         response = getattr(api_client, method)(path, {}, format="json", HTTP_X_HOUSEHOLD_CODE="A" * 16)
         assert response.status_code == 404, (method, path, response.status_code)
+
+
+def test_admin_lists_of_the_new_models_open(client, world, django_user_model):
+    admin = django_user_model.objects.create_superuser("root16", "r@example.com", "pass-Renovation-2026")
+    client.force_login(admin)
+    for path in [
+        "/admin/residents/householdcard/",
+        "/admin/residents/menusurvey/",
+        "/admin/residents/menupolicy/",
+        "/admin/residents/reportphoto/",
+        "/admin/projects/visitslot/",
+        "/admin/projects/visitbooking/",
+        "/admin/communities/notification/",
+    ]:
+        assert client.get(path).status_code == 200, path
