@@ -337,7 +337,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "communities.api.openapi.AutoSchema",  # documents the error answers too
     "EXCEPTION_HANDLER": "communities.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"vote_code": "30/min", "token": "20/min"},
     "NUM_PROXIES": TRUSTED_PROXY_HOPS,  # None would trust a client-sent X-Forwarded-For

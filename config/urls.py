@@ -22,6 +22,8 @@ api_v1 = [
 
 # a database outage answers 503 (JSON under /api/), not an HTML 500: see config/outage.py
 handler500 = "config.outage.server_error"
+# an unknown address under /api/ answers a JSON 404, like a missing object
+handler404 = "communities.api.errors.not_found"
 
 urlpatterns = [
     path("healthz", community_views.healthz, name="healthz"),

@@ -87,7 +87,7 @@ class TransitionForm(BootstrapFormMixin, forms.Form):
         label=_("Duplicate of (when merging)"), queryset=None, required=False
     )
     answer = forms.CharField(
-        label=_("Official answer"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Official answer"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, opinion, user, **kwargs):
@@ -112,7 +112,9 @@ class TransitionForm(BootstrapFormMixin, forms.Form):
 
 
 class AnswerForm(BootstrapFormMixin, forms.Form):
-    answer = forms.CharField(label=_("Official answer"), widget=forms.Textarea(attrs={"rows": 3}))
+    answer = forms.CharField(
+        label=_("Official answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RatingForm(BootstrapFormMixin, forms.Form):
@@ -241,7 +243,9 @@ class HandleObjectionForm(BootstrapFormMixin, forms.Form):
         label=_("Outcome"),
         choices=[(s, choices.ObjectionStatus(s).label) for s in choices.HANDLED_OBJECTION_STATUSES],
     )
-    handling = forms.CharField(label=_("How it was handled"), widget=forms.Textarea(attrs={"rows": 2}))
+    handling = forms.CharField(
+        label=_("How it was handled"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class DeliberationForm(BootstrapFormMixin, forms.Form):

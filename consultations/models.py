@@ -72,7 +72,7 @@ class Visit(models.Model):
         _("channel"), max_length=10, choices=choices.Channel.choices, default=choices.Channel.DOOR
     )
     attitude = models.CharField(_("attitude to the project"), max_length=12, choices=choices.Attitude.choices)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = VisitQuerySet.as_manager()
@@ -125,9 +125,9 @@ class Meeting(models.Model):
     host = models.CharField(_("host"), max_length=100, blank=True)
     households_present = models.PositiveIntegerField(_("households present"), default=0)
     people_present = models.PositiveIntegerField(_("people present"), default=0)
-    topics = models.TextField(_("topics"), blank=True)
-    minutes = models.TextField(_("minutes"), blank=True)
-    decisions = models.TextField(_("decisions"), blank=True)
+    topics = models.TextField(_("topics"), max_length=20000, blank=True)
+    minutes = models.TextField(_("minutes"), max_length=20000, blank=True)
+    decisions = models.TextField(_("decisions"), max_length=20000, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -211,7 +211,7 @@ class Opinion(models.Model):
         related_name="opinions",
     )
     category = models.CharField(_("category"), max_length=20, choices=choices.OpinionCategory.choices)
-    content = models.TextField(_("content"))
+    content = models.TextField(_("content"), max_length=5000)
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -241,7 +241,7 @@ class Opinion(models.Model):
         related_name="demands",
         editable=False,
     )
-    answer = models.TextField(_("official answer"), blank=True, editable=False)
+    answer = models.TextField(_("official answer"), max_length=5000, blank=True, editable=False)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True, editable=False)
     rating = models.CharField(
         _("resident's rating"), max_length=12, choices=choices.Rating.choices, blank=True, editable=False
@@ -346,7 +346,7 @@ class Notice(models.Model):
     """A public notice (公示) with its publication period and the objections received in it."""
 
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"))
+    body = models.TextField(_("text"), max_length=20000)
     kind = models.CharField(
         _("kind"), max_length=10, choices=choices.NoticeKind.choices, default=choices.NoticeKind.OTHER
     )
@@ -427,7 +427,7 @@ class NoticeObjection(models.Model):
     )
     name = models.CharField(_("name"), max_length=50, blank=True)
     contact = models.CharField(_("contact"), max_length=50, blank=True)
-    text = models.TextField(_("objection"))
+    text = models.TextField(_("objection"), max_length=5000)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     status = models.CharField(
         _("status"),
@@ -436,7 +436,7 @@ class NoticeObjection(models.Model):
         default=choices.ObjectionStatus.PENDING,
         editable=False,
     )
-    handling = models.TextField(_("handling"), blank=True, editable=False)
+    handling = models.TextField(_("handling"), max_length=5000, blank=True, editable=False)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -464,7 +464,7 @@ class DeliberationProcedure(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=50)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
     division = models.ForeignKey(
         "communities.Division",
         verbose_name=_("division"),
@@ -515,7 +515,7 @@ class Deliberation(models.Model):
     """A matter taken through a procedure's steps in order."""
 
     title = models.CharField(_("matter"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
     procedure = models.ForeignKey(
         DeliberationProcedure,
         verbose_name=_("procedure"),
@@ -590,7 +590,7 @@ class DeliberationStep(models.Model):
     notice = models.ForeignKey(
         Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="deliberation_steps"
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
 
     objects = DeliberationStepQuerySet.as_manager()
 

@@ -54,7 +54,7 @@ class CatalogItem(models.Model):
     unit = models.CharField(
         pgettext_lazy("unit of measure", "unit"), max_length=20, blank=True, help_text=_("e.g. m², m, 台, 处")
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -81,7 +81,7 @@ class CatalogScheme(models.Model):
         on_delete=models.SET_NULL,
         related_name="catalog_schemes",
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
 
     objects = CatalogQuerySet.as_manager()
 
@@ -141,7 +141,7 @@ class Programme(models.Model):
     target_investment = models.DecimalField(
         _("target investment (yuan)"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProgrammeQuerySet.as_manager()
@@ -200,7 +200,7 @@ class Project(models.Model):
         default=choices.ProjectStatus.PLANNING,
         editable=False,
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
     # the five ones (五个一)
     is_key_project = models.BooleanField(_("key project"), default=False)
     responsible_leader = models.CharField(_("responsible leader"), max_length=100, blank=True)
@@ -208,7 +208,9 @@ class Project(models.Model):
     implementation_plan = models.FileField(
         _("implementation plan"), upload_to=RandomName("projects/plans"), storage=private_storage, blank=True
     )
-    schedule = models.TextField(_("schedule"), blank=True, help_text=_("The timetable in words."))
+    schedule = models.TextField(
+        _("schedule"), max_length=20000, blank=True, help_text=_("The timetable in words.")
+    )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned completion"), null=True, blank=True)
     # what the plan touches decides which owners' decision it needs (Civil Code art. 278)
@@ -545,7 +547,7 @@ class PartyBranch(models.Model):
     )
     established_on = models.DateField(_("established on"), default=timezone.localdate)
     dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
 
     objects = PartyBranchQuerySet.as_manager()
 
@@ -744,7 +746,7 @@ class BranchActivity(models.Model):
     attendance_count = models.PositiveIntegerField(
         _("attendance"), default=0, help_text=_("Everyone present, including non-members.")
     )
-    minutes = models.TextField(_("minutes"), blank=True)
+    minutes = models.TextField(_("minutes"), max_length=20000, blank=True)
 
     objects = BranchActivityQuerySet.as_manager()
 
@@ -776,7 +778,7 @@ class GateException(models.Model):
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="gate_exceptions"
     )
     gate = models.CharField(_("gate item"), max_length=40)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=2000)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

@@ -47,7 +47,7 @@ class SupervisionTeam(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     established_on = models.DateField(_("established on"), default=timezone.localdate)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectChildQuerySet.as_manager()
@@ -160,7 +160,7 @@ class Inspection(models.Model):
         related_name="inspections",
     )
     inspected_on = models.DateField(_("date"), default=timezone.localdate)
-    findings = models.TextField(_("findings"))
+    findings = models.TextField(_("findings"), max_length=5000)
     result = models.CharField(_("result"), max_length=10, choices=choices.InspectionResult.choices)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -209,7 +209,7 @@ class ProgressReport(models.Model):
     percent = models.PositiveSmallIntegerField(
         _("progress (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
     reason = models.CharField(
         _("reason"),
         max_length=500,
@@ -261,7 +261,7 @@ class AcceptanceRound(models.Model):
     panel_verdict = models.CharField(
         _("panel verdict"), max_length=10, choices=choices.Verdict.choices, blank=True, editable=False
     )
-    panel_notes = models.TextField(_("panel notes"), blank=True)
+    panel_notes = models.TextField(_("panel notes"), max_length=20000, blank=True)
     panel_recorded_at = models.DateTimeField(_("panel verdict recorded"), null=True, blank=True)
     # the satisfaction survey
     ballot = models.OneToOneField(
@@ -420,7 +420,7 @@ class Rectification(models.Model):
         on_delete=models.PROTECT,
         related_name="rectifications",
     )
-    description = models.TextField(_("what must be fixed"))
+    description = models.TextField(_("what must be fixed"), max_length=5000)
     severity = models.CharField(
         _("severity"), max_length=10, choices=choices.Severity.choices, default=choices.Severity.MAJOR
     )
@@ -432,8 +432,8 @@ class Rectification(models.Model):
         default=choices.RectificationStatus.OPEN,
         editable=False,
     )
-    response = models.TextField(_("what was done"), blank=True)
-    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    response = models.TextField(_("what was done"), max_length=5000, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), max_length=2000, blank=True)
     rejection_count = models.PositiveSmallIntegerField(_("times rejected"), default=0, editable=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
@@ -529,7 +529,7 @@ class Dispute(models.Model):
         related_name="disputes",
     )
     parties = models.CharField(_("parties"), max_length=300, help_text=_("Who disagrees with whom."))
-    issue = models.TextField(_("issue"))
+    issue = models.TextField(_("issue"), max_length=5000)
     mediator = models.ForeignKey(
         "projects.BranchMember",
         verbose_name=_("mediating Party member"),
@@ -541,7 +541,7 @@ class Dispute(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=choices.DisputeStatus.choices, default=choices.DisputeStatus.OPEN
     )
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = models.TextField(_("resolution"), max_length=5000, blank=True)
     raised_on = models.DateField(_("raised on"), default=timezone.localdate)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     recorded_by = models.ForeignKey(

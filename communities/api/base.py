@@ -11,7 +11,10 @@ from communities.permissions import ScopedWritePermission
 
 
 class ScopedQuerysetMixin:
-    """`queryset` is narrowed with `for_user(request.user)`: objects outside scope are a 404."""
+    """`queryset` is narrowed with `for_user(request.user)`: objects outside scope are a 404.
+    Ids in the path are digits (anything else is a 404 before any view code converts it)."""
+
+    lookup_value_regex = "[0-9]+"
 
     # The list's default order, one direction, ending in a unique column, with an index that serves it:
     # numbered pages start from it and `?cursor=` pages walk it (communities.api.pagination).

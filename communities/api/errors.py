@@ -77,3 +77,14 @@ def _flatten(value):
                 yield f"{k}: {m}"
     else:
         yield value
+
+
+def not_found(request, exception=None):
+    """handler404: JSON under /api/ (the schema documents a JSON 404 for every operation), the
+    Chinese page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return page_not_found(request, exception)

@@ -136,16 +136,16 @@ class OpinionUpdateSerializer(serializers.ModelSerializer):
 
 class OpinionTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=choices.OpinionStatus.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     work_item = VisibleRelatedField(queryset=_work_item_qs(), required=False, allow_null=True, default=None)
     merged_into = VisibleRelatedField(
         queryset=Opinion.objects.all(), required=False, allow_null=True, default=None
     )
-    answer = serializers.CharField(required=False, allow_blank=True, default="")
+    answer = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
 class OpinionAnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField()
+    answer = serializers.CharField(max_length=5000)
 
 
 class OpinionRatingSerializer(serializers.Serializer):
@@ -312,7 +312,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
 
 class HandleObjectionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[(s, s) for s in choices.HANDLED_OBJECTION_STATUSES])
-    handling = serializers.CharField()
+    handling = serializers.CharField(max_length=5000)
 
 
 class ExportSerializer(FullNumbersSerializer):

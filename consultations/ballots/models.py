@@ -249,7 +249,7 @@ class RulePolicy(models.Model):
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -305,7 +305,9 @@ class RulePolicy(models.Model):
 class Ballot(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=choices.BallotKind.choices)
     title = models.CharField(_("title"), max_length=200)
-    question = models.TextField(_("question"), blank=True, help_text=_("What residents are asked."))
+    question = models.TextField(
+        _("question"), max_length=20000, blank=True, help_text=_("What residents are asked.")
+    )
     project = models.ForeignKey(
         "projects.Project",
         verbose_name=_("project"),
@@ -401,7 +403,7 @@ class Ballot(models.Model):
     # counting choices (owners' decisions), frozen at opening; a missing area accepted with a reason
     counting_notes = models.JSONField(_("counting notes"), default=list, blank=True, editable=False)
     missing_area_reason = models.TextField(
-        _("why parts without an area on record were accepted"), blank=True, editable=False
+        _("why parts without an area on record were accepted"), max_length=2000, blank=True, editable=False
     )
     missing_area_accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -109,7 +109,7 @@ class MenuSurvey(models.Model):
         related_name="menu_surveys",
     )
     title = models.CharField(_("title"), max_length=200)
-    intro = models.TextField(_("introduction"), blank=True)
+    intro = models.TextField(_("introduction"), max_length=20000, blank=True)
     status = models.CharField(
         _("status"),
         max_length=10,

@@ -647,7 +647,7 @@ class GateExceptionSerializer(serializers.ModelSerializer):
 
 
 class WithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=2000)
 
 
 class GateItemSerializer(serializers.Serializer):

@@ -129,7 +129,7 @@ class SupervisionTeamSerializer(serializers.ModelSerializer):
 
 
 class OrderSpecSerializer(serializers.Serializer):
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=5000)
     responsible_party = VisibleRelatedField(queryset=_party_qs())
     deadline = serializers.DateField()
     severity = serializers.ChoiceField(choices=choices.Severity.choices, default=choices.Severity.MAJOR)
@@ -256,12 +256,12 @@ class RectificationSerializer(serializers.ModelSerializer):
 
 
 class SubmitSerializer(serializers.Serializer):
-    response = serializers.CharField()
+    response = serializers.CharField(max_length=5000)
     upload = serializers.ListField(child=serializers.ImageField(), required=False)
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=2000)
 
 
 class PanelMemberSerializer(serializers.ModelSerializer):
@@ -336,6 +336,7 @@ class CloseSurveySerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=2000,
         help_text="Needed when the survey closes before its closing time.",
     )
 

@@ -115,3 +115,68 @@ def test_no_filter_validates_ids_against_an_unscoped_table():
 )
 def test_huge_ids_do_not_500(api_as, street_user, url):
     assert api_as(street_user).get(url).status_code in (200, 400)
+
+
+# --- text lengths ------------------------------------------------------------------------------------------
+
+
+def test_a_million_character_opinion_is_refused(api_as, grid_worker_a, world, client):
+    """Today an opinion took 1,000,000 characters."""
+    from consultations.models import Opinion, Visit
+
+    building = f.BuildingFactory(compound=world.compound_a)
+    household = f.HouseholdFactory(building=building)
+    api = api_as(grid_worker_a)
+    huge = "很" * 1_000_000
+    visit = api.post(
+        "/api/v1/visits/",
+        {
+            "household": household.pk,
+            "attitude": "support",
+            "opinions": [{"category": "elevator", "content": huge}],
+        },
+        format="json",
+    )
+    assert visit.status_code == 400
+    opinion = api.post(
+        "/api/v1/opinions/",
+        {"compound": world.compound_a.pk, "category": "elevator", "content": huge},
+        format="json",
+    )
+    assert opinion.status_code == 400 and "content" in str(opinion.json())
+    visit_notes = api.post(
+        "/api/v1/visits/",
+        {"household": household.pk, "attitude": "support", "notes": "记" * 3000},
+        format="json",
+    )
+    assert visit_notes.status_code == 400
+    assert not Opinion.objects.exists() and not Visit.objects.exists()
+    client.force_login(grid_worker_a)
+    page = client.post(
+        "/consultations/opinions/new/",
+        {"compound": world.compound_a.pk, "category": "elevator", "content": huge},
+    )
+    assert page.status_code in (200, 400) and not Opinion.objects.exists()
+
+
+def test_text_fields_have_a_maximum_length():
+    """Every text field people type into has a maximum (forms and serializers take it from the model)."""
+    from django.apps import apps
+    from django.db import models
+
+    internal = {  # written by the system, never typed by a person
+        ("communities", "backgroundjob", "last_error"),
+        ("communities", "outboxmessage", "last_error"),
+        ("supervision", "acceptanceround", "outcome"),
+    }
+    unbounded = [
+        f"{m._meta.app_label}.{m.__name__}.{fld.name}"
+        for m in apps.get_models()
+        if m.__module__.split(".")[0] in {"communities", "consultations", "projects", "supervision"}
+        and not m.__name__.endswith("Event")
+        for fld in m._meta.get_fields()
+        if isinstance(fld, models.TextField)
+        and fld.max_length is None
+        and (m._meta.app_label, m._meta.model_name, fld.name) not in internal
+    ]
+    assert not unbounded

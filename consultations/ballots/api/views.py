@@ -359,6 +359,7 @@ class PublicVoteView(APIView):
     authentication_classes = ()
     permission_classes = [permissions.AllowAny]
     throttle_classes = ()
+    answers_429 = True  # the guessing limits (communities.throttling), documented in the schema
     parser_classes = [JSONParser, FormParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FirstRenderer
