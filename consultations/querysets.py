@@ -10,7 +10,8 @@ editors move opinions through their lifecycle, run deliberations and publish not
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Func, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from communities.choices import EDITOR_ROLES, RESIDENT_DATA_ROLES, Role
 from communities.scoping import get_scope
@@ -62,9 +63,23 @@ class VisitQuerySet(_ScopedByPath):
         )
 
     def with_related(self):
+        from .models import Opinion
+
         return (
             self.select_related("household__building", "compound", "visitor", "member", "project")
-            .annotate(opinion_count=Count("opinions"))
+            # counted per row shown (a correlated subquery): a COUNT with GROUP BY over the visits
+            # joined to opinions aggregated all 3 million visits before the first page (46 s)
+            .annotate(
+                opinion_count=Coalesce(
+                    Subquery(
+                        Opinion.objects.filter(visit=OuterRef("pk"))
+                        .order_by()
+                        .annotate(n=Func(F("pk"), function="COUNT"))
+                        .values("n")
+                    ),
+                    0,
+                )
+            )
             .order_by("-visited_at", "-pk")
         )
 
