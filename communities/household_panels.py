@@ -34,6 +34,17 @@ Provider = Callable[[Any, Any], "Panel | None"]
 _PROVIDERS: dict[str, tuple[int, Provider]] = {}
 
 
+ROWS = 20
+
+
+def first_rows(qs, limit: int = ROWS) -> tuple[list, int | None]:
+    """At most `limit` rows in one query; the total (one COUNT) only when there are more."""
+    rows = list(qs[: limit + 1])
+    if len(rows) > limit:
+        return rows[:limit], qs.count()
+    return rows, None
+
+
 def register(key: str, provider: Provider, *, order: int = 100) -> None:
     _PROVIDERS[key] = (order, provider)
 

@@ -6,3 +6,8 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     label = "projects"
     verbose_name = _("projects".capitalize())
+
+    def ready(self) -> None:
+        from . import household_panel
+
+        household_panel.connect()

@@ -8,3 +8,8 @@ class ResidentsConfig(AppConfig):
     name = "consultations.residents"
     label = "residents"
     verbose_name = _("Residents' own page")
+
+    def ready(self) -> None:
+        from . import household_panels
+
+        household_panels.connect()
