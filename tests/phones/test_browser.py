@@ -52,6 +52,7 @@ NOT_PAGES = {
     "ballots:elector_options": "fragment (htmx)",
     # POST-only actions
     "logout": "post",
+    "communities:job_cancel": "post",
     "set_language": "post",
     "projects:ledger_export": "post",
     "projects:project_transition": "post",
