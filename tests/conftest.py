@@ -162,8 +162,8 @@ def browser_page(chromium, live_server):
     """browser_page(width=1280, height=900) -> a fresh Playwright page; `page.base` is the live server."""
     contexts = []
 
-    def make(width: int = 1280, height: int = 900, **kwargs):
-        context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN", **kwargs)
+    def make(width: int = 1280, height: int = 900, locale: str = "zh-CN", **kwargs):
+        context = chromium.new_context(viewport={"width": width, "height": height}, locale=locale, **kwargs)
         contexts.append(context)
         page = context.new_page()
         page.base = live_server.url

@@ -97,3 +97,18 @@ def test_header_search_live_results(browser_page, world, secretary_a):
     page.locator("#header-search-results a").first.wait_for()
     page.keyboard.press("Escape")
     expect(page.locator("#header-search-results a")).to_have_count(0)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_header_fits_a_laptop_screen_in_both_languages(browser_page, world, street_user, locale):
+    """The header search made the English menu 1,347 px wide on a 1,280 px laptop: it wraps instead."""
+    page = browser_page(width=1280, height=800, locale=locale)
+    login(page, street_user.username)
+    page.goto(page.base + "/")
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow == 0
+    expect(page.locator("#header-search")).to_be_visible()
