@@ -24,7 +24,11 @@ def test_paper_vote_household_list_is_searchable(browser_page, world, secretary_
     wrapper.wait_for()
     wrapper.click()
     page.keyboard.type("2栋 1单元 501")
-    option = page.locator(".ts-dropdown .option:visible")
+    # the list narrows to the household typed (24 households + the empty choice before typing)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.ts-dropdown .option')].filter(o => o.offsetParent).length < 5"
+    )
+    option = page.locator(".ts-dropdown .option:visible", has_text="2栋 1单元 501")
     expect(option).to_have_count(1)
     option.click()
     page.get_by_label("同意", exact=True).check()
