@@ -1,7 +1,10 @@
 """FilterSets shared by the HTML lists and the API."""
 
+import datetime
+
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import choices
@@ -23,6 +26,38 @@ class DivisionSubtreeFilter(django_filters.NumberFilter):
         if path is None:
             return qs.none()
         return qs.filter(**{f"{self.path_lookup}__startswith": path})
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The first instant of a local day (settings.TIME_ZONE)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def local_days_q(field: str, since: datetime.date | None = None, until: datetime.date | None = None) -> Q:
+    """`field` (a timestamp) on a local day from `since` to `until`, both inclusive, as a range of the
+    timestamp itself: `field >= since 00:00` and `field < the day after until, 00:00`. The index on the
+    timestamp serves it, where `(field AT TIME ZONE ...)::date` (Django's `__date`) is no index
+    condition: visits until an old day walked 3 million visits newest first (3.5-5.3 s)."""
+    q = Q()
+    if since:
+        q &= Q(**{f"{field}__gte": day_start(since)})
+    if until:
+        q &= Q(**{f"{field}__lt": day_start(until + datetime.timedelta(days=1))})
+    return q
+
+
+class LocalDayFilter(django_filters.DateFilter):
+    """`?since=` / `?until=` (inclusive local days) as a range of the timestamp (`local_days_q`)."""
+
+    def __init__(self, *args, until: bool = False, **kwargs):
+        self.until = until
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        bounds = {"until": value} if self.until else {"since": value}
+        return qs.filter(local_days_q(self.field_name, **bounds))
 
 
 class DivisionFilter(django_filters.FilterSet):

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from communities.filters import DivisionSubtreeFilter
+from communities.filters import DivisionSubtreeFilter, LocalDayFilter
 
 from . import choices
 from .models import Deliberation, Meeting, Notice, NoticeObjection, Opinion, Visit
@@ -20,8 +20,8 @@ class VisitFilter(django_filters.FilterSet):
     visitor = django_filters.NumberFilter(field_name="visitor_id", label=_("Visitor"))
     channel = django_filters.ChoiceFilter(choices=choices.Channel.choices, label=_("Channel"))
     attitude = django_filters.ChoiceFilter(choices=choices.Attitude.choices, label=_("Attitude"))
-    since = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__gte", label=_("From"))
-    until = django_filters.DateFilter(field_name="visited_at", lookup_expr="date__lte", label=_("Until"))
+    since = LocalDayFilter(field_name="visited_at", label=_("From"))
+    until = LocalDayFilter(field_name="visited_at", until=True, label=_("Until"))
 
     class Meta:
         model = Visit

@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from communities.choices import Role
+from communities.filters import local_days_q
 from communities.models import AccessLog, RoleAssignment
 from communities.scoping import get_scope
 
@@ -90,10 +91,8 @@ def filtered(
         qs = qs.filter(object_type=kind)
     if number is not None:
         qs = qs.filter(object_id__regex=rf"(^|,){int(number)}(,|$)")
-    if since:
-        qs = qs.filter(at__date__gte=since)
-    if until:
-        qs = qs.filter(at__date__lte=until)
+    if since or until:
+        qs = qs.filter(local_days_q("at", since, until))  # a range of the time index
     return qs
 
 
