@@ -1,6 +1,7 @@
-"""Big lists on province data: the first page, page 1,000 by number and by keyset (`?cursor=`), and a
-search, of each big API list and page, as a superuser and as a district admin; server time (median of
-GETs through Django's handler) and SQL queries per request.
+"""Big lists on province data: the first page, page 1,000 by number and by keyset (`?cursor=`) of each
+big API list as a superuser, a district admin and a community secretary; then searches (a one-character
+name, digits) and filters (a compound, a community, old visits by date) on the API and the pages.
+Server time (median of GETs through Django's handler) and SQL queries per request.
 
     python -m benchmarks lists                   # on a tenth of a province (made once, kept)
     python -m benchmarks lists -- --full         # on the whole province (BENCH_SCALE=full too)
@@ -89,6 +90,11 @@ def measure() -> None:
     admin.save()
     staff, _ = User.objects.get_or_create(username="bench_lists_district")
     RoleAssignment.objects.get_or_create(user=staff, role=Role.DISTRICT_ADMIN, division=district)
+    community = (
+        Division.objects.filter(path__startswith=district.path, level="community").order_by("path").first()
+    )
+    secretary, _ = User.objects.get_or_create(username="bench_lists_community")
+    RoleAssignment.objects.get_or_create(user=secretary, role=Role.COMMUNITY_SECRETARY, division=community)
 
     print(f"households: {Household.objects.count():,}; district {district.name}")
     header = (
@@ -97,7 +103,7 @@ def measure() -> None:
     )
     print(header)
     print("-" * len(header))
-    for who, user in (("superuser", admin), ("district", staff)):
+    for who, user in (("superuser", admin), ("district", staff), ("community", secretary)):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)
         for name, path, label in API_LISTS:
@@ -116,7 +122,7 @@ def measure() -> None:
                 else None
             )
             cursor = _cursor_at(view_cls, model, 49_950) if who == "superuser" else None
-            if cursor is None and who == "district":
+            if cursor is None and who != "superuser":
                 # walk the district's list to its last reachable cursor page (at most 1,000 pages deep)
                 cursor = _walk(client, path, 20)
             cursor_ms = (
@@ -133,6 +139,48 @@ def measure() -> None:
                 f"{name:<22} {who:<9} {first_ms:>8.1f} {(f'{deep_ms:.1f}' if deep_ms else '-'):>9} "
                 f"{(f'{cursor_ms:.1f}' if cursor_ms else '-'):>13} {queries:>7} "
                 f"{(f'{count:,}' + ('' if exact else '+')):>8} {'yes' if worst <= TARGET_MS else 'NO':>7}",
+                flush=True,
+            )
+
+    _cases(admin, staff, secretary, community)
+
+
+def _cases(admin, staff, secretary, community) -> None:
+    """Searches and filters: a one-character name, a narrow scope, old visits by date."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from communities.models import Compound
+
+    compound = Compound.objects.filter(division__path__startswith=community.path).order_by("pk").first()
+    cases = [
+        ("people ?search=王", "/api/v1/people/", {"search": "王"}),
+        ("people ?search=王 cursor", "/api/v1/people/", {"search": "王", "cursor": ""}),
+        ("people ?search=12 (digits)", "/api/v1/people/", {"search": "12"}),
+        ("people page ?q=王", "/people/", {"q": "王"}),
+        ("header search 王", "/search/", {"q": "王"}),
+        ("visits ?compound=", "/api/v1/visits/", {"compound": compound.pk, "cursor": ""}),
+        ("visits ?division=community", "/api/v1/visits/", {"division": community.pk}),
+        ("visits ?until=old day", "/api/v1/visits/", {"until": "2025-11-15"}),
+        ("visit ledger ?until=old day", "/consultations/visits/", {"until": "2025-11-15"}),
+    ]
+    header = f"{'search / filter':<30} {'who':<9} {'ms':>8} {'queries':>7} {'≤100 ms':>7}"
+    print()
+    print(header)
+    print("-" * len(header))
+    for who, user in (("superuser", admin), ("district", staff), ("community", secretary)):
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        for name, path, params in cases:
+            response = client.get(path, params)
+            assert response.status_code == 200, (path, params, response.status_code)
+            ms = _median_ms(lambda path=path, params=params, client=client: client.get(path, params))
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(path, params)
+            print(
+                f"{name:<30} {who:<9} {ms:>8.1f} {len(ctx.captured_queries):>7} "
+                f"{'yes' if ms <= TARGET_MS else 'NO':>7}",
                 flush=True,
             )
 
