@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField
-from django.db.models.functions import Cast, Coalesce, Reverse
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Collate, Reverse, Upper
 
 from .choices import EDITOR_ROLES, RESIDENT_DATA_ROLES
 from .scoping import get_scope
@@ -74,6 +74,19 @@ class HouseholdQuerySet(models.QuerySet):
         )
 
 
+# Fewer characters than this match the start of a name (a surname, a two-character name); this many or
+# more match anywhere in it (a trigram index serves those; a trigram needs three characters).
+ANYWHERE_FROM = 3
+# The start of a name as `istartswith` compares it (upper-cased), in the "C" collation: byte order, in
+# which "starts with 王" is one range of the person_name_key index (migration 0010) whatever the
+# database's own collation, and which gives the rows in order with it (no walk of every name).
+NAME_KEY = Collate(Upper("name"), "C")
+
+
+def is_short(q: str) -> bool:
+    return 0 < len((q or "").strip()) < ANYWHERE_FROM
+
+
 class PersonQuerySet(models.QuerySet):
     def for_user(self, user) -> PersonQuerySet:
         return self.filter(get_scope(user).q("division__path", RESIDENT_DATA_ROLES))
@@ -92,17 +105,32 @@ class PersonQuerySet(models.QuerySet):
         q = q.strip()
         if not q:
             return self
-        # three characters or more: anywhere in the name (a trigram index serves it); one or two: the
-        # start of the name (a surname, a two-character name), which the trigram index serves too,
-        # where "anywhere" would read every name (a trigram needs three characters)
-        match = Q(name__icontains=q) if len(q) >= 3 else Q(name__istartswith=q)
         qs = self
+        if is_short(q):
+            # one or two characters: the start of the name (a surname, a two-character name), one range
+            # of person_name_key; "anywhere" would read every name (a trigram needs three characters)
+            qs = qs.with_name_key()
+            match = Q(name_key__startswith=Upper(Value(q)))
+        else:
+            # three characters or more: anywhere in the name (the person_name_trgm index)
+            match = Q(name__icontains=q)
         if q.isdigit() and (len(q) <= 4 or get_scope(user).sees_unmasked):
             # the last digits are a prefix of the reversed number: one range of the person_phone_suffix
             # index (migration 0006) instead of reading every phone
             qs = qs.alias(phone_reversed=Reverse(Cast("phone", TextField())))
             match |= Q(phone_reversed__startswith=q[::-1])
         return qs.filter(match)
+
+    def with_name_key(self) -> PersonQuerySet:
+        return self if "name_key" in self.query.annotations else self.annotate(name_key=NAME_KEY)
+
+    def by_name(self, q: str = "") -> PersonQuerySet:
+        """In name order; for a short query (`matching` reads the start of names) in the order of
+        person_name_key, so that the first page is the first rows of one index range (at province
+        scale the name order walked every name before the 王 to find 50 of them: 0.3-1.4 s)."""
+        if is_short(q):
+            return self.with_name_key().order_by("name_key", "pk")
+        return self.order_by("name", "pk")
 
 
 class OwnershipQuerySet(models.QuerySet):

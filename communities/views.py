@@ -752,8 +752,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
     scope = get_scope(request.user)
     if not scope.sees_residents:
         raise Http404
-    people = Person.objects.for_user(request.user).select_related("division").order_by("name", "pk")
     q = request.GET.get("q", "").strip()
+    people = Person.objects.for_user(request.user).select_related("division").by_name(q)
     if q:
         people = people.matching(q, request.user)
     page, query = _page(request, people)

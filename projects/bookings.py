@@ -1,6 +1,8 @@
 """In-home works booking (入户施工预约): the contractor publishes visit slots with places for a work
 item that needs entry into flats; each household books, moves or cancels its visit; the contractor marks
-each visit done / nobody home / refused, and a missed visit can be booked again.
+each visit done / nobody home / refused, and a missed visit can be booked again. Time decides the
+steps: a visit is marked only once its slot has started, and cancelled only before (`mark_refusal`,
+`cancel_refusal`: the reason the pages show beside the step and the API answers with 409).
 
 Capacity is never exceeded, whatever the concurrency: a place is taken by one conditional UPDATE
 (`booked = booked + 1 WHERE booked < capacity`), which PostgreSQL runs one at a time per slot row (the
@@ -169,12 +171,23 @@ def move(
     return booking
 
 
+def cancel_refusal(booking: VisitBooking, now: dt.datetime | None = None) -> str | None:
+    """Why the booking cannot be cancelled (None: it can). Once the slot has started the workers are on
+    their way or at the door: the contractor marks the visit instead (nobody home, refused)."""
+    if booking.status != Status.BOOKED:
+        return _("Only a booked visit can be cancelled.")
+    if booking.slot.starts_at <= (now or timezone.now()):
+        return _("The visit's time has come: it can no longer be cancelled.")
+    return None
+
+
 def cancel(booking: VisitBooking, *, household: Household | None = None, user=None) -> VisitBooking:
     with transaction.atomic():
         booking = _locked_booking(booking)
         _check_owner(booking, household, user)
-        if booking.status != Status.BOOKED:
-            raise Conflict(_("Only a booked visit can be cancelled."))
+        refusal = cancel_refusal(booking)
+        if refusal:
+            raise Conflict(refusal)
         booking.status = Status.CANCELLED
         booking.save(update_fields=["status", "updated_at"])
         _give_back(booking.slot_id)
@@ -192,6 +205,16 @@ def _check_owner(booking: VisitBooking, household: Household | None, user) -> No
 MARKS = (Status.DONE, Status.NOBODY_HOME, Status.REFUSED)
 
 
+def mark_refusal(booking: VisitBooking, now: dt.datetime | None = None) -> str | None:
+    """Why the contractor cannot mark the booking yet (None: it can). A visit is marked from its slot's
+    start on: before it, nobody can have been at the door."""
+    if booking.status not in (Status.BOOKED, *MARKS):
+        return _("A cancelled booking cannot be marked.")
+    if booking.slot.starts_at > (now or timezone.now()):
+        return _("The visit's time has not come yet: it can be marked once the slot has started.")
+    return None
+
+
 def mark(booking: VisitBooking, status: str, user, note: str = "") -> VisitBooking:
     """The contractor's mark after the visit. Nobody home or refused: the household may book again."""
     if status not in MARKS:
@@ -199,8 +222,9 @@ def mark(booking: VisitBooking, status: str, user, note: str = "") -> VisitBooki
     with transaction.atomic():
         booking = _locked_booking(booking)
         _require_runner(user, booking.work_item)
-        if booking.status not in (Status.BOOKED, *MARKS):
-            raise Conflict(_("A cancelled booking cannot be marked."))
+        refusal = mark_refusal(booking)
+        if refusal:
+            raise Conflict(refusal)
         booking.status = status
         booking.marked_by = user
         booking.marked_at = timezone.now()
@@ -275,7 +299,15 @@ def household_bookings(household: Household) -> list[dict]:
         )
         if active is not None:
             slots = [sl for sl in slots if sl.pk != active.slot_id]  # "move to another time"
-        rows.append({"work_item": item, "booking": active, "history": bookings, "slots": slots})
+        rows.append(
+            {
+                "work_item": item,
+                "booking": active,
+                "cancel_refusal": cancel_refusal(active, now) if active is not None else None,
+                "history": bookings,
+                "slots": slots,
+            }
+        )
     return rows
 
 

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from communities.choices import EDITOR_ROLES, RESIDENT_DATA_ROLES, Role
-from communities.scoping import get_scope
+from communities.scoping import get_scope, in_any
 
 # every role except contractors sees by division
 DIVISION_ROLES = tuple(r for r in Role.values if r != Role.CONTRACTOR)
@@ -180,6 +180,9 @@ def branch_q(user, prefix: str = "", roles=None) -> Q:
 
     id_lookup = f"{prefix[:-2]}_id__in" if prefix else "pk__in"
     wanted = roles if roles is not None else DIVISION_ROLES
+    if prefix:
+        # a branch's rows (assignments, members...): the branches' ids as one UNION (see in_any)
+        return in_any(f"{prefix}id", _branch_id_sets(user, scope, wanted, roles))
     q = scope.q(f"{prefix}division__path", wanted)
     on_compounds = scope.q("compounds__division__path", wanted)
     if on_compounds != Q(pk__in=[]):
@@ -188,6 +191,27 @@ def branch_q(user, prefix: str = "", roles=None) -> Q:
         own = ProjectParty.objects.filter(users=user).values("project_id")
         q |= scope.q(f"{prefix}division__path", [Role.CONTRACTOR]) & Q(**{f"{prefix}project_id__in": own})
     return q
+
+
+def _branch_id_sets(user, scope, wanted, roles) -> list:
+    """The branches `branch_q` allows, as querysets to UNION: by the branch's division, by one of its
+    compounds, and (reading) a contractor's branches of their projects."""
+    from .models import PartyBranch, ProjectParty
+
+    none = Q(pk__in=[])
+    sets = []
+    by_division = scope.q("division__path", wanted)
+    if by_division != none:
+        sets.append(PartyBranch.objects.filter(by_division))
+    on_compounds = scope.q("compounds__division__path", wanted)
+    if on_compounds != none:
+        sets.append(PartyBranch.objects.filter(on_compounds))
+    if roles is None and scope.has_role(Role.CONTRACTOR):
+        own = ProjectParty.objects.filter(users=user).values("project_id")
+        sets.append(
+            PartyBranch.objects.filter(scope.q("division__path", [Role.CONTRACTOR]), project_id__in=own)
+        )
+    return sets
 
 
 def _branch_child(prefix: str, read_roles=None):

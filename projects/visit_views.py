@@ -80,6 +80,9 @@ def visit_day(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
     day = _date(request.GET.get("date"), timezone.localdate())
     sheet = bookings.day_sheet(item, day)
+    now = timezone.now()
+    for b in sheet:  # the marks are shown but not offered before the slot's time (the reason beside them)
+        b.mark_refusal = bookings.mark_refusal(b, now)
     return render(
         request,
         "projects/visit_day.html",

@@ -20,6 +20,10 @@ class ScopedQuerysetMixin:
     # numbered pages start from it and `?cursor=` pages walk it (communities.api.pagination).
     keyset_ordering: tuple[str, ...] | None = None
 
+    def get_keyset_ordering(self) -> tuple[str, ...] | None:
+        """The order of this request's list (a search may read another index, in its own order)."""
+        return self.keyset_ordering
+
     def get_queryset(self):
         qs = super().get_queryset()
         if self.keyset_ordering:

@@ -36,7 +36,8 @@ class StandardPagination(PageNumberPagination):
             raise ValidationError(
                 {"ordering": [_("A cursor walks the list in its own order: drop ordering.")]}
             )
-        ordering = tuple(getattr(view, "keyset_ordering", None) or DEFAULT_KEYSET)
+        ordering = getattr(view, "get_keyset_ordering", lambda: getattr(view, "keyset_ordering", None))()
+        ordering = tuple(ordering or DEFAULT_KEYSET)
         token = request.query_params.get(self.cursor_query_param) or ""
         try:
             after = decode_cursor(token, len(ordering)) if token else None

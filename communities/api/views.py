@@ -6,10 +6,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from communities import filters, services
 from communities.api.base import IdempotentCreateMixin, ScopedModelViewSet, UnmaskLoggedMixin
+from communities.api.filtering import MatchingSearchFilter, ScopedFilterBackend
 from communities.api.serializers import (
     BackgroundJobSerializer,
     BuildingSerializer,
@@ -28,6 +30,7 @@ from communities.models import (
     Ownership,
     Person,
 )
+from communities.querysets import is_short
 from communities.scoping import get_scope
 
 
@@ -141,8 +144,20 @@ class PersonViewSet(UnmaskLoggedMixin, ServiceWriteMixin, IdempotentCreateMixin,
     serializer_class = PersonSerializer
     filterset_class = filters.PersonFilter
     keyset_ordering = ("name", "id")
-    search_fields = ["name"]
+    filter_backends = [ScopedFilterBackend, MatchingSearchFilter, OrderingFilter]
+    search_fields = ["name"]  # and a phone's last digits (PersonQuerySet.matching)
     ordering_fields = ["name", "created_at"]
+
+    def _search(self) -> str:
+        return self.request.query_params.get("search", "").replace("\x00", "").strip()
+
+    def get_keyset_ordering(self):
+        # one or two characters match the start of a name: pages in the order of that index
+        return ("name_key", "id") if is_short(self._search()) else self.keyset_ordering
+
+    def get_queryset(self):
+        q = self._search()
+        return super().get_queryset().by_name(q) if is_short(q) else super().get_queryset()
 
 
 class OwnershipViewSet(ServiceWriteMixin, ScopedModelViewSet):

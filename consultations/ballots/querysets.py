@@ -9,7 +9,7 @@ from django.db.models import BigIntegerField, F, Func, Q, Value
 from django.db.models.functions import Cast
 
 from communities.choices import EDITOR_ROLES, RESIDENT_DATA_ROLES, Role
-from communities.scoping import get_scope
+from communities.scoping import get_scope, in_any
 
 # Staff who may record paper and meeting votes (grid workers and Party members collect paper forms).
 VOTE_ENTRY_ROLES = (*EDITOR_ROLES, Role.GRID_WORKER)
@@ -63,6 +63,12 @@ def visible_ballot_q(user, prefix: str = "") -> Q:
     if scope.is_superuser:
         return Q()
     on_extra = scope.q("compound__division__path", RESIDENT_DATA_ROLES)
+    if prefix:
+        # a ballot's rows (electors, votes): the ballots' ids as one UNION (see in_any)
+        if on_extra == Q(pk__in=[]):
+            return on_extra
+        by_extra = Ballot.extra_compounds.through.objects.filter(on_extra).values("ballot_id")
+        return in_any(f"{prefix}id", [Ballot.objects.filter(on_extra), by_extra])
     q = scope.q(f"{prefix}compound__division__path", RESIDENT_DATA_ROLES)
     if on_extra != Q(pk__in=[]):
         through = Ballot.extra_compounds.through.objects.filter(on_extra).values("ballot_id")

@@ -24,6 +24,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
+from consultations.services import default_opinion_answer_days, opinion_answer_days_of
+
 from . import figures as F
 
 Node = tuple[str, int]
@@ -55,7 +57,7 @@ def count_facts(compound_ids: list[int] | None, now: datetime.datetime) -> dict[
     """compound id -> facts (FACT_KEYS), for the given compounds (None: all). Compounds with nothing
     recorded get all zeros."""
     where = "" if compound_ids is None else "WHERE c.id = ANY(%(ids)s)"
-    params = {"ids": compound_ids or [], "now": now, "days": settings.OPINION_ANSWER_DAYS}
+    params = {"ids": compound_ids or [], "now": now}
     out: dict[int, dict] = {}
     for (cid,) in _rows(f"SELECT c.id FROM {t('communities.Compound')} c {where}", params):
         out[cid] = dict.fromkeys(F.FACT_KEYS, 0)
@@ -110,19 +112,31 @@ def count_facts(compound_ids: list[int] | None, now: datetime.datetime) -> dict[
     keys = ["plan_households", "households_nonvacant", "visited", "reached", "support", "neutral", "oppose"]
     for cid, *values in _rows(sql, params):
         out[cid].update(zip([*keys, "visits"], [int(v) for v in values], strict=True))
-    status_cols = ", ".join(f"count(*) FILTER (WHERE status = '{s}')" for s in F.OPINION_STATUSES)
+    # opinions: answered on time within their area's answer time, read for the compounds' divisions at
+    # once (the home page's rule, consultations.services.opinion_answer_days) and joined in as a table
+    days = _answer_days(compound_ids)
+    params.update(ad_ids=list(days), ad_days=list(days.values()), ad_default=default_opinion_answer_days())
+    status_cols = ", ".join(f"count(*) FILTER (WHERE o.status = '{s}')" for s in F.OPINION_STATUSES)
     sql = f"""
-        SELECT compound_id, {status_cols},
-               count(*) FILTER (WHERE status = 'resolved' AND work_item_id IS NOT NULL),
-               count(*) FILTER (WHERE status <> 'merged' AND (answered_at IS NOT NULL
-                                OR created_at <= %(now)s - make_interval(days => %(days)s))),
-               count(*) FILTER (WHERE status <> 'merged' AND answered_at IS NOT NULL),
-               count(*) FILTER (WHERE status <> 'merged'
-                                AND answered_at <= created_at + make_interval(days => %(days)s)),
-               count(*) FILTER (WHERE rating = 'satisfied'),
-               count(*) FILTER (WHERE rating = 'basically'),
-               count(*) FILTER (WHERE rating = 'unsatisfied')
-        FROM {t("consultations.Opinion")} WHERE compound_id IN ({target}) GROUP BY compound_id
+        WITH ad AS (
+            SELECT * FROM unnest(%(ad_ids)s::bigint[], %(ad_days)s::int[]) AS ad(division_id, days)
+        ), op AS (
+            -- a compound moved since the days were read falls back to the default until its recount
+            SELECT o.*, make_interval(days => COALESCE(ad.days, %(ad_default)s)) AS answer_time
+            FROM {t("consultations.Opinion")} o JOIN {t("communities.Compound")} c ON c.id = o.compound_id
+            LEFT JOIN ad ON ad.division_id = c.division_id
+            WHERE o.compound_id IN ({target})
+        )
+        SELECT o.compound_id, {status_cols},
+               count(*) FILTER (WHERE o.status = 'resolved' AND o.work_item_id IS NOT NULL),
+               count(*) FILTER (WHERE o.status <> 'merged' AND (o.answered_at IS NOT NULL
+                                OR o.created_at < %(now)s - o.answer_time)),
+               count(*) FILTER (WHERE o.status <> 'merged' AND o.answered_at IS NOT NULL),
+               count(*) FILTER (WHERE o.status <> 'merged' AND o.answered_at <= o.created_at + o.answer_time),
+               count(*) FILTER (WHERE o.rating = 'satisfied'),
+               count(*) FILTER (WHERE o.rating = 'basically'),
+               count(*) FILTER (WHERE o.rating = 'unsatisfied')
+        FROM op o GROUP BY o.compound_id
     """
     keys = [
         *[f"opinions_{s}" for s in F.OPINION_STATUSES],
@@ -137,6 +151,17 @@ def count_facts(compound_ids: list[int] | None, now: datetime.datetime) -> dict[
     for cid, *values in _rows(sql, params):
         out[cid].update(zip(keys, values, strict=True))
     return out
+
+
+def _answer_days(compound_ids: list[int] | None) -> dict[int, int]:
+    """{division id: opinion answer days} for the divisions of these compounds (None: all): two queries
+    whatever their number."""
+    from communities.models import Compound
+
+    compounds = Compound.objects.all()
+    if compound_ids is not None:
+        compounds = compounds.filter(pk__in=compound_ids)
+    return opinion_answer_days_of(compounds.order_by().values("division_id"))
 
 
 # --- 2. a year's figures for every place ---------------------------------------------------------------

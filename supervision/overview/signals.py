@@ -54,6 +54,20 @@ def _figures_changed(sender, instance=None, **kwargs) -> None:
     mark_changed()
 
 
+def _answer_time_changed(sender, instance, **kwargs) -> None:
+    """A NoticePolicy sets the opinions' answer time of its division's subtree: the facts ("answered on
+    time", "answers due") of every compound below are recounted."""
+    from communities.models import Compound, Division
+
+    from .services import mark_changed
+
+    if kwargs.get("raw"):
+        return
+    path = Division.objects.filter(pk=instance.division_id).values_list("path", flat=True).first()
+    if path:
+        mark_changed(Compound.objects.filter(division__path__startswith=path).values_list("pk", flat=True))
+
+
 def _compounds_m2m(sender, instance, action, pk_set=None, model=None, reverse=False, **kwargs) -> None:
     """Programme.compounds / Project.compounds / Ballot.extra_compounds: the plan and project flags are
     rebuilt on every run; a compound newly in plan needs its facts, so it is marked."""
@@ -76,7 +90,7 @@ def _compounds_m2m(sender, instance, action, pk_set=None, model=None, reverse=Fa
 def connect() -> None:
     from communities.models import Building, Compound, Household, Ownership
     from consultations.ballots.models import Ballot
-    from consultations.models import Opinion, Visit
+    from consultations.models import NoticePolicy, Opinion, Visit
     from projects.models import FundingLine, Milestone, Programme, Project, ProjectParty, WorkItem
     from supervision.models import AcceptanceRound, Dispute, Rectification
 
@@ -85,6 +99,8 @@ def connect() -> None:
         post_save.connect(_facts_changed, sender=model, dispatch_uid=f"{uid}-save-{model.__name__}")
     for model in (Compound, Visit, Opinion):
         post_delete.connect(_facts_changed, sender=model, dispatch_uid=f"{uid}-delete-{model.__name__}")
+    post_save.connect(_answer_time_changed, sender=NoticePolicy, dispatch_uid=f"{uid}-save-NoticePolicy")
+    post_delete.connect(_answer_time_changed, sender=NoticePolicy, dispatch_uid=f"{uid}-delete-NoticePolicy")
     # a deleted building / household / ownership: its compound is read before the row goes
     for model in (Building, Household, Ownership):
         pre_delete.connect(_household_moving, sender=model, dispatch_uid=f"{uid}-predelete-{model.__name__}")

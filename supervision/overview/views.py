@@ -4,7 +4,6 @@ view reads one rollup row and its children's, whatever the size of the division.
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from communities.errors import DomainError
 from communities.jobs import start_job
 from communities.scoping import get_scope
+from consultations.services import opinion_answer_days
 
 from . import figures as F
 from . import presentation, querysets, services
@@ -94,7 +94,8 @@ def division_overview(request: HttpRequest, pk: int) -> HttpResponse:
             "may_refresh": services.may_request_refresh(request.user, division),
             "refusal": services.refresh_refusal(request.user, division, year, state=states.get(year)),
             "child_label": _("Compounds") if division.level == "community" else _("Divisions below"),
-            "answer_days": settings.OPINION_ANSWER_DAYS,
+            # the division's own answer time; an area below may set its own (NoticePolicy)
+            "answer_days": opinion_answer_days([division])[division.pk],
         },
     )
 

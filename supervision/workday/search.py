@@ -129,9 +129,9 @@ def _groups(user, q: str) -> list[Group]:
                 ],
             )
         )
-        people = (
-            Person.objects.for_user(user).matching(q, user).select_related("division").order_by("name", "pk")
-        )[:LIMIT]
+        people = (Person.objects.for_user(user).matching(q, user).select_related("division").by_name(q))[
+            :LIMIT
+        ]
         out.append(
             Group(
                 "people",

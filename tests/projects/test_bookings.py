@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from communities.errors import Conflict, DomainError
@@ -31,6 +32,26 @@ def slots(item, user, capacity=1, n=2):
     return bookings.publish_slots(
         item, user, day=tomorrow(), start=dt.time(9), end=dt.time(9 + n), minutes=60, capacity=capacity
     )
+
+
+def started(*slot_list, days=2):
+    """Move published (and booked) slots `days` earlier, so that their time has come: slots are only
+    published and booked in the future. Returns the local day of the first one, for its day sheet."""
+    shift = dt.timedelta(days=days)
+    VisitSlot.objects.filter(pk__in=[s.pk for s in slot_list]).update(
+        starts_at=F("starts_at") - shift, ends_at=F("ends_at") - shift
+    )
+    for s in slot_list:
+        s.refresh_from_db()
+    return day_of(slot_list[0])
+
+
+def day_of(slot):
+    return timezone.localtime(slot.starts_at).date()
+
+
+NOT_YET = "上门时间还没到，时段开始后才能标记。"
+TOO_LATE = "上门时间已到，不能再取消预约。"
 
 
 def test_contractor_of_the_project_publishes_slots(world, street_user, contractor, secretary_b):
@@ -160,6 +181,7 @@ def test_marks_rebooking_unbooked_list_and_day_sheet(
     assert b.booked_by == grid_worker_a
     with django_assert_max_num_queries(3):
         assert [h.pk for h in bookings.unbooked(item)] == [households[2].pk, households[3].pk]
+    day = started(first)  # marks come once the visit's time has come
     bookings.mark(a, "done", street_user)
     bookings.mark(b, "nobody_home", street_user)
     with pytest.raises(PermissionDenied):
@@ -167,10 +189,14 @@ def test_marks_rebooking_unbooked_list_and_day_sheet(
     assert households[1].pk in [h.pk for h in bookings.unbooked(item)]  # a missed visit: call again
     again = bookings.book(households[1], second)  # rebooked
     assert again.status == "booked" and VisitBooking.objects.filter(household=households[1]).count() == 2
-    sheet = bookings.day_sheet(item, tomorrow())
+    sheet = bookings.day_sheet(item, day)
     assert [(x.household_id, x.status) for x in sheet] == [
-        (households[0].pk, "done"), (households[1].pk, "nobody_home"), (households[1].pk, "booked"),
-    ]  # fmt: skip
+        (households[0].pk, "done"),
+        (households[1].pk, "nobody_home"),
+    ]
+    assert [(x.household_id, x.status) for x in bookings.day_sheet(item, day_of(second))] == [
+        (households[1].pk, "booked")
+    ]
     with pytest.raises(Conflict):
         bookings.mark(b, "done", street_user)  # the household has booked again
 
@@ -214,11 +240,10 @@ def test_pages_resident_books_moves_cancels_and_contractor_marks(client, world, 
     assert booking.status == "cancelled"
     client.post(f"/h/{code}/visits/{item.pk}/book/", {"slot": first.pk})
     rebooked = VisitBooking.objects.get(household=households[0], status="booked")
-    # the contractor's day sheet and marks
+    # the contractor's day sheet and marks, once the visit's time has come
+    day = started(first)
     client.force_login(contractor)
-    sheet = client.get(
-        f"/projects/work-items/{item.pk}/visits/day/?date={tomorrow().isoformat()}"
-    ).content.decode()
+    sheet = client.get(f"/projects/work-items/{item.pk}/visits/day/?date={day.isoformat()}").content.decode()
     assert "101" in sheet and "无人在家" in sheet
     client.post(f"/projects/visits/{rebooked.pk}/mark/", {"status": "nobody_home"})
     rebooked.refresh_from_db()
@@ -282,6 +307,7 @@ def test_booking_api_staff_and_household(
     with django_assert_max_num_queries(6):
         sheet = c.get(f"/api/v1/visit-bookings/?work_item={item.pk}&date={tomorrow().isoformat()}").json()
     assert sheet["count"] == 2
+    started(VisitSlot.objects.get(pk=second))  # marks come once the visit's time has come
     marked = c.post(
         f"/api/v1/visit-bookings/{by_staff.json()['id']}/mark/", {"status": "refused"}, format="json"
     )
@@ -302,3 +328,119 @@ def test_booking_api_staff_and_household(
         ).json()[0]["booking"]
         is None
     )
+
+
+def test_a_visit_is_marked_only_once_its_time_has_come(world, street_user):
+    h = make_households(world.compound_a, n=1)[0]
+    item = window_item(street_user, world.compound_a)
+    slot = slots(item, street_user, n=1)[0]
+    booking = bookings.book(h, slot)
+    for status in bookings.MARKS:
+        with pytest.raises(Conflict) as refused:
+            bookings.mark(booking, status, street_user, note="提前标记")
+        assert refused.value.message == NOT_YET
+    booking.refresh_from_db()
+    assert (booking.status, booking.marked_by, booking.marked_at, booking.note) == ("booked", None, None, "")
+    # the boundary: from the slot's start on
+    assert bookings.mark_refusal(booking, now=slot.starts_at - dt.timedelta(microseconds=1)) == NOT_YET
+    assert bookings.mark_refusal(booking, now=slot.starts_at) is None
+    started(slot)
+    assert bookings.mark(booking, "done", street_user).status == "done"
+
+
+def test_a_visit_whose_time_has_come_cannot_be_cancelled(world, street_user):
+    h, neighbour = make_households(world.compound_a, n=2)
+    item = window_item(street_user, world.compound_a)
+    slot = slots(item, street_user, capacity=2, n=1)[0]
+    mine, theirs = bookings.book(h, slot), bookings.book(neighbour, slot)
+    started(slot)
+    for booking, kwargs in ((mine, {"household": h}), (theirs, {"user": street_user})):
+        with pytest.raises(Conflict) as refused:
+            bookings.cancel(booking, **kwargs)
+        assert refused.value.message == TOO_LATE
+    slot.refresh_from_db()
+    assert slot.booked == 2
+    assert set(VisitBooking.objects.filter(slot=slot).values_list("status", flat=True)) == {"booked"}
+    # the boundary: from the slot's start on
+    mine.refresh_from_db()
+    assert bookings.cancel_refusal(mine, now=slot.starts_at - dt.timedelta(microseconds=1)) is None
+    assert bookings.cancel_refusal(mine, now=slot.starts_at) == TOO_LATE
+
+
+def test_pages_offer_marks_and_cancel_only_at_the_right_time(client, world, street_user, contractor):
+    from django.core.cache import cache
+
+    from tests.residents.helpers import card_codes
+
+    cache.clear()
+    h = make_households(world.compound_a, n=1)[0]
+    code = card_codes([h])[h.pk]
+    item = window_item(street_user, world.compound_a)
+    ProjectParty.objects.create(project=item.project, role="construction", name="江西建工").users.add(
+        contractor
+    )
+    slot = slots(item, street_user, n=1)[0]
+    booking = bookings.book(h, slot)
+    cancel_url = f"/h/{code}/visits/{booking.pk}/cancel/"
+    assert cancel_url in client.get(f"/h/{code}/").content.decode()  # ahead of time: may be cancelled
+    client.force_login(contractor)
+    sheet_url = f"/projects/work-items/{item.pk}/visits/day/?date={day_of(slot).isoformat()}"
+    sheet = client.get(sheet_url).content.decode()
+    assert sheet.count("disabled") == len(bookings.MARKS) and NOT_YET in sheet  # shown, not offered
+    refused = client.post(f"/projects/visits/{booking.pk}/mark/", {"status": "done"}, follow=True)
+    assert NOT_YET in refused.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "booked"
+
+    day = started(slot)
+    sheet = client.get(f"/projects/work-items/{item.pk}/visits/day/?date={day.isoformat()}").content.decode()
+    assert "disabled" not in sheet and NOT_YET not in sheet
+    client.logout()
+    home = client.get(f"/h/{code}/").content.decode()
+    assert cancel_url not in home and TOO_LATE in home
+    refused = client.post(cancel_url, follow=True)
+    assert TOO_LATE in refused.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "booked"
+    client.force_login(contractor)
+    client.post(f"/projects/visits/{booking.pk}/mark/", {"status": "done"})
+    booking.refresh_from_db()
+    assert booking.status == "done"
+
+
+def test_api_refuses_early_marks_and_late_cancels_with_the_reason(
+    api_as, api_client, world, street_user, contractor
+):
+    from django.core.cache import cache
+
+    from tests.residents.helpers import card_codes
+
+    cache.clear()
+    h, neighbour = make_households(world.compound_a, n=2)
+    code = card_codes([h])[h.pk]
+    item = window_item(street_user, world.compound_a)
+    ProjectParty.objects.create(project=item.project, role="construction", name="江西建工").users.add(
+        contractor
+    )
+    slot = slots(item, street_user, capacity=2, n=1)[0]
+    mine, theirs = bookings.book(h, slot), bookings.book(neighbour, slot)
+    c = api_as(contractor)
+    early = c.post(f"/api/v1/visit-bookings/{mine.pk}/mark/", {"status": "done"}, format="json")
+    assert early.status_code == 409 and early.json()["detail"] == NOT_YET
+    mine.refresh_from_db()
+    assert mine.status == "booked" and mine.marked_at is None
+
+    page = api_client.get("/api/v1/household-page/visits/", HTTP_X_HOUSEHOLD_CODE=code).json()
+    assert page[0]["booking"]["cancel_refusal"] is None
+    started(slot)
+    page = api_client.get("/api/v1/household-page/visits/", HTTP_X_HOUSEHOLD_CODE=code).json()
+    assert page[0]["booking"]["cancel_refusal"] == TOO_LATE
+    late = api_client.post(f"/api/v1/household-page/visits/{mine.pk}/cancel/", HTTP_X_HOUSEHOLD_CODE=code)
+    assert late.status_code == 409 and late.json()["detail"] == TOO_LATE
+    late = api_as(street_user).post(f"/api/v1/visit-bookings/{theirs.pk}/cancel/")
+    assert late.status_code == 409 and late.json()["detail"] == TOO_LATE
+    slot.refresh_from_db()
+    assert slot.booked == 2
+    assert set(VisitBooking.objects.filter(slot=slot).values_list("status", flat=True)) == {"booked"}
+    marked = c.post(f"/api/v1/visit-bookings/{mine.pk}/mark/", {"status": "done"}, format="json")
+    assert marked.status_code == 200 and marked.json()["status"] == "done"

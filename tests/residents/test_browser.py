@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.cache import cache
+from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
@@ -13,7 +14,7 @@ from consultations.models import Opinion
 from consultations.residents import cards
 from consultations.residents.models import MenuAnswer, ReportPhoto
 from projects import bookings
-from projects.models import VisitBooking, WorkItem
+from projects.models import VisitBooking, VisitSlot, WorkItem
 from tests.ballots.test_browser import axe_violations
 from tests.conftest import screenshot
 from tests.residents.helpers import card_codes, make_households
@@ -167,6 +168,10 @@ def test_staff_print_cards_run_a_menu_and_the_visits(browser_page, world, street
         windows, street_user, day=tomorrow, start=dt.time(9), end=dt.time(10), minutes=60, capacity=2
     )[0]
     bookings.book(households[0], first)
+    past = dt.timedelta(days=2)  # the visit's time has come (slots are only booked ahead): it may be marked
+    VisitSlot.objects.filter(pk=first.pk).update(starts_at=F("starts_at") - past, ends_at=F("ends_at") - past)
+    first.refresh_from_db()
+    visit_day = timezone.localtime(first.starts_at).date()
     cpage = browser_page()
     login(cpage, contractor.username)
     cpage.goto(f"{cpage.base}/projects/work-items/{windows.pk}/visits/")
@@ -176,10 +181,19 @@ def test_staff_print_cards_run_a_menu_and_the_visits(browser_page, world, street
     cpage.get_by_role("button", name="发布").click()
     cpage.locator("#slots").wait_for()
     assert windows.visit_slots.count() == 3
-    cpage.goto(f"{cpage.base}/projects/work-items/{windows.pk}/visits/day/?date={tomorrow.isoformat()}")
+    cpage.goto(f"{cpage.base}/projects/work-items/{windows.pk}/visits/day/?date={visit_day.isoformat()}")
     cpage.get_by_role("button", name="已完成").click()
     cpage.locator(".visit-status").first.wait_for()
     assert VisitBooking.objects.get(household=households[0]).status == "done"
+    checker.goto(cpage.url)
+    assert axe_violations(checker, "main") == []
+    # a visit whose time has not come: its marks are shown disabled, with the reason beside them
+    later = windows.visit_slots.order_by("-starts_at").first()
+    bookings.book(households[1], later)
+    later_day = timezone.localtime(later.starts_at).date()
+    cpage.goto(f"{cpage.base}/projects/work-items/{windows.pk}/visits/day/?date={later_day.isoformat()}")
+    assert cpage.get_by_role("button", name="已完成").is_disabled()
+    assert "时段开始后才能标记" in cpage.locator("#day-sheet").inner_text()
     checker.goto(cpage.url)
     assert axe_violations(checker, "main") == []
     checker.goto(f"{cpage.base}/projects/work-items/{windows.pk}/visits/unbooked/")

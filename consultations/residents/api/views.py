@@ -389,6 +389,7 @@ def _visits_data(household) -> list[dict]:
                     "status": row["booking"].status,
                     "starts_at": row["booking"].slot.starts_at,
                     "ends_at": row["booking"].slot.ends_at,
+                    "cancel_refusal": row["cancel_refusal"],  # why the page offers no cancel (or None)
                 }
                 if row["booking"]
                 else None
