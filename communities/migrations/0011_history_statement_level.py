@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("communities", "0009_text_max_lengths"),
+        ("communities", "0010_person_name_key"),
     ]
 
     operations = [
