@@ -7,7 +7,7 @@ same step (triggers, pghistory's included, still fire per row)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
 
@@ -37,17 +37,8 @@ def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> int:
 # caller's transaction. The merge is an ordinary statement run through Django's cursor, so pghistory's row
 # triggers fire for every row and the events carry the context (job, user) that `pghistory.context`
 # attaches to each statement (a COPY straight into the table would bypass it). Ids come from the table's
-# sequence before the COPY, so the objects know their ids without relying on the order of RETURNING.
-
-Step = Callable[[float], None]
-
-
-def _columns(model: type[models.Model], names: Sequence[str] | None) -> list[models.Field]:
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    if names is not None:
-        wanted = set(names)
-        fields = [f for f in fields if f.name in wanted or f.attname in wanted]
-    return fields
+# sequence before the COPY (`allocate_ids`), so the caller knows them without relying on the order of
+# RETURNING. Rows are plain tuples: no model instance is built per row.
 
 
 def _stage(table: str, columns: list[str], rows) -> str:
@@ -65,77 +56,62 @@ def _stage(table: str, columns: list[str], rows) -> str:
     return stage
 
 
-# fields whose Python value psycopg writes as it is (COPY adapts str, int, bool, Decimal, date, datetime):
-# read the attribute, skipping Django's per-value preparation (most of the Python time of a big COPY)
-_PLAIN = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.BooleanField,
-    models.DecimalField,
-    models.ForeignKey,
-)
-
-
-def _value_getter(field: models.Field, *, add: bool) -> Callable[[models.Model], object]:
-    if isinstance(field, _PLAIN) and not getattr(field, "auto_now", False):
-        attname = field.attname
-        return lambda obj: getattr(obj, attname)
-    return lambda obj: field.get_db_prep_save(field.pre_save(obj, add), connection)
-
-
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` ids from the table's sequence, in one text value: one row, not one per id, and no
+    array for the driver to parse element by element (0.4 s for 180,000 ids; this takes 0.05 s)."""
     if count == 0:
         return []
     table = model._meta.db_table
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            "SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)",
+            [sequence, count],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return [int(pk) for pk in cursor.fetchone()[0].split(",")]
 
 
-def copy_create(model: type[models.Model], objs: list[models.Model]) -> int:
-    """Insert new objects (pk unset) by COPY + INSERT ... SELECT; sets their pks. Returns the count."""
-    if not objs:
-        return 0
-    fields = _columns(model, None)
-    for obj, pk in zip(objs, allocate_ids(model, len(objs)), strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
+def _defaults(model: type[models.Model], given: set[str]) -> tuple[list[str], list[str], list[object]]:
+    """The columns of `model` not in `given`, with the SQL that fills each (its Python default as a
+    parameter; the statement's time for auto_now/auto_now_add dates) and the parameters."""
+    columns, exprs, params = [], [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.attname in given or f.column in given:
+            continue
+        columns.append(f.column)
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            exprs.append("statement_timestamp()" if isinstance(f, models.DateTimeField) else "current_date")
+        else:
+            exprs.append("%s")
+            params.append(f.get_db_prep_save(f.get_default(), connection))
+    return columns, exprs, params
 
-    value = [_value_getter(f, add=True) for f in fields]
 
-    def rows():
-        for obj in objs:
-            yield (obj.pk, *(get(obj) for get in value))
-
+def copy_create_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert rows given as tuples `(id, *columns)` (ids from `allocate_ids`, column names as in the
+    table) by COPY into a staging table and one INSERT ... SELECT; every other column gets the
+    field's default. Returns the number of rows."""
     table = model._meta.db_table
-    columns = [f.column for f in fields]
-    stage = _stage(table, columns, rows())
-    cols = ", ".join(f'"{c}"' for c in ["id", *columns])
+    stage = _stage(table, list(columns), rows)
+    rest, exprs, params = _defaults(model, {"id", *columns})
+    target = ", ".join(f'"{c}"' for c in ["id", *columns, *rest])
+    source = ", ".join([*(f's."{c}"' for c in ["id", *columns]), *exprs])
     with connection.cursor() as cursor:
-        cursor.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" ORDER BY id')
-    return len(objs)
+        cursor.execute(f'INSERT INTO "{table}" ({target}) SELECT {source} FROM "{stage}" s', params)
+        return cursor.rowcount
 
 
-def copy_update(model: type[models.Model], objs: list[models.Model], names: Sequence[str]) -> int:
-    """Update `names` of existing objects by COPY + one UPDATE ... FROM. Returns the count."""
-    if not objs:
-        return 0
-    fields = _columns(model, names)
-
-    value = [_value_getter(f, add=False) for f in fields]
-
-    def rows():
-        for obj in objs:
-            yield (obj.pk, *(get(obj) for get in value))
-
+def copy_update_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence], *, touch: Sequence[str] = ()
+) -> int:
+    """Set `columns` of existing rows given as tuples `(id, *columns)` by COPY and one UPDATE ... FROM;
+    `touch` columns are set to the statement's time. Returns the number of rows."""
     table = model._meta.db_table
-    columns = [f.column for f in fields]
-    stage = _stage(table, columns, rows())
-    assignments = ", ".join(f'"{c}" = s."{c}"' for c in columns)
+    stage = _stage(table, list(columns), rows)
+    assignments = ", ".join(
+        [*(f'"{c}" = s."{c}"' for c in columns), *(f'"{c}" = statement_timestamp()' for c in touch)]
+    )
     with connection.cursor() as cursor:
         cursor.execute(f'UPDATE "{table}" t SET {assignments} FROM "{stage}" s WHERE t.id = s.id')
-    return len(objs)
+        return cursor.rowcount

@@ -32,9 +32,18 @@ from .querysets import (
 from .validators import validate_id_number, validate_phone
 
 
-def history():
-    """Fresh trackers per model (pghistory binds them to the model's fields)."""
-    return pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
+def history(level=None):
+    """Fresh trackers per model (pghistory binds them to the model's fields).
+
+    `bulk_history()` (statement level) for the tables a roster import writes by the tens of thousands:
+    one INSERT ... SELECT from the statement's transition table per statement instead of a PL/pgSQL
+    call, a context upsert and an insert per row. The events are the same rows either way."""
+    kwargs = {"level": level} if level is not None else {}
+    return pghistory.InsertEvent(**kwargs), pghistory.UpdateEvent(**kwargs), pghistory.DeleteEvent(**kwargs)
+
+
+def bulk_history():
+    return history(level=pghistory.Statement)
 
 
 @pghistory.track(*history())
@@ -174,7 +183,7 @@ class Compound(models.Model):
         return reverse("communities:compound_detail", args=[self.pk])
 
 
-@pghistory.track(*history())
+@pghistory.track(*bulk_history())
 class Building(models.Model):
     compound = models.ForeignKey(
         Compound, verbose_name=_("compound"), on_delete=models.CASCADE, related_name="buildings"
@@ -208,7 +217,7 @@ class Building(models.Model):
         return reverse("communities:building_detail", args=[self.pk])
 
 
-@pghistory.track(*history())
+@pghistory.track(*bulk_history())
 class Household(models.Model):
     """One flat: the exclusive part (专有部分) that owners' votes count by area."""
 
@@ -268,7 +277,7 @@ class Household(models.Model):
         return reverse("communities:household_detail", args=[self.pk])
 
 
-@pghistory.track(*history())
+@pghistory.track(*bulk_history())
 class Person(models.Model):
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
@@ -324,7 +333,7 @@ class Person(models.Model):
         return reverse("communities:person_detail", args=[self.pk])
 
 
-@pghistory.track(*history())
+@pghistory.track(*bulk_history())
 class Ownership(models.Model):
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="ownerships"

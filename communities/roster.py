@@ -655,59 +655,69 @@ def write_plan(
         buildings[b.name] = b
     result.buildings_created, result.buildings_updated = len(new_buildings), len(changed_buildings)
 
-    # households keyed by (building, unit, room)
+    # households keyed by (building, unit, room); rows are plain tuples, written by COPY + one statement
     existing = {
-        (h.building_id, h.unit, h.room): h
-        for h in Household.objects.filter(building__compound=compound).only(
-            "id", "building_id", "unit", "floor", "room", "exclusive_area", "area_source", "is_vacant"
+        (b, unit, room): (pk, floor, area, source, vacant)
+        for pk, b, unit, room, floor, area, source, vacant in Household.objects.filter(
+            building__compound=compound
+        )
+        .order_by()
+        .values_list(
+            "pk", "building_id", "unit", "room", "floor", "exclusive_area", "area_source", "is_vacant"
         )
     }
-    household_of: dict[tuple[str, str, str], Household] = {}
-    new_households: list[Household] = []
-    changed_households: list[Household] = []
+    household_id: dict[tuple[str, str, str], int] = {}
+    new_households: list[tuple[tuple[str, str, str], RosterRow, int]] = []
+    changed_households: list[tuple] = []
     for key, r in plan.households.items():
-        building = buildings[r.building]
-        h = existing.get((building.pk, r.unit, r.room))
-        if h is None:
-            h = Household(
-                building=building,
-                unit=r.unit,
-                floor=r.floor,
-                room=r.room,
-                exclusive_area=r.area,
-                area_source=r.area_source if r.area is not None else "",
-                is_vacant=bool(r.is_vacant),
-            )
-            new_households.append(h)
-        else:
-            changed = False
-            if h.floor != r.floor:
-                h.floor, changed = r.floor, True
-            if r.area is not None and (h.exclusive_area != r.area or h.area_source != r.area_source):
-                h.exclusive_area, h.area_source, changed = r.area, r.area_source, True
-            if r.is_vacant is not None and h.is_vacant != r.is_vacant:
-                h.is_vacant, changed = r.is_vacant, True
-            if changed:
-                changed_households.append(h)
-        household_of[key] = h
+        building_id = buildings[r.building].pk
+        found = existing.get((building_id, r.unit, r.room))
+        if found is None:
+            new_households.append((key, r, building_id))
+            continue
+        pk, _floor, area, source, vacant = found
+        household_id[key] = pk
+        if r.area is not None:
+            area, source = r.area, r.area_source
+        if r.is_vacant is not None:
+            vacant = r.is_vacant
+        if (r.floor, area, source, vacant) != found[1:]:
+            changed_households.append((pk, r.floor, area, source, vacant))
     step(0.1)
-    bulk.copy_create(Household, new_households)
+    ids = bulk.allocate_ids(Household, len(new_households))
+    household_rows = []
+    for pk, (key, r, building_id) in zip(ids, new_households, strict=True):
+        household_id[key] = pk
+        area_source = r.area_source if r.area is not None else ""
+        household_rows.append(
+            (pk, building_id, r.unit, r.floor, r.room, r.area, area_source, bool(r.is_vacant))
+        )
+    bulk.copy_create_rows(
+        Household,
+        ["building_id", "unit", "floor", "room", "exclusive_area", "area_source", "is_vacant"],
+        household_rows,
+    )
     step(0.35)
-    bulk.copy_update(Household, changed_households, ["floor", "exclusive_area", "area_source", "is_vacant"])
+    bulk.copy_update_rows(
+        Household, ["floor", "exclusive_area", "area_source", "is_vacant"], changed_households
+    )
     step(0.4)
     result.households_created, result.households_updated = len(new_households), len(changed_households)
 
     # people: by ID number; without one, by name among the household's people; the developer by name
     person_rows = [r for r in plan.rows if r.has_person]
+    fields = ("pk", "name", "phone", "id_number", "is_party_member", "party_organization")
     ids = sorted({r.id_number for r in person_rows if r.id_number})
-    by_id: dict[str, Person] = {}
+    by_id: dict[str, _Person] = {}
     if ids:
         # one array parameter instead of tens of thousands of IN (...) placeholders
         wanted = RawSQL("SELECT unnest(%s::varchar[])", [ids])
         # "not blank" lets the planner use the partial unique index on id_number (a lookup per ID
         # number instead of reading every person of the province)
-        for p in Person.objects.exclude(id_number="").filter(id_number__in=wanted).order_by():
-            by_id[p.id_number] = p
+        for values in (
+            Person.objects.exclude(id_number="").filter(id_number__in=wanted).order_by().values_list(*fields)
+        ):
+            by_id[values[3]] = _Person(*values)
     if by_id and user is not None:
         # a person registered where the importer may not edit is neither changed nor linked: the
         # row is refused (the page refuses the same), and the whole import with it
@@ -734,104 +744,159 @@ def write_plan(
             }
             raise JobFailed(message, errors=errors.items)
     current = list(
-        Ownership.objects.filter(household__building__compound=compound).values_list(
-            "pk", "person_id", "household_id", "kind"
-        )
+        Ownership.objects.filter(household__building__compound=compound)
+        .order_by()
+        .values_list("pk", "person_id", "household_id", "kind")
     )
     ownerships = {(person_id, household_id): (pk, kind) for pk, person_id, household_id, kind in current}
-    linked_ids = {person_id for _pk, person_id, _h, _k in current}
     linked = (
         {
-            p.pk: p
-            for p in Person.objects.filter(
-                id_number="", ownerships__household__building__compound=compound
-            ).distinct()
+            values[0]: _Person(*values)
+            for values in Person.objects.filter(
+                id_number="", is_developer=False, ownerships__household__building__compound=compound
+            )
+            .order_by()
+            .distinct()
+            .values_list(*fields)
         }
-        if linked_ids
+        if current
         else {}
     )
-    by_household_name: dict[tuple[int, str], Person] = {}
-    for _pk, person_id, household_id, _kind in current:
+    by_household_name: dict[tuple[int, str], _Person] = {}
+    for _pk, person_id, household, _kind in current:
         p = linked.get(person_id)
-        if p is not None and not p.is_developer:
-            by_household_name[(household_id, p.name)] = p
+        if p is not None:
+            by_household_name[(household, p.name)] = p
     dev_names = sorted({r.name for r in person_rows if r.kind == DEVELOPER})
     developers = {
-        p.name: p
-        for p in Person.objects.filter(division_id=community_id, is_developer=True, name__in=dev_names)
+        values[1]: _Person(*values)
+        for values in Person.objects.filter(
+            division_id=community_id, is_developer=True, name__in=dev_names
+        ).values_list(*fields)
     }
 
-    new_people: list[Person] = []
-    changed_people: dict[int, Person] = {}
-    person_of_row: list[tuple[RosterRow, Person]] = []
-    created_by_key: dict[tuple, Person] = {}
+    new_people: list[_Person] = []
+    changed_people: dict[int, _Person] = {}
+    person_of_row: list[tuple[RosterRow, _Person]] = []
+    created_by_key: dict[tuple, _Person] = {}
     for r in person_rows:
-        h = household_of[r.household_key]
+        h = household_id[r.household_key]
         if r.kind == DEVELOPER:
             key: tuple = ("dev", r.name)
             p = developers.get(r.name)
         elif r.id_number:
             key = ("id", r.id_number)
             # known by ID; else the same name in this flat entered earlier without an ID number
-            p = by_id.get(r.id_number) or by_household_name.pop((h.pk, r.name), None)
+            p = by_id.get(r.id_number) or by_household_name.pop((h, r.name), None)
         else:
             key = ("name", r.household_key, r.name)
-            p = by_household_name.get((h.pk, r.name)) if h.pk else None
+            p = by_household_name.get((h, r.name))
         if p is None:
             p = created_by_key.get(key)
             if p is None:
-                p = Person(
-                    name=r.name,
-                    phone=r.phone,
-                    id_number=r.id_number,
-                    division_id=community_id,
-                    is_party_member=bool(r.is_party_member),
-                    party_organization=r.party_organization,
-                    is_organization=r.kind == DEVELOPER,
-                    is_developer=r.kind == DEVELOPER,
+                p = _Person(
+                    None,
+                    r.name,
+                    r.phone,
+                    r.id_number,
+                    bool(r.is_party_member),
+                    r.party_organization,
+                    developer=r.kind == DEVELOPER,
                 )
                 created_by_key[key] = p
                 new_people.append(p)
             else:
                 _merge_person(p, r)
-        else:
-            if _merge_person(p, r):
-                changed_people[p.pk] = p
+        elif _merge_person(p, r):
+            changed_people[p.pk] = p
         person_of_row.append((r, p))
     step(0.45)
-    bulk.copy_create(Person, new_people)
-    step(0.7)
-    bulk.copy_update(
+    for p, pk in zip(new_people, bulk.allocate_ids(Person, len(new_people)), strict=True):
+        p.pk = pk
+    bulk.copy_create_rows(
         Person,
-        list(changed_people.values()),
-        ["name", "phone", "id_number", "is_party_member", "party_organization", "updated_at"],
+        [
+            "name",
+            "phone",
+            "id_number",
+            "division_id",
+            "is_party_member",
+            "party_organization",
+            "is_organization",
+            "is_developer",
+        ],
+        (
+            (
+                p.pk,
+                p.name,
+                p.phone,
+                p.id_number,
+                community_id,
+                p.is_party_member,
+                p.party_organization,
+                p.developer,
+                p.developer,
+            )
+            for p in new_people
+        ),
+    )
+    step(0.7)
+    bulk.copy_update_rows(
+        Person,
+        ["name", "phone", "id_number", "is_party_member", "party_organization"],
+        (
+            (p.pk, p.name, p.phone, p.id_number, p.is_party_member, p.party_organization)
+            for p in changed_people.values()
+        ),
+        touch=["updated_at"],
     )
     result.people_created, result.people_updated = len(new_people), len(changed_people)
 
     # ownerships
-    new_ownerships: list[Ownership] = []
-    changed_ownerships: list[Ownership] = []
+    new_ownerships: list[tuple[int, int, str]] = []
+    changed_ownerships: list[tuple[int, str]] = []
     planned: set[tuple[int, int]] = set()
     for r, p in person_of_row:
-        h = household_of[r.household_key]
-        kind = OwnershipKind.OWNER if r.kind == DEVELOPER else r.kind
-        pair = (p.pk, h.pk)
+        h = household_id[r.household_key]
+        kind = OwnershipKind.OWNER.value if r.kind == DEVELOPER else r.kind
+        pair = (p.pk, h)
         if pair in planned:
             continue  # e.g. the same ID number twice in one flat was refused earlier; guard anyway
         planned.add(pair)
         found = ownerships.get(pair)
         if found is None:
-            new_ownerships.append(Ownership(person=p, household=h, kind=kind))
+            new_ownerships.append((p.pk, h, kind))
         elif found[1] != kind:
-            changed_ownerships.append(Ownership(pk=found[0], person=p, household=h, kind=kind))
+            changed_ownerships.append((found[0], kind))
     step(0.75)
-    bulk.copy_create(Ownership, new_ownerships)
+    ids = bulk.allocate_ids(Ownership, len(new_ownerships))
+    bulk.copy_create_rows(
+        Ownership,
+        ["person_id", "household_id", "kind"],
+        ((pk, *row) for pk, row in zip(ids, new_ownerships, strict=True)),
+    )
     step(0.95)
-    bulk.copy_update(Ownership, changed_ownerships, ["kind"])
+    bulk.copy_update_rows(Ownership, ["kind"], changed_ownerships)
     result.ownerships_created, result.ownerships_updated = len(new_ownerships), len(changed_ownerships)
 
 
-def _merge_person(p: Person, r: RosterRow) -> bool:
+class _Person:
+    """A person as the import sees it: the fields it reads and writes, nothing else (no model instance
+    per row)."""
+
+    __slots__ = ("developer", "id_number", "is_party_member", "name", "party_organization", "phone", "pk")
+
+    def __init__(self, pk, name, phone, id_number, is_party_member, party_organization, developer=False):
+        self.pk = pk
+        self.name = name
+        self.phone = phone
+        self.id_number = id_number
+        self.is_party_member = is_party_member
+        self.party_organization = party_organization
+        self.developer = developer
+
+
+def _merge_person(p: _Person, r: RosterRow) -> bool:
     """Apply the row's non-blank values to a person; True when something changed."""
     changed = False
     if r.id_number and not p.id_number:
@@ -846,8 +911,6 @@ def _merge_person(p: Person, r: RosterRow) -> bool:
             p.party_organization = ""
     if r.party_organization and p.party_organization != r.party_organization:
         p.party_organization, changed = r.party_organization, True
-    if changed:
-        p.updated_at = timezone.now()
     return changed
 
 

@@ -44,10 +44,10 @@ def test_a_waiting_job_never_starts(world, secretary_a, monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_a_running_import_cancelled_half_way_writes_nothing(world, secretary_a, monkeypatch):
     job = _import_job(secretary_a, world.compound_a)
-    real = bulk.copy_create
+    real = bulk.copy_create_rows
 
-    def cancel_while_writing(model, objs):
-        count = real(model, objs)
+    def cancel_while_writing(model, columns, rows):
+        count = real(model, columns, rows)
         if model is Person:
             # the owner presses "cancel" while the people are being written (another connection)
             side = connections.create_connection(DEFAULT_DB_ALIAS)
@@ -61,7 +61,7 @@ def test_a_running_import_cancelled_half_way_writes_nothing(world, secretary_a, 
                 side.close()
         return count
 
-    monkeypatch.setattr(bulk, "copy_create", cancel_while_writing)
+    monkeypatch.setattr(bulk, "copy_create_rows", cancel_while_writing)
     jobs.run(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED, job.message

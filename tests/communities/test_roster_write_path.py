@@ -62,14 +62,14 @@ def test_a_bad_row_among_the_last_ten_of_50000_writes_nothing(world):
 def test_a_failing_merge_rolls_back_every_table(world, secretary_a, monkeypatch):
     """The check phase passed; the last merge (ownerships) fails: households and people written by the
     earlier merges are rolled back with it."""
-    real = bulk.copy_create
+    real = bulk.copy_create_rows
 
-    def failing(model, objs):
+    def failing(model, columns, rows):
         if model is Ownership:
             raise RuntimeError("the database went away")
-        return real(model, objs)
+        return real(model, columns, rows)
 
-    monkeypatch.setattr(bulk, "copy_create", failing)
+    monkeypatch.setattr(bulk, "copy_create_rows", failing)
     with pytest.raises(RuntimeError):
         roster.import_file(world.compound_a, csv_text(GOOD).encode(), "roster.csv", user=secretary_a)
     assert counts(world.compound_a) == (0, 0, 0, 0)
@@ -97,11 +97,21 @@ def test_history_recorded_for_merged_inserts_and_updates(world, secretary_a):
     assert person.phone == "15012340000" and person.pgh_context.metadata["user"] == secretary_a.pk
 
 
-def test_staged_ids_are_the_rows_ids(world):
-    """copy_create hands out the ids the rows get (taken from the sequence before the COPY)."""
+def test_staged_rows_get_the_allocated_ids_and_defaults(world):
+    """copy_create_rows writes the ids handed out by allocate_ids (taken from the sequence before the
+    COPY) and fills the columns it is not given with the fields' defaults; copy_update_rows sets only
+    the columns named (and `touch` to now())."""
     building = f.BuildingFactory(compound=world.compound_a)
-    objs = [Household(building=building, unit="1", floor=1, room=str(100 + i)) for i in range(5)]
-    assert bulk.copy_create(Household, objs) == 5
-    assert [(h.pk, h.room) for h in objs] == list(
-        Household.objects.filter(building=building).order_by("pk").values_list("pk", "room")
-    )
+    ids = bulk.allocate_ids(Household, 5)
+    assert len(set(ids)) == 5
+    rows = [(pk, building.pk, 1, str(100 + i)) for i, pk in enumerate(ids)]
+    assert bulk.copy_create_rows(Household, ["building_id", "floor", "room"], rows) == 5
+    written = Household.objects.filter(building=building).order_by("pk")
+    assert [(h.pk, h.room, h.unit, h.note, h.is_vacant) for h in written] == [
+        (pk, str(100 + i), "1", "", False) for i, pk in enumerate(ids)
+    ]
+    person = f.PersonFactory(phone="13800000000")
+    before = Person.objects.get(pk=person.pk).updated_at
+    assert bulk.copy_update_rows(Person, ["phone"], [(person.pk, "13900000000")], touch=["updated_at"]) == 1
+    person.refresh_from_db()
+    assert person.phone == "13900000000" and person.updated_at > before
