@@ -353,7 +353,7 @@ def test_a_small_scope_is_estimated_as_small(world):
     histogram a community among 4,098 divisions was estimated at 41 (1 % of the province's visits), so
     the planner walked the newest-first index over 3 million visits to fill a community's first page
     (150-175 ms) instead of reading its two compounds' 1,352 visits (9 ms). The path's statistics keep
-    up to 10,000 values (migration 0011): a community is estimated as what it is."""
+    up to 10,000 values (migration 0012): a community is estimated as what it is."""
     from communities.models import Division
 
     # the tree generate_scale writes: 9 cities, 88 districts, 1,000 streets, 3,000 communities, their

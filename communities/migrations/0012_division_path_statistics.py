@@ -11,7 +11,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("communities", "0010_person_name_key")]
+    dependencies = [("communities", "0011_history_statement_level")]
 
     operations = [
         migrations.RunSQL(
