@@ -86,6 +86,8 @@ class Visit(models.Model):
             models.Index(fields=["compound", "visited_at"], name="visit_compound_time"),
             models.Index(fields=["member"], name="visit_member"),
             models.Index(fields=["visited_at", "id"], name="visit_keyset"),
+            # the API's ?ordering=created_at (when a visit was recorded, not made): 1.7 s sorted
+            models.Index(fields=["created_at", "id"], name="visit_recorded"),
         ]
 
     def __str__(self) -> str:
