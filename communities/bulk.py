@@ -115,3 +115,27 @@ def copy_update_rows(
     with connection.cursor() as cursor:
         cursor.execute(f'UPDATE "{table}" t SET {assignments} FROM "{stage}" s WHERE t.id = s.id')
         return cursor.rowcount
+
+
+def analyze_grown(
+    written: dict[type[models.Model], int], *, share: float = 0.2, minimum: int = 1000
+) -> list[str]:
+    """ANALYZE each table that just received more rows than `share` of what the planner believes it
+    holds (and at least `minimum`); returns the tables analysed.
+
+    Run inside the writing transaction, before its deferred foreign-key checks: PostgreSQL plans each
+    check once from the table's statistics, and a table analysed while (nearly) empty makes every index
+    holding `id` look as good as the primary key; a 65,000-row import then checked each row by scanning
+    a whole name index (55 s instead of 0.2 s). ANALYZE counts the transaction's own new rows."""
+    tables = {model._meta.db_table: n for model, n in written.items() if n >= minimum}
+    if not tables:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE oid = ANY(%s::regclass[])", [list(tables)]
+        )
+        believed = dict(cursor.fetchall())
+        grown = [t for t, n in tables.items() if n > share * max(believed.get(t, 0), 0)]
+        for table in grown:
+            cursor.execute(f'ANALYZE "{table}"')
+    return grown

@@ -878,6 +878,10 @@ def write_plan(
     step(0.95)
     bulk.copy_update_rows(Ownership, ["kind"], changed_ownerships)
     result.ownerships_created, result.ownerships_updated = len(new_ownerships), len(changed_ownerships)
+    # a first import into a young database: fresh statistics before the foreign-key checks at commit
+    bulk.analyze_grown(
+        {Household: len(new_households), Person: len(new_people), Ownership: len(new_ownerships)}
+    )
 
 
 class _Person:
