@@ -1,8 +1,9 @@
 """In-home works booking (入户施工预约): the contractor publishes visit slots with places for a work
 item that needs entry into flats; each household books, moves or cancels its visit; the contractor marks
 each visit done / nobody home / refused, and a missed visit can be booked again. Time decides the
-steps: a visit is marked only once its slot has started, and cancelled only before (`mark_refusal`,
-`cancel_refusal`: the reason the pages show beside the step and the API answers with 409).
+steps: a visit is marked only once its slot has started, and cancelled or moved only before, and only
+into a slot that has not started (`mark_refusal`, `cancel_refusal`, `move_refusal`: the reason the pages
+show beside the step and the API answers with 409).
 
 Capacity is never exceeded, whatever the concurrency: a place is taken by one conditional UPDATE
 (`booked = booked + 1 WHERE booked < capacity`), which PostgreSQL runs one at a time per slot row (the
@@ -158,17 +159,34 @@ def move(
     with transaction.atomic():
         booking = _locked_booking(booking)
         _check_owner(booking, household, user)
-        if booking.status != Status.BOOKED:
-            raise Conflict(_("Only a booked visit can be moved."))
         if new_slot.work_item_id != booking.work_item_id:
             raise DomainError(_("Choose a time of the same work."), field="slot")
+        refusal = move_refusal(booking, new_slot)
+        if refusal:
+            raise Conflict(refusal)
         if new_slot.pk == booking.slot_id:
             return booking
-        _take_place(new_slot.pk, booking.work_item_id)
+        _take_place(new_slot.pk, booking.work_item_id)  # re-checks the start and the places in the row
         _give_back(booking.slot_id)
         booking.slot = new_slot
         booking.save(update_fields=["slot", "updated_at"])
     return booking
+
+
+def move_refusal(
+    booking: VisitBooking, new_slot: VisitSlot | None = None, now: dt.datetime | None = None
+) -> str | None:
+    """Why the booking cannot be moved (to `new_slot`, when given) (None: it can). Once its slot has
+    started the workers are on their way or at the door; and a visit is only moved into a time that
+    has not started (as it is only booked into one)."""
+    now = now or timezone.now()
+    if booking.status != Status.BOOKED:
+        return _("Only a booked visit can be moved.")
+    if booking.slot.starts_at <= now:
+        return _("The visit's time has come: it can no longer be moved.")
+    if new_slot is not None and new_slot.pk != booking.slot_id and new_slot.starts_at <= now:
+        return _("This time has already started: choose a later one.")
+    return None
 
 
 def cancel_refusal(booking: VisitBooking, now: dt.datetime | None = None) -> str | None:
@@ -297,13 +315,17 @@ def household_bookings(household: Household) -> list[dict]:
                 "starts_at"
             )[:60]
         )
+        refused_move = None
         if active is not None:
-            slots = [sl for sl in slots if sl.pk != active.slot_id]  # "move to another time"
+            refused_move = move_refusal(active, now=now)
+            # "move to another time": none once the move is refused (the page shows why instead)
+            slots = [] if refused_move else [sl for sl in slots if sl.pk != active.slot_id]
         rows.append(
             {
                 "work_item": item,
                 "booking": active,
                 "cancel_refusal": cancel_refusal(active, now) if active is not None else None,
+                "move_refusal": refused_move,
                 "history": bookings,
                 "slots": slots,
             }

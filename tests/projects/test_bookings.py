@@ -444,3 +444,102 @@ def test_api_refuses_early_marks_and_late_cancels_with_the_reason(
     assert set(VisitBooking.objects.filter(slot=slot).values_list("status", flat=True)) == {"booked"}
     marked = c.post(f"/api/v1/visit-bookings/{mine.pk}/mark/", {"status": "done"}, format="json")
     assert marked.status_code == 200 and marked.json()["status"] == "done"
+
+
+MOVE_TOO_LATE = "上门时间已到，不能再改约。"
+STARTED = "该时段已经开始：请选择之后的时间。"
+
+
+def test_a_visit_whose_time_has_come_cannot_be_moved(world, street_user):
+    h, neighbour = make_households(world.compound_a, n=2)
+    item = window_item(street_user, world.compound_a)
+    first, later = slots(item, street_user, capacity=2)
+    mine, theirs = bookings.book(h, first), bookings.book(neighbour, first)
+    started(first)
+    for booking, kwargs in ((mine, {"household": h}), (theirs, {"user": street_user})):
+        with pytest.raises(Conflict) as refused:
+            bookings.move(booking, later, **kwargs)
+        assert refused.value.message == MOVE_TOO_LATE
+    first.refresh_from_db()
+    later.refresh_from_db()
+    assert (first.booked, later.booked) == (2, 0)
+    assert set(VisitBooking.objects.values_list("slot_id", flat=True)) == {first.pk}
+    # the boundary: from the slot's start on
+    mine.refresh_from_db()
+    assert bookings.move_refusal(mine, now=first.starts_at - dt.timedelta(microseconds=1)) is None
+    assert bookings.move_refusal(mine, now=first.starts_at) == MOVE_TOO_LATE
+
+
+def test_a_visit_is_not_moved_into_a_time_that_has_started(world, street_user):
+    h, neighbour = make_households(world.compound_a, n=2)
+    item = window_item(street_user, world.compound_a)
+    gone, mine_slot = slots(item, street_user, capacity=2)
+    mine, theirs = bookings.book(h, mine_slot), bookings.book(neighbour, mine_slot)
+    started(gone)
+    for booking, kwargs in ((mine, {"household": h}), (theirs, {"user": street_user})):
+        with pytest.raises(Conflict) as refused:
+            bookings.move(booking, gone, **kwargs)
+        assert refused.value.message == STARTED
+    gone.refresh_from_db()
+    mine_slot.refresh_from_db()
+    assert (gone.booked, mine_slot.booked) == (0, 2)
+    assert set(VisitBooking.objects.values_list("slot_id", flat=True)) == {mine_slot.pk}
+    mine.refresh_from_db()
+    assert bookings.move_refusal(mine, gone) == STARTED
+    assert bookings.move_refusal(mine) is None
+
+
+def test_page_offers_no_move_once_the_visit_time_has_come(client, world, street_user):
+    from django.core.cache import cache
+
+    from tests.residents.helpers import card_codes
+
+    cache.clear()
+    h = make_households(world.compound_a, n=1)[0]
+    code = card_codes([h])[h.pk]
+    item = window_item(street_user, world.compound_a)
+    first, later = slots(item, street_user)
+    booking = bookings.book(h, first)
+    book_url = f"/h/{code}/visits/{item.pk}/book/"
+    home = client.get(f"/h/{code}/").content.decode()
+    assert book_url in home and f'value="{later.pk}"' in home and MOVE_TOO_LATE not in home  # ahead of time
+    started(first)
+    home = client.get(f"/h/{code}/").content.decode()
+    assert book_url not in home and f'value="{later.pk}"' not in home and MOVE_TOO_LATE in home
+    refused = client.post(book_url, {"slot": later.pk}, follow=True)
+    assert MOVE_TOO_LATE in refused.content.decode()
+    booking.refresh_from_db()
+    later.refresh_from_db()
+    assert (booking.slot_id, booking.status, later.booked) == (first.pk, "booked", 0)
+
+
+def test_api_refuses_late_moves_and_moves_into_started_times_with_the_reason(
+    api_as, api_client, world, street_user
+):
+    from django.core.cache import cache
+
+    from tests.residents.helpers import card_codes
+
+    cache.clear()
+    h, neighbour = make_households(world.compound_a, n=2)
+    code = card_codes([h])[h.pk]
+    item = window_item(street_user, world.compound_a)
+    first, second, later = slots(item, street_user, n=3)
+    mine, theirs = bookings.book(h, first), bookings.book(neighbour, second)
+    page = api_client.get("/api/v1/household-page/visits/", HTTP_X_HOUSEHOLD_CODE=code).json()
+    assert page[0]["booking"]["move_refusal"] is None and [sl["id"] for sl in page[0]["slots"]] == [later.pk]
+    started(first)
+    page = api_client.get("/api/v1/household-page/visits/", HTTP_X_HOUSEHOLD_CODE=code).json()
+    assert page[0]["booking"]["move_refusal"] == MOVE_TOO_LATE and page[0]["slots"] == []
+    late = api_client.post(
+        "/api/v1/household-page/visits/", {"slot": later.pk}, format="json", HTTP_X_HOUSEHOLD_CODE=code
+    )
+    assert late.status_code == 409 and late.json()["detail"] == MOVE_TOO_LATE
+    staff = api_as(street_user)
+    late = staff.post(f"/api/v1/visit-bookings/{mine.pk}/move/", {"slot": later.pk}, format="json")
+    assert late.status_code == 409 and late.json()["detail"] == MOVE_TOO_LATE
+    into = staff.post(f"/api/v1/visit-bookings/{theirs.pk}/move/", {"slot": first.pk}, format="json")
+    assert into.status_code == 409 and into.json()["detail"] == STARTED
+    where = dict(VisitBooking.objects.values_list("pk", "slot_id"))
+    assert where == {mine.pk: first.pk, theirs.pk: second.pk}
+    assert dict(VisitSlot.objects.values_list("pk", "booked")) == {first.pk: 1, second.pk: 1, later.pk: 0}

@@ -390,6 +390,7 @@ def _visits_data(household) -> list[dict]:
                     "starts_at": row["booking"].slot.starts_at,
                     "ends_at": row["booking"].slot.ends_at,
                     "cancel_refusal": row["cancel_refusal"],  # why the page offers no cancel (or None)
+                    "move_refusal": row["move_refusal"],  # why it offers no other time (or None)
                 }
                 if row["booking"]
                 else None
