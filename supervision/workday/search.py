@@ -140,7 +140,10 @@ def _groups(user, q: str) -> list[Group]:
                     Hit(
                         p.name,
                         p.get_absolute_url(),
-                        [p.phone if scope.sees_unmasked else masking.mask_phone(p.phone), p.division.name],
+                        [
+                            masking.mask_phone(p.phone),
+                            p.division.name,
+                        ],  # full numbers only by the logged reveal
                     )
                     for p in people
                 ],

@@ -127,3 +127,13 @@ def test_household_page_shows_everything_but_secret_choices(world, secretary_a, 
     assert "同意" not in panel
     assert "grid_a" not in body  # the visitor's name, not the username
     assert User.objects.get(pk=grid_worker_a.pk).display_name == "李网格"
+
+
+def test_unmasked_roles_see_masked_numbers_in_search_hits_too(world, district_admin, settings):
+    """A full number is shown only through the person page's reveal (with a reason, logged); the header
+    search lists hits, so even a role that may reveal numbers sees them masked there."""
+    settings.UNMASKED_ROLES = ["district_admin"]
+    f.PersonFactory(name="张建国", phone="13812345678", division=world.community_a)
+    body = _client(district_admin).get(reverse("search"), {"q": "45678"}).content.decode()
+    assert "张建国" in body
+    assert "138****5678" in body and "13812345678" not in body
