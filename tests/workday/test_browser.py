@@ -116,3 +116,12 @@ def test_header_fits_a_laptop_screen_in_both_languages(browser_page, world, stre
     )
     assert overflow == 0
     expect(page.locator("#header-search")).to_be_visible()
+    # the search buttons beside a full-width box stay on one line (the people page's wrapped in two)
+    for path in ("/search/?q=301", "/people/"):
+        page.goto(page.base + path)
+        button = page.locator("main form[role=search] button[type=submit]")
+        lines = page.evaluate(
+            "(b) => { const r = document.createRange(); r.selectNodeContents(b); return r.getClientRects().length; }",
+            button.element_handle(),
+        )
+        assert lines == 1, path
