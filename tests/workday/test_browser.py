@@ -121,7 +121,8 @@ def test_header_fits_a_laptop_screen_in_both_languages(browser_page, world, stre
         page.goto(page.base + path)
         button = page.locator("main form[role=search] button[type=submit]")
         lines = page.evaluate(
-            "(b) => { const r = document.createRange(); r.selectNodeContents(b); return r.getClientRects().length; }",
+            "(b) => { const r = document.createRange(); r.selectNodeContents(b);"
+            " return r.getClientRects().length; }",
             button.element_handle(),
         )
         assert lines == 1, path
