@@ -268,6 +268,9 @@ class Opinion(models.Model):
             models.Index(fields=["project", "status"], name="opinion_project_status"),
             models.Index(fields=["work_item"], name="opinion_work_item"),
             models.Index(fields=["created_at", "id"], name="opinion_keyset"),
+            # the API's ?ordering=updated_at / status (issue 15)
+            models.Index(fields=["updated_at", "id"], name="opinion_updated"),
+            models.Index(fields=["status", "id"], name="opinion_status_order"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -456,6 +456,9 @@ class Rectification(models.Model):
             models.Index(fields=["status", "deadline"]),
             models.Index(fields=["project", "status"]),
             models.Index(fields=["deadline", "id"], name="rectification_keyset"),
+            # the API's ?ordering=created_at / severity (issue 15)
+            models.Index(fields=["created_at", "id"], name="rectification_created"),
+            models.Index(fields=["severity", "id"], name="rectification_severity"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -119,7 +119,9 @@ class HouseholdViewSet(ServiceWriteMixin, IdempotentCreateMixin, ScopedModelView
     filterset_class = filters.HouseholdFilter
     keyset_ordering = ("building_id", "unit", "floor", "room", "id")
     search_fields = ["room", "building__name", "building__compound__name"]
-    ordering_fields = ["unit", "floor", "room", "exclusive_area"]
+    # the address order is the list's own (building, unit, floor, room); unit, floor or room alone mixes
+    # buildings, and no index served them (issue 15). By area: the household_area index.
+    ordering_fields = ["exclusive_area"]
 
 
 UNMASK = OpenApiParameter(
@@ -146,7 +148,8 @@ class PersonViewSet(UnmaskLoggedMixin, ServiceWriteMixin, IdempotentCreateMixin,
     keyset_ordering = ("name", "id")
     filter_backends = [ScopedFilterBackend, MatchingSearchFilter, OrderingFilter]
     search_fields = ["name"]  # and a phone's last digits (PersonQuerySet.matching)
-    ordering_fields = ["name", "created_at"]
+    # by name only: created_at had no index, and one on people would slow the roster import (issue 15)
+    ordering_fields = ["name"]
 
     def _search(self) -> str:
         return self.request.query_params.get("search", "").replace("\x00", "").strip()
@@ -167,7 +170,9 @@ class OwnershipViewSet(ServiceWriteMixin, ScopedModelViewSet):
     serializer_class = OwnershipSerializer
     filterset_class = filters.OwnershipFilter
     keyset_ordering = ("household_id", "id")
-    ordering_fields = ["kind", "since"]
+    # no ?ordering=: kind and since sorted the province's ownerships for one page (issue 15); filter by
+    # household or person instead
+    ordering_fields: list[str] = []
 
 
 class BackgroundJobViewSet(viewsets.ReadOnlyModelViewSet):

@@ -84,7 +84,8 @@ class OpinionViewSet(_ServiceWrites, ScopedModelViewSet):
     filterset_class = filters.OpinionFilter
     keyset_ordering = ("-created_at", "-id")
     search_fields = ["content", "answer"]
-    ordering_fields = ["created_at", "updated_at", "category", "status"]
+    # each served by an index (issue 15); category is a filter (?category=), not an order
+    ordering_fields = ["created_at", "updated_at", "status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_serializer_class(self):

@@ -616,6 +616,8 @@ class Elector(models.Model):
         ordering = ["ballot", "building_name", "unit", "room", "pk"]
         indexes = [
             models.Index(fields=["ballot", "building_name", "unit", "room", "id"], name="elector_keyset"),
+            # the API's ?ordering=area (77 ms sorted on the province; issue 15)
+            models.Index(fields=["area", "id"], name="elector_area"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -684,7 +686,11 @@ class Vote(models.Model):
         verbose_name = _("vote")
         verbose_name_plural = _("votes")
         ordering = ["ballot", "elector"]
-        indexes = [models.Index(fields=["ballot", "id"], name="vote_keyset")]
+        indexes = [
+            models.Index(fields=["ballot", "id"], name="vote_keyset"),
+            # the API's ?ordering=cast_at (96 ms sorted on the province; issue 15)
+            models.Index(fields=["cast_at", "id"], name="vote_cast_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(secret=True, option__isnull=True) | Q(secret=False, option__isnull=False),

@@ -264,7 +264,8 @@ class ElectorViewSet(ScopedReadOnlyViewSet):
     filterset_class = filters.ElectorFilter
     keyset_ordering = ("ballot_id", "building_name", "unit", "room", "id")
     search_fields = ["label"]
-    ordering_fields = ["building_name", "unit", "room", "area"]
+    # the address order is the list's own (ballot, building, unit, room); by area: elector_area (issue 15)
+    ordering_fields = ["area"]
 
     @extend_schema(request=None, responses={200: dict})
     @action(detail=True, methods=["post"], url_path="reissue-code")
