@@ -1,6 +1,7 @@
 """Documents printed for residents: the notice poster for the board."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from consultations.models import NoticeObjection
 from tests.pdf_checks import keep_pdf, pdf_pages, pdf_text, qr_targets
@@ -29,7 +30,8 @@ def test_notice_poster_is_a_one_page_pdf_without_objections(
     keep_pdf(data, "notice-poster")
     text = pdf_text(data)
     assert "方案公示" in text and "正文" in text and "公示期" in text
-    assert notice.ends_at.strftime("%Y年%-m月%-d日") in text
+    # the poster shows the local (Asia/Shanghai) date: after 16:00 UTC it is already the next day there
+    assert timezone.localtime(notice.ends_at).strftime("%Y年%-m月%-d日") in text
     # nothing of the objections: no text, no name, no phone (masked or not), no handling note
     for private in ("楼道堆物", "王秀英", "1391", "5678", "已电话联系", "异议人"):
         assert private not in text
