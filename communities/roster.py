@@ -234,7 +234,14 @@ def read_rows(data: bytes, filename: str) -> list[list[str]]:
 
     # declared size and zip size checked first, then parsed in a child under memory and time limits
     raw = read_first_sheet(data)
-    return [[cell_text(v) for v in row] for row in raw]
+    # text and empty cells (nearly all of a roster) inline; numbers, dates and booleans through cell_text
+    return [
+        [
+            v.replace("\u3000", " ").strip() if type(v) is str else "" if v is None else cell_text(v)
+            for v in row
+        ]
+        for row in raw
+    ]
 
 
 # --- validating -----------------------------------------------------------------------------------------
