@@ -1023,14 +1023,14 @@ def import_roster(job: BackgroundJob, progress: ProgressFn) -> None:
         with contextlib.suppress(NoReverseMatch):
             job.result["next_url"] = compound.get_absolute_url()
         job.message = _(
-            "%(rows)d rows imported: %(hc)d households created, %(hu)d updated; "
-            "%(pc)d people created, %(pu)d updated."
-        ) % {
-            "rows": result.rows,
-            "hc": result.households_created,
-            "hu": result.households_updated,
-            "pc": result.people_created,
-            "pu": result.people_updated,
+            "%(rows)s rows imported: %(hc)s households created, %(hu)s updated; "
+            "%(pc)s people created, %(pu)s updated."
+        ) % {  # 66,908 rather than 66908
+            "rows": f"{result.rows:,}",
+            "hc": f"{result.households_created:,}",
+            "hu": f"{result.households_updated:,}",
+            "pc": f"{result.people_created:,}",
+            "pu": f"{result.people_updated:,}",
         }
 
 

@@ -480,7 +480,7 @@ def household_ledger(job, progress) -> None:
 def _finish(job, book: Ledger, user, kind: str, stem: str, rows: int) -> None:
     book.save_to(job, f"{stem}-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
     job.result = {"rows": rows}
-    job.message = _("%(n)s rows") % {"n": rows}
+    job.message = _("%(n)s rows") % {"n": f"{rows:,}"}
     access.record(
         user=user,
         action=AccessLog.Action.EXPORT,
