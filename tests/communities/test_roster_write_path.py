@@ -137,3 +137,9 @@ def test_a_big_import_into_a_young_table_refreshes_its_statistics(world):
     assert believed("communities_person") >= result.people_created >= 1000
     # a small import into a big table leaves the statistics to autovacuum
     assert bulk.analyze_grown({Household: 10}) == []
+
+
+def test_the_job_message_groups_thousands(world, secretary_a):
+    """A province-sized import reads "已导入 1,200 行", not "1200"."""
+    job = run_import(secretary_a, world.compound_a, _big_csv(1200), "big.csv")
+    assert "1,200" in job.message and "1200" not in job.message
