@@ -185,8 +185,13 @@ class Compound(models.Model):
 
 @pghistory.track(*bulk_history())
 class Building(models.Model):
+    # no index of its own: building_name_unique_in_compound (compound, name) starts with it
     compound = models.ForeignKey(
-        Compound, verbose_name=_("compound"), on_delete=models.CASCADE, related_name="buildings"
+        Compound,
+        verbose_name=_("compound"),
+        on_delete=models.CASCADE,
+        related_name="buildings",
+        db_index=False,
     )
     name = models.CharField(_("building"), max_length=50, help_text=_("e.g. 1栋 or 3号楼"))
     unit_count = models.PositiveSmallIntegerField(
@@ -221,8 +226,13 @@ class Building(models.Model):
 class Household(models.Model):
     """One flat: the exclusive part (专有部分) that owners' votes count by area."""
 
+    # no index of its own: household_room_unique_in_unit (building, unit, room) starts with it
     building = models.ForeignKey(
-        Building, verbose_name=_("building"), on_delete=models.CASCADE, related_name="households"
+        Building,
+        verbose_name=_("building"),
+        on_delete=models.CASCADE,
+        related_name="households",
+        db_index=False,
     )
     unit = models.CharField(_("unit"), max_length=10, default="1")
     floor = models.SmallIntegerField(_("floor"), validators=[MinValueValidator(-5), MaxValueValidator(200)])
@@ -338,11 +348,18 @@ class Person(models.Model):
 
 @pghistory.track(*bulk_history())
 class Ownership(models.Model):
+    # neither key has an index of its own: ownership_unique (person, household) starts with the person,
+    # ownership_household_keyset (household, id) with the household; a third and fourth index on the
+    # same columns only cost every write (a roster import writes tens of thousands of ownerships)
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="ownerships"
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="ownerships", db_index=False
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="ownerships"
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="ownerships",
+        db_index=False,
     )
     kind = models.CharField(
         _("relation"),

@@ -37,12 +37,22 @@ from .querysets import (
 class Visit(models.Model):
     """One door-to-door visit (入户走访 / 敲门行动), logged from a phone in seconds."""
 
+    # neither key has an index of its own: visit_household_latest (household, visited_at) and
+    # visit_compound_time (compound, visited_at) start with them
     household = models.ForeignKey(
-        "communities.Household", verbose_name=_("household"), on_delete=models.CASCADE, related_name="visits"
+        "communities.Household",
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="visits",
+        db_index=False,
     )
     # the household's compound, kept on the row so scoping and coverage need no join through buildings
     compound = models.ForeignKey(
-        "communities.Compound", verbose_name=_("compound"), on_delete=models.CASCADE, related_name="visits"
+        "communities.Compound",
+        verbose_name=_("compound"),
+        on_delete=models.CASCADE,
+        related_name="visits",
+        db_index=False,
     )
     project = models.ForeignKey(
         "projects.Project",
@@ -176,8 +186,14 @@ class MeetingPhoto(models.Model):
 class Opinion(models.Model):
     """What a resident raised (意见建议); the accepted ones form the demand list (需求清单)."""
 
+    # compound and project have no index of their own: opinion_compound_status (compound, status) and
+    # opinion_project_status (project, status) start with them
     compound = models.ForeignKey(
-        "communities.Compound", verbose_name=_("compound"), on_delete=models.CASCADE, related_name="opinions"
+        "communities.Compound",
+        verbose_name=_("compound"),
+        on_delete=models.CASCADE,
+        related_name="opinions",
+        db_index=False,
     )
     household = models.ForeignKey(
         "communities.Household",
@@ -194,6 +210,7 @@ class Opinion(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="opinions",
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=16, choices=choices.OpinionSource.choices)
     visit = models.ForeignKey(

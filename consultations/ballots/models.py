@@ -577,8 +577,9 @@ class Elector(models.Model):
     """One vote in a frozen electorate: a household, or (art. 278) an owner with all their parts in scope.
     Household data are copied here at opening, so later registry edits do not change an open ballot."""
 
+    # no index of its own: elector_keyset (ballot, building_name, unit, room, id) starts with it
     ballot = models.ForeignKey(
-        Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="electors"
+        Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="electors", db_index=False
     )
     person = models.ForeignKey(
         Person,
@@ -644,8 +645,9 @@ class Vote(models.Model):
     For recorded ballots it also holds the choice; for secret ballots `option` is NULL and the choice
     sits unlinked in BallotBoxEntry."""
 
+    # no index of its own: vote_keyset (ballot, id) starts with it
     ballot = models.ForeignKey(
-        Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="votes"
+        Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="votes", db_index=False
     )
     elector = models.OneToOneField(
         Elector, verbose_name=_("elector"), on_delete=models.CASCADE, related_name="vote"
