@@ -101,14 +101,22 @@ def publish_slots(
     return VisitSlot.objects.bulk_create(slots)
 
 
+def _started() -> str:
+    return _("This time has already started: choose a later one.")
+
+
 def _take_place(slot_id: int, work_item_id: int) -> None:
     """Take one place of a future slot of the work item, or raise Conflict. One statement: the row lock
     serialises concurrent bookings of the slot, and the condition is re-checked after the wait."""
+    now = timezone.now()
     taken = VisitSlot.objects.filter(
-        pk=slot_id, work_item_id=work_item_id, booked__lt=F("capacity"), starts_at__gt=timezone.now()
+        pk=slot_id, work_item_id=work_item_id, booked__lt=F("capacity"), starts_at__gt=now
     ).update(booked=F("booked") + 1)
     if not taken:
-        raise Conflict(_("This time is full (or has passed): choose another one."))
+        # say which: the slot has started (choose a later one) or its places are taken
+        if VisitSlot.objects.filter(pk=slot_id, starts_at__lte=now).exists():
+            raise Conflict(_started())
+        raise Conflict(_("This time is full: choose another one."))
 
 
 def _give_back(slot_id: int) -> None:
@@ -185,7 +193,7 @@ def move_refusal(
     if booking.slot.starts_at <= now:
         return _("The visit's time has come: it can no longer be moved.")
     if new_slot is not None and new_slot.pk != booking.slot_id and new_slot.starts_at <= now:
-        return _("This time has already started: choose a later one.")
+        return _started()
     return None
 
 
@@ -320,12 +328,19 @@ def household_bookings(household: Household) -> list[dict]:
             refused_move = move_refusal(active, now=now)
             # "move to another time": none once the move is refused (the page shows why instead)
             slots = [] if refused_move else [sl for sl in slots if sl.pk != active.slot_id]
+        refused_cancel = cancel_refusal(active, now) if active is not None else None
         rows.append(
             {
                 "work_item": item,
                 "booking": active,
-                "cancel_refusal": cancel_refusal(active, now) if active is not None else None,
+                "cancel_refusal": refused_cancel,
                 "move_refusal": refused_move,
+                # the page says it once when the time has come for both
+                "locked": (
+                    _("The visit's time has come: it can no longer be cancelled or moved.")
+                    if refused_cancel and refused_move and active.status == Status.BOOKED
+                    else None
+                ),
                 "history": bookings,
                 "slots": slots,
             }

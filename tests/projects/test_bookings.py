@@ -397,7 +397,7 @@ def test_pages_offer_marks_and_cancel_only_at_the_right_time(client, world, stre
     assert "disabled" not in sheet and NOT_YET not in sheet
     client.logout()
     home = client.get(f"/h/{code}/").content.decode()
-    assert cancel_url not in home and TOO_LATE in home
+    assert cancel_url not in home and LOCKED in home  # one sentence for cancel and move
     refused = client.post(cancel_url, follow=True)
     assert TOO_LATE in refused.content.decode()
     booking.refresh_from_db()
@@ -505,7 +505,7 @@ def test_page_offers_no_move_once_the_visit_time_has_come(client, world, street_
     assert book_url in home and f'value="{later.pk}"' in home and MOVE_TOO_LATE not in home  # ahead of time
     started(first)
     home = client.get(f"/h/{code}/").content.decode()
-    assert book_url not in home and f'value="{later.pk}"' not in home and MOVE_TOO_LATE in home
+    assert book_url not in home and f'value="{later.pk}"' not in home and LOCKED in home
     refused = client.post(book_url, {"slot": later.pk}, follow=True)
     assert MOVE_TOO_LATE in refused.content.decode()
     booking.refresh_from_db()
@@ -543,3 +543,43 @@ def test_api_refuses_late_moves_and_moves_into_started_times_with_the_reason(
     where = dict(VisitBooking.objects.values_list("pk", "slot_id"))
     assert where == {mine.pk: first.pk, theirs.pk: second.pk}
     assert dict(VisitSlot.objects.values_list("pk", "booked")) == {first.pk: 1, second.pk: 1, later.pk: 0}
+
+
+FULL = "该时段已约满：请选择其他时间。"
+LOCKED = "上门时间已到，不能再取消或改约。"
+
+
+def test_booking_into_a_started_time_says_it_has_started_and_into_a_full_one_that_it_is_full(
+    world, street_user
+):
+    h, neighbour = make_households(world.compound_a, n=2)
+    item = window_item(street_user, world.compound_a)
+    gone, small = slots(item, street_user, capacity=1)
+    bookings.book(neighbour, small)
+    started(gone)
+    for slot, reason in ((gone, STARTED), (small, FULL)):
+        with pytest.raises(Conflict) as refused:
+            bookings.book(h, slot)
+        assert refused.value.message == reason
+    gone.refresh_from_db()
+    small.refresh_from_db()
+    assert (gone.booked, small.booked) == (0, 1)
+    assert not VisitBooking.objects.filter(household=h).exists()
+
+
+def test_page_says_once_that_a_started_visit_can_no_longer_be_cancelled_or_moved(client, world, street_user):
+    from django.core.cache import cache
+
+    from tests.residents.helpers import card_codes
+
+    cache.clear()
+    h = make_households(world.compound_a, n=1)[0]
+    code = card_codes([h])[h.pk]
+    item = window_item(street_user, world.compound_a)
+    first, _later = slots(item, street_user)
+    bookings.book(h, first)
+    assert LOCKED not in client.get(f"/h/{code}/").content.decode()
+    started(first)
+    home = client.get(f"/h/{code}/").content.decode()
+    assert home.count(LOCKED) == 1
+    assert TOO_LATE not in home and MOVE_TOO_LATE not in home
