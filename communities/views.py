@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from communities.paging import BoundedPaginator
+from communities.paging import page_for
 
 from . import household_panels, services
 from .choices import EDITOR_ROLES, OwnershipKind
@@ -244,13 +244,6 @@ def _crumbs(user, division: Division | None, *extra: tuple[str, str | None]) -> 
     return crumbs
 
 
-def _page(request: HttpRequest, qs):
-    page = BoundedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
-
-
 def _require_editable(user, model, pk) -> None:
     if not model.objects.editable_by(user).filter(pk=pk).exists():
         raise PermissionDenied(gettext("You may read this but not change it."))
@@ -314,7 +307,7 @@ def division_detail(request: HttpRequest, pk: int) -> HttpResponse:
     compounds = with_registry_counts(
         Compound.objects.in_division(division).select_related("division").order_by("name", "pk")
     )
-    page, query = _page(request, compounds)
+    page, query = page_for(request, compounds, PAGE_SIZE)
     crumbs = (
         _crumbs(request.user, division.parent, (division.name, None))
         if division.parent_id
@@ -347,7 +340,7 @@ def compound_list(request: HttpRequest) -> HttpResponse:
     base = Compound.objects.for_user(request.user).select_related("division__parent")
     filterset = CompoundListFilter(request.GET or None, queryset=base, user=request.user)
     compounds = with_registry_counts(filterset.qs.order_by("name", "pk"))
-    page, query = _page(request, compounds)
+    page, query = page_for(request, compounds, PAGE_SIZE)
     return render(
         request,
         "communities/compound_list.html",
@@ -756,7 +749,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     people = Person.objects.for_user(request.user).select_related("division").by_name(q)
     if q:
         people = people.matching(q, request.user)
-    page, query = _page(request, people)
+    page, query = page_for(request, people, PAGE_SIZE)
     return render(request, "communities/person_list.html", {"page_obj": page, "query": query, "q": q})
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from communities import access, files
 from communities.errors import DomainError
 from communities.models import Building, Compound, Division, Household
-from communities.paging import BoundedPaginator
+from communities.paging import page_for
 from config.site import absolute_url
 
 from . import choices, coverage, services
@@ -61,13 +61,6 @@ from .querysets import (
 )
 
 PAGE_SIZE = 50
-
-
-def _page(request, qs):
-    page = BoundedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 def _fail(request, exc: DomainError):
@@ -213,7 +206,7 @@ def visit_logged(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_list(request: HttpRequest) -> HttpResponse:
     qs = Visit.objects.for_user(request.user).with_related()
     filterset = VisitFilter(request.GET or None, queryset=qs)
-    page, query = _page(request, filterset.qs)
+    page, query = page_for(request, filterset.qs, PAGE_SIZE)
     return render(
         request,
         "consultations/visit_list.html",
@@ -305,7 +298,7 @@ def building_grid(request: HttpRequest, pk: int) -> HttpResponse:
 def opinion_list(request: HttpRequest) -> HttpResponse:
     qs = Opinion.objects.for_user(request.user).with_related()
     filterset = OpinionFilter(request.GET or None, queryset=qs)
-    page, query = _page(request, filterset.qs)
+    page, query = page_for(request, filterset.qs, PAGE_SIZE)
     return render(
         request,
         "consultations/opinion_list.html",
@@ -507,7 +500,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         .order_by("-held_at", "-pk")
     )
     filterset = MeetingFilter(request.GET or None, queryset=qs)
-    page, query = _page(request, filterset.qs)
+    page, query = page_for(request, filterset.qs, PAGE_SIZE)
     return render(
         request,
         "consultations/meeting_list.html",
@@ -626,7 +619,7 @@ def deliberation_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("steps", queryset=DeliberationStep.objects.order_by("order")))
     )
     filterset = DeliberationFilter(request.GET or None, queryset=qs)
-    page, query = _page(request, filterset.qs)
+    page, query = page_for(request, filterset.qs, PAGE_SIZE)
     return render(
         request,
         "consultations/deliberation_list.html",
@@ -699,7 +692,7 @@ def deliberation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_list(request: HttpRequest) -> HttpResponse:
     qs = Notice.objects.for_user(request.user).select_related("compound", "project").with_objection_counts()
     filterset = NoticeFilter(request.GET or None, queryset=qs)
-    page, query = _page(request, filterset.qs)
+    page, query = page_for(request, filterset.qs, PAGE_SIZE)
     return render(
         request,
         "consultations/notice_list.html",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from communities import files
 from communities.errors import DomainError
 from communities.masking import mask_phone
-from communities.paging import BoundedPaginator
+from communities.paging import page_for
 from communities.scoping import get_scope
 
 from . import choices, forms, gates, services
@@ -50,12 +50,6 @@ def _can_edit(obj, user) -> bool:
 def _require_edit(obj, user) -> None:
     if not _can_edit(obj, user):
         raise PermissionDenied(_("You may read this but not change it."))
-
-
-def _query_without_page(request) -> str:
-    q = request.GET.copy()
-    q.pop("page", None)
-    return q.urlencode()
 
 
 def _show_phones(request, objects, object_type: str) -> None:
@@ -161,7 +155,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             if isinstance(field.widget, djforms.Select)
             else "form-control form-control-sm"
         )
-    page = BoundedPaginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    page, query = page_for(request, filterset.qs, 50)
     scope = get_scope(request.user)
     return render(
         request,
@@ -169,7 +163,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": filterset,
             "page_obj": page,
-            "query": _query_without_page(request),
+            "query": query,
             "can_create": scope.has_role("district_admin", "street_staff", "community_secretary"),
             "can_export": scope.is_staff_user or scope.has_role("viewer"),
         },
@@ -624,12 +618,13 @@ def branch_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-established_on", "name", "pk")
     )
-    page = BoundedPaginator(branches, 50).get_page(request.GET.get("page"))
+    page, query = page_for(request, branches, 50)
     return render(
         request,
         "projects/branch_list.html",
         {
             "page_obj": page,
+            "query": query,
             "can_create": get_scope(request.user).has_role(
                 "district_admin", "street_staff", "community_secretary"
             ),
@@ -841,13 +836,13 @@ def branch_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def branch_unassigned(request: HttpRequest, pk: int) -> HttpResponse:
     branch = _branch_for_households(request, pk)
-    page = BoundedPaginator(services.unassigned_households(branch), 200).get_page(request.GET.get("page"))
+    page, query = page_for(request, services.unassigned_households(branch), 200)
     for h in page.object_list:
         h.building_unit = (h.building_id, h.unit)  # the page groups households by stairwell
     return render(
         request,
         "projects/branch_unassigned.html",
-        {"branch": branch, "page_obj": page, "can_edit": _can_edit(branch, request.user)},
+        {"branch": branch, "page_obj": page, "query": query, "can_edit": _can_edit(branch, request.user)},
     )
 
 

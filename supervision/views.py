@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from communities import files
 from communities.errors import DomainError
 from communities.jobs import start_job
-from communities.paging import BoundedPaginator
+from communities.paging import page_for
 
 from . import filters, forms, services
 from . import permissions as perms
@@ -80,7 +80,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-overdue_orders", "name")
     )
-    page = BoundedPaginator(projects, 50).get_page(request.GET.get("page"))
+    page, query = page_for(request, projects, 50)
     rows = [(p, services.schedule_status(p, today)) for p in page]
     overdue = (
         Rectification.objects.for_user(request.user)
@@ -100,6 +100,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "page_obj": page,
+            "query": query,
             "overdue": overdue,
             "today": today,
             "disputes_by_community": disputes_by_community,
@@ -119,8 +120,10 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         .order_by("-inspected_on", "-pk")
     )
     f = filters.InspectionFilter(request.GET, queryset=qs)
-    page = BoundedPaginator(f.qs, 30).get_page(request.GET.get("page"))
-    return render(request, "supervision/inspection_list.html", {"filter": f, "page_obj": page})
+    page, query = page_for(request, f.qs, 30)
+    return render(
+        request, "supervision/inspection_list.html", {"filter": f, "page_obj": page, "query": query}
+    )
 
 
 @login_required
@@ -249,11 +252,11 @@ def photo_new(request: HttpRequest, project_pk: int) -> HttpResponse:
 def rectification_list(request: HttpRequest) -> HttpResponse:
     qs = Rectification.objects.for_user(request.user).select_related("project", "responsible_party")
     f = filters.RectificationFilter(request.GET, queryset=qs)
-    page = BoundedPaginator(f.qs, 30).get_page(request.GET.get("page"))
+    page, query = page_for(request, f.qs, 30)
     return render(
         request,
         "supervision/rectification_list.html",
-        {"filter": f, "page_obj": page, "today": timezone.localdate()},
+        {"filter": f, "page_obj": page, "query": query, "today": timezone.localdate()},
     )
 
 
@@ -681,9 +684,13 @@ def acceptance_report(request: HttpRequest, pk: int) -> HttpResponse:
 def dispute_list(request: HttpRequest) -> HttpResponse:
     qs = Dispute.objects.for_user(request.user).select_related("project", "compound", "mediator")
     f = filters.DisputeFilter(request.GET, queryset=qs)
-    page = BoundedPaginator(f.qs, 30).get_page(request.GET.get("page"))
+    page, query = page_for(request, f.qs, 30)
     counts = f.qs.order_by().values("project__name").annotate(total=Count("pk")).order_by("-total")[:20]
-    return render(request, "supervision/dispute_list.html", {"filter": f, "page_obj": page, "counts": counts})
+    return render(
+        request,
+        "supervision/dispute_list.html",
+        {"filter": f, "page_obj": page, "query": query, "counts": counts},
+    )
 
 
 @login_required

@@ -20,7 +20,7 @@ from communities import files
 from communities.errors import Conflict, DomainError
 from communities.jobs import start_job
 from communities.models import Compound
-from communities.paging import BoundedPaginator
+from communities.paging import page_for
 from communities.scoping import get_scope
 
 from . import choices, services, throttling
@@ -29,6 +29,8 @@ from .forms import BallotForm, CloseForm, RulePolicyForm, StaffVoteForm
 from .models import Ballot, BallotOption, Elector, RulePolicy, Vote
 from .querysets import POLICY_EDITOR_ROLES
 from .services import normalize_code
+
+ELECTOR_PAGE_SIZE = 100
 
 
 def _visible(request, pk: int) -> Ballot:
@@ -56,13 +58,14 @@ def ballot_list(request: HttpRequest) -> HttpResponse:
         .order_by("-opens_at", "-pk")  # GROUP BY drops Meta.ordering
     )
     filterset = BallotFilter(request.GET, queryset=qs)
-    page = BoundedPaginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    page, query = page_for(request, filterset.qs, 25)
     compounds = Compound.objects.editable_by(request.user).order_by("name")[:500]
     return render(
         request,
         "ballots/ballot_list.html",
         {
             "page_obj": page,
+            "query": query,
             "filter": filterset,
             "compounds": compounds,
             "can_create": get_scope(request.user).is_staff_user,
@@ -349,7 +352,7 @@ def elector_list(request: HttpRequest, pk: int) -> HttpResponse:
         qs = qs.filter(Q(label__icontains=request.GET["q"]))
     if request.GET.get("voted") in ("0", "1"):
         qs = qs.filter(vote__isnull=request.GET["voted"] == "0")
-    page = BoundedPaginator(qs, 100).get_page(request.GET.get("page"))
+    page, query = page_for(request, qs, ELECTOR_PAGE_SIZE)
     can_edit = Ballot.objects.editable_by(request.user).filter(pk=pk).exists()
     # the photo of a signed paper form shows the choice: vote-entry staff only, never a secret ballot's
     can_see_photos = (
@@ -358,7 +361,13 @@ def elector_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "ballots/elector_list.html",
-        {"ballot": ballot, "page_obj": page, "can_edit": can_edit, "can_see_photos": can_see_photos},
+        {
+            "ballot": ballot,
+            "page_obj": page,
+            "query": query,
+            "can_edit": can_edit,
+            "can_see_photos": can_see_photos,
+        },
     )
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Compound, Division, Household
+from communities.paging import page_for
 from communities.scoping import get_scope
 
 from . import access_log, search, todo
@@ -48,12 +49,13 @@ def todo_list(request: HttpRequest, key: str) -> HttpResponse:
     definition = todo.definition_for(request.user, key)
     if definition is None:
         raise Http404
-    page = Paginator(todo.rows(request.user, key), PAGE_SIZE).get_page(request.GET.get("page"))
+    # an exact count: the home page counted the same rows
+    page, query = page_for(request, todo.rows(request.user, key), PAGE_SIZE, paginator_class=Paginator)
     rows = [definition.row(obj) for obj in page.object_list]
     return render(
         request,
         "workday/todo_list.html",
-        {"definition": definition, "page_obj": page, "rows": rows, "query": ""},
+        {"definition": definition, "page_obj": page, "rows": rows, "query": query},
     )
 
 
@@ -105,12 +107,10 @@ def access_log_page(request: HttpRequest) -> HttpResponse:
             until=params.get("until"),
         )
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query = page_for(request, qs, PAGE_SIZE, paginator_class=Paginator)
     lines = access_log.describe(list(page.object_list))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "workday/access_log.html",
-        {"form": form, "page_obj": page, "lines": lines, "query": query.urlencode()},
+        {"form": form, "page_obj": page, "lines": lines, "query": query},
     )
