@@ -342,3 +342,42 @@ def test_cursor_pages_across_joins_and_aggregates(world):
     counted = Household.objects.annotate(n=Count("ownerships")).order_by("-floor", "-room", "-pk")
     by_cursor, by_offset = _walk_page_for(counted, 3)
     assert by_cursor == by_offset and sum(map(len, by_cursor)) == 8
+
+
+BIG_HTML_LISTS = [
+    ("/consultations/visits/", [{"t": "2026-01-01T00:00:00+08:00"}, 1]),
+    ("/consultations/opinions/", [{"t": "2026-01-01T00:00:00+08:00"}, 1]),
+    ("/people/", ["王", 1]),
+    ("/supervision/rectifications/", [{"t": "2026-01-01"}, 1]),
+]
+
+
+@pytest.mark.parametrize("path,values", BIG_HTML_LISTS)
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_cursor_pages_of_big_lists_are_index_ranges(
+    client, world, django_user_model, path, values, direction
+):
+    """The page a cursor asks for (read even when it finds nothing) is served by an index in the
+    list's order: no Sort, no Seq Scan of the big table, no OFFSET (sequential scans and sorts priced
+    out, as in test_paging: the planner then shows whether an index can serve the page)."""
+    from communities.paging import _from_json
+    from tests.communities.test_paging import BIG_TABLES
+
+    superuser = django_user_model.objects.create(username="root", is_superuser=True)
+    client.force_login(superuser)
+    cursor = encode_cursor([_from_json(v) for v in values])
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path, {direction: cursor, "page": 180}).status_code == 200
+    pages = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if " LIMIT " in q["sql"]
+        and not q["sql"].startswith("SELECT COUNT(*)")
+        and (") < (" in q["sql"] or ") > (" in q["sql"])
+    ]
+    assert len(pages) == 1, [q["sql"] for q in ctx.captured_queries]
+    for sql, plan in _plans(pages):
+        assert " OFFSET " not in sql
+        for node in _nodes(plan):
+            assert node["Node Type"] not in ("Sort", "Incremental Sort"), sql
+            assert not (node["Node Type"] == "Seq Scan" and node["Relation Name"] in BIG_TABLES), sql
