@@ -381,3 +381,11 @@ def test_cursor_pages_of_big_lists_are_index_ranges(
         for node in _nodes(plan):
             assert node["Node Type"] not in ("Sort", "Incremental Sort"), sql
             assert not (node["Node Type"] == "Seq Scan" and node["Relation Name"] in BIG_TABLES), sql
+
+
+def test_the_export_form_does_not_carry_the_cursor(client, district_admin, visits, small_pages):
+    client.force_login(district_admin)
+    page2 = _follow(client, client.get(LEDGER, {"attitude": "support"}), "next")
+    content = page2.content.decode()
+    assert 'name="attitude" value="support"' in content  # the filter goes to the export
+    assert 'type="hidden" name="after"' not in content and 'type="hidden" name="page"' not in content
