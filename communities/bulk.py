@@ -3,13 +3,31 @@
 `Model.objects.bulk_create` builds one statement with a parameter per value (psycopg splits and
 converts a query of 100,000 placeholders in Python), so thousands of rows cost seconds. COPY streams
 them. It fires no Django signals and returns no ids: use it for rows nothing reads back by id in the
-same step (triggers, pghistory's included, still fire per row)."""
+same step (triggers, pghistory's included, still fire)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.db import connection, models
+
+# fields whose database value is the Python value itself when that value is of a plain type: COPY
+# takes it as it is (Django's get_db_prep_save per field and row cost 2 s for 20,000 electors)
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.BooleanField,
+    models.DecimalField,
+    models.DateTimeField,
+    models.DateField,
+    models.ForeignKey,
+)
+_PLAIN_TYPES = frozenset({str, int, bool, Decimal, datetime.datetime, datetime.date, type(None)})
 
 
 def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> int:
@@ -20,6 +38,9 @@ def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> int:
     ]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
+    # a value of a plain type in a plain field goes as it is; anything else (an enum member of a choices
+    # field, a list for an array, a dict for JSON) through the field's own conversion
+    reads = [(f.attname, f, isinstance(f, _PLAIN_FIELDS)) for f in fields]
     n = 0
     connection.ensure_connection()
     with (
@@ -27,7 +48,13 @@ def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> int:
         cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for obj in objs:
-            copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+            row = []
+            for attname, field, is_plain in reads:
+                value = getattr(obj, attname)
+                if not (is_plain and type(value) in _PLAIN_TYPES):
+                    value = field.get_db_prep_save(value, connection)
+                row.append(value)
+            copy.write_row(row)
             n += 1
     return n
 

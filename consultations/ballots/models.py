@@ -39,7 +39,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from communities.files import RandomName, private_storage
-from communities.models import Building, Compound, Division, Household, Person, history
+from communities.models import Building, Compound, Division, Household, Person, bulk_history, history
 
 from . import choices
 from .querysets import BallotQuerySet, ElectorQuerySet, RulePolicyQuerySet, VoteQuerySet
@@ -572,7 +572,8 @@ class BallotOption(models.Model):
         return self.label
 
 
-@pghistory.track(*history(), exclude=["code_hash"])
+# statement-level history: opening writes the whole electorate (20,000 rows) by COPY in one statement
+@pghistory.track(*bulk_history(), exclude=["code_hash"])
 class Elector(models.Model):
     """One vote in a frozen electorate: a household, or (art. 278) an owner with all their parts in scope.
     Household data are copied here at opening, so later registry edits do not change an open ballot."""

@@ -651,13 +651,34 @@ def delete_draft_ballot(ballot: Ballot, user) -> None:
 # --- open: freeze the electorate ------------------------------------------------------------------------
 
 
-def _building_name(h: Household, several: bool) -> str:
+class _Part:
+    """A household (exclusive part) as the electorate check reads it: the values it needs, no model
+    instances (20,000 households with their buildings and compounds took 1.8 s to build as models)."""
+
+    __slots__ = ("area_source", "building_name", "compound_name", "exclusive_area", "pk", "room", "unit")
+    FIELDS = (
+        "pk",
+        "unit",
+        "room",
+        "exclusive_area",
+        "area_source",
+        "building__name",
+        "building__compound__name",
+    )
+
+    def __init__(self, pk, unit, room, exclusive_area, area_source, building_name, compound_name):
+        self.pk, self.unit, self.room = pk, unit, room
+        self.exclusive_area, self.area_source = exclusive_area, area_source
+        self.building_name, self.compound_name = building_name, compound_name
+
+
+def _building_name(h: _Part, several: bool) -> str:
     """The building's name; on a ballot over several compounds, with its compound's (two compounds may
     each have a 1栋)."""
-    return f"{h.building.compound.name} {h.building.name}"[:50] if several else h.building.name
+    return f"{h.compound_name} {h.building_name}"[:50] if several else h.building_name
 
 
-def _household_label(h: Household, several: bool = False) -> str:
+def _household_label(h: _Part, several: bool = False) -> str:
     return f"{_building_name(h, several)} {h.unit}单元 {h.room}"
 
 
@@ -718,11 +739,12 @@ def electorate_check(ballot: Ballot) -> ElectorateCheck:
     not open with one until it is fixed or accepted with a reason.
     """
     several = len(ballot.compound_ids()) > 1
-    households = list(
-        scope_households(ballot)
-        .select_related("building__compound")
+    households = [
+        _Part(*values)
+        for values in scope_households(ballot)
         .order_by("building__compound_id", "building__name", "unit", "room")
-    )
+        .values_list(*_Part.FIELDS)
+    ]
     occupied = set(ballot.occupied_households.values_list("pk", flat=True))
     if not ballot.is_owners_decision:
         electors = [
@@ -748,7 +770,7 @@ def electorate_check(ballot: Ballot) -> ElectorateCheck:
     ).values_list("household_id", "person_id", "person__is_developer"):
         if (pid, is_dev) not in owners[hid]:
             owners[hid].append((pid, is_dev))
-    groups: dict[tuple, list[Household]] = {}
+    groups: dict[tuple, list[_Part]] = {}
     for h in households:
         holders = owners.get(h.pk, [])
         developers = sorted(pid for pid, is_dev in holders if is_dev)
@@ -782,7 +804,7 @@ def electorate_check(ballot: Ballot) -> ElectorateCheck:
     return ElectorateCheck(electors, _counting_notes(groups, owners, several))
 
 
-def _counting_notes(groups: dict[tuple, list[Household]], owners: dict, several: bool) -> list[CountingNote]:
+def _counting_notes(groups: dict[tuple, list[_Part]], owners: dict, several: bool) -> list[CountingNote]:
     def labels(parts):
         return "、".join(_household_label(p, several) for p in parts)
 

@@ -170,3 +170,21 @@ def test_opening_writes_every_elector_field_as_checked(world, street_user):
         (hs[0].pk, hs[1].pk),
         (hs[2].pk,),
     }
+
+
+def test_opening_records_each_elector_in_the_history_with_the_request_context(world, street_user):
+    """The electorate is written by COPY; each elector still gets its insert event, carrying the
+    context of the request that opened the ballot (who, from where)."""
+    import pghistory
+    from django.apps import apps
+
+    make_households(world.compound_a)
+    ballot = make_ballot(street_user, world.compound_a, opened=False)
+    with pghistory.context(user=street_user.pk, url="/ballots/open/"):
+        services.open_ballot(ballot, street_user)
+    event_model = apps.get_model("ballots", "ElectorEvent")
+    electors = set(Elector.objects.filter(ballot=ballot).values_list("pk", flat=True))
+    events = list(event_model.objects.filter(ballot_id=ballot.pk).select_related("pgh_context"))
+    assert len(electors) == 4
+    assert {e.pgh_obj_id for e in events} == electors and {e.pgh_label for e in events} == {"insert"}
+    assert all(e.pgh_context.metadata == {"user": street_user.pk, "url": "/ballots/open/"} for e in events)
