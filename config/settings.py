@@ -147,7 +147,11 @@ def _cache_redis_url(url: str) -> str:
 
     parts = urlsplit(url)
     db = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
+    # the suite under pytest-xdist: each worker its own cache database (gw0 -> /6, gw1 -> /7), so that
+    # one test's cache.clear() does not wipe the throttle counters a test of another worker is counting
+    worker = envstr("PYTEST_XDIST_WORKER")
+    offset = 1 + int(worker[2:]) if worker[:2] == "gw" and worker[2:].isdigit() else 1
+    return urlunsplit(parts._replace(path=f"/{(db + offset) % 16}"))
 
 
 if REDIS_URL:

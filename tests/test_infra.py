@@ -380,6 +380,22 @@ def test_cache_never_shares_the_brokers_redis_database():
         "import json; from django.conf import settings as s; "
         "print(json.dumps([s.CACHES['default']['LOCATION'], s.CELERY_BROKER_URL]))"
     )
-    cache_url, broker_url = last_json(run_django(code, REDIS_URL="redis://127.0.0.1:6379/5"))
+    cache_url, broker_url = last_json(
+        run_django(code, REDIS_URL="redis://127.0.0.1:6379/5", PYTEST_XDIST_WORKER=None)
+    )
     assert broker_url == "redis://127.0.0.1:6379/5"
     assert cache_url == "redis://127.0.0.1:6379/6"
+
+
+def test_each_xdist_worker_has_its_own_cache_database():
+    """A test's cache.clear() must not wipe what a test of the other worker is counting (the wrong-code
+    throttle): gw0 caches in the broker's database + 1, gw1 in + 2."""
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps(s.CACHES['default']['LOCATION']))"
+    )
+    for worker, db in (("gw0", 6), ("gw1", 7)):
+        cache_url = last_json(
+            run_django(code, REDIS_URL="redis://127.0.0.1:6379/5", PYTEST_XDIST_WORKER=worker)
+        )
+        assert cache_url == f"redis://127.0.0.1:6379/{db}"
