@@ -68,6 +68,22 @@ def client_address(request) -> str:
     return client_ip(request) or "unknown"
 
 
+def count_in_window(key: str, seconds: int) -> int:
+    """Count one more under `key` for `seconds` from the first; returns the count so far. add + incr is
+    atomic in Redis, so concurrent requests cannot slip past a limit the way get + set could.
+
+    0 when the cache cannot count (Redis down: the cache ignores the error and answers None): then no
+    limit is reached, and a public page answers as it would without one instead of with a server
+    error (settings.CACHES: Redis down must not take pages down)."""
+    if cache.add(key, 1, seconds):
+        return 1
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        return 1 if cache.add(key, 1, seconds) else 0
+    return count if isinstance(count, int) else 0
+
+
 @dataclass(frozen=True)
 class Verdict:
     paused: bool
@@ -155,13 +171,7 @@ class GuessLimit:
 
     # --- writing ---
     def _incr(self, key: str) -> int:
-        if cache.add(key, 1, self.window):
-            return 1
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, self.window)
-            return 1
+        return count_in_window(key, self.window)
 
     def fail(self, address: str, scopes: Iterable[object], key: str = "") -> Verdict:
         """Count one wrong guess in every scope; start a pause where a limit is reached."""

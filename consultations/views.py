@@ -838,17 +838,12 @@ def _rate_limited(request, notice) -> bool:
     """At most OBJECTION_LIMIT objections per address per 10 minutes. The count lives in the cache:
     shared by every process with Redis (REDIS_URL), per process without it (LocMemCache: a
     development server or a single process only). add + incr is atomic in Redis, so concurrent
-    posts cannot slip past the limit the way get + set could."""
+    posts cannot slip past the limit the way get + set could (communities.throttling.count_in_window;
+    with Redis down nothing is counted and the objection is taken)."""
+    from communities.throttling import count_in_window
+
     ip = access.client_ip(request) or "-"
-    key = f"objection-rate:{ip}"
-    if cache.add(key, 1, 600):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, 600)
-        return False
-    return count > OBJECTION_LIMIT
+    return count_in_window(f"objection-rate:{ip}", 600) > OBJECTION_LIMIT
 
 
 def notice_public(request: HttpRequest, slug: str) -> HttpResponse:
