@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 from django.db import IntegrityError, transaction
 from rest_framework import viewsets
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 from communities.models import IdempotencyRecord
 from communities.permissions import ScopedWritePermission
@@ -53,41 +57,52 @@ class ScopedReadOnlyViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class IdempotentCreateMixin:
-    """A POST with an `Idempotency-Key` header is done once: a retry returns the first answer.
+def idempotent(request, scope: str, write: Callable[[], Response], *, user=None) -> Response:
+    """Do `write` once per `Idempotency-Key` header in `scope` (and for `user`, None for a household's
+    endpoints, whose scope then names the household): a retry returns the first answer.
 
     Phones on poor networks resend writes; the key makes the retry safe. The record is claimed in the
-    same transaction as the write, so two concurrent retries cannot both create.
-    """
-
-    def create(self, request, *args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "").strip()[:100]
-        if not key:
-            return super().create(request, *args, **kwargs)
-        user = request.user if request.user.is_authenticated else None
-        scope = f"{request.method} {request.path}"
+    same transaction as the write, so two concurrent retries cannot both write. A refused write (an
+    error answer or exception) is not remembered: the client may fix it and resend with the same key."""
+    key = request.headers.get("Idempotency-Key", "").strip()[:100]
+    if not key:
+        return write()
+    scope = scope[:200]
+    existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
+    if existing is not None and existing.status_code is not None:
+        return Response(existing.body, status=existing.status_code, headers={"Idempotent-Replay": "true"})
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(user=user, scope=scope, key=key)
+            response = write()
+            if response.status_code >= 400:
+                raise _NotKept(response)
+            record.status_code = response.status_code
+            # as the client received it (dates as ISO text): what a replay sends back
+            record.body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+            record.save(update_fields=["status_code", "body"])
+    except _NotKept as failed:
+        return failed.response
+    except IntegrityError:
         existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
         if existing is not None and existing.status_code is not None:
             return Response(existing.body, status=existing.status_code, headers={"Idempotent-Replay": "true"})
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(user=user, scope=scope, key=key)
-                response = super().create(request, *args, **kwargs)
-                if response.status_code >= 400:
-                    raise _NotKept(response)
-                record.status_code = response.status_code
-                record.body = response.data
-                record.save(update_fields=["status_code", "body"])
-        except _NotKept as failed:
-            return failed.response  # errors are not remembered: the client may fix and resend
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
-            if existing is not None and existing.status_code is not None:
-                return Response(
-                    existing.body, status=existing.status_code, headers={"Idempotent-Replay": "true"}
-                )
-            raise
-        return response
+        raise
+    return response
+
+
+class IdempotentCreateMixin:
+    """A POST with an `Idempotency-Key` header is done once: a retry returns the first answer
+    (`idempotent`, per user and path)."""
+
+    def create(self, request, *args, **kwargs):
+        user = request.user if request.user.is_authenticated else None
+        return idempotent(
+            request,
+            f"{request.method} {request.path}",
+            lambda: super(IdempotentCreateMixin, self).create(request, *args, **kwargs),
+            user=user,
+        )
 
 
 class _NotKept(Exception):

@@ -207,3 +207,34 @@ def test_admin_lists_of_the_new_models_open(client, world, django_user_model):
         "/admin/communities/notification/",
     ]:
         assert client.get(path).status_code == 200, path
+
+
+def test_a_report_resent_with_the_same_idempotency_key_is_made_once(api_client, world):
+    """A phone on a poor network resends the report: with the same Idempotency-Key the household gets
+    the first answer again and one report; another household's same key is its own; errors are not kept."""
+    from consultations.models import Opinion
+
+    mine, other = make_households(world.compound_a, n=2)
+    codes = card_codes([mine, other])
+    url = "/api/v1/household-page/reports/"
+    body = {"category": "drainage", "content": "下水道堵了"}
+
+    def send(household, key, data=body):
+        return api_client.post(
+            url, data, format="json", HTTP_X_HOUSEHOLD_CODE=codes[household.pk], HTTP_IDEMPOTENCY_KEY=key
+        )
+
+    first, again = send(mine, "k-1"), send(mine, "k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["Idempotent-Replay"] == "true"
+    assert Opinion.objects.filter(household=mine).count() == 1
+    theirs = send(other, "k-1")  # the same key from another household is another report
+    assert theirs.status_code == 201 and "Idempotent-Replay" not in theirs.headers
+    assert Opinion.objects.filter(household=other).count() == 1
+    bad = send(mine, "k-2", {"category": "drainage", "content": ""})
+    assert bad.status_code == 400
+    # a refused write is not remembered: the corrected resend is made (another text: the same text
+    # within minutes is taken for a resend of the first report even without a key)
+    fixed = send(mine, "k-2", {"category": "drainage", "content": "楼道灯不亮"})
+    assert fixed.status_code == 201 and "Idempotent-Replay" not in fixed.headers
+    assert Opinion.objects.filter(household=mine).count() == 2

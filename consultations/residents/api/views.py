@@ -15,7 +15,7 @@ from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from communities.api.base import ScopedReadOnlyViewSet
+from communities.api.base import ScopedReadOnlyViewSet, idempotent
 from communities.api.serializers import BackgroundJobSerializer
 from communities.jobs import start_job
 from communities.models import Building, Compound, Household
@@ -345,17 +345,23 @@ class HouseholdReportsView(PublicHouseholdView):
 
     @extend_schema(parameters=[CODE_HEADER], request=s.ReportInSerializer, responses={201: dict})
     def post(self, request):
-        """Report a problem (multipart: category, content, up to 3 `photos`); it becomes an opinion."""
+        """Report a problem (multipart: category, content, up to 3 `photos`); it becomes an opinion.
+        Send an `Idempotency-Key` header from phones: a resend with the same key returns the first
+        answer instead of a second report."""
         from .. import reports
 
         household = household_from_request(request)
-        opinion = reports.report_problem(
-            household,
-            category=str(request.data.get("category", "")),
-            content=str(request.data.get("content", "")),
-            photos=request.FILES.getlist("photos"),
-        )
-        return Response(_report_data(opinion), status=201)
+
+        def write() -> Response:
+            opinion = reports.report_problem(
+                household,
+                category=str(request.data.get("category", "")),
+                content=str(request.data.get("content", "")),
+                photos=request.FILES.getlist("photos"),
+            )
+            return Response(_report_data(opinion), status=201)
+
+        return idempotent(request, f"POST {request.path} household {household.pk}", write)
 
 
 class HouseholdReportRateView(PublicHouseholdView):
