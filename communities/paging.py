@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import F, Field, QuerySet
@@ -32,6 +33,7 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, Tuple
 from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 COUNT_CAP = 10_000
 
@@ -204,6 +206,10 @@ def _attr(obj: Any, path: str) -> Any:
 # --- keyset pages of the HTML lists ---------------------------------------------------------------------
 
 PAGING_PARAMS = ("page", "after", "before")
+# shown when a Next / Previous link's cursor no longer fits the list (tampered, or its rows are gone)
+FIRST_PAGE_NOTICE = gettext_lazy(
+    "This page link no longer fits the list (the list has changed): showing the first page."
+)
 
 
 @dataclass(frozen=True)
@@ -398,6 +404,9 @@ def page_for(
         # a cursor that does not fit (tampered, of another list, its rows gone): the first page
         cursored = "after" in request.GET or "before" in request.GET
         page = paginator.get_page(1 if cursored else request.GET.get("page"))
+        if cursored:
+            # say why the list starts over rather than where the link pointed
+            messages.info(request, FIRST_PAGE_NOTICE, fail_silently=True)
     page.object_list = list(page.object_list)
     page.next_params = page.previous_params = ""
     if page.has_next():

@@ -15,6 +15,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
@@ -30,6 +31,7 @@ from tests.communities.test_paging import _nodes, _plans
 pytestmark = pytest.mark.django_db
 
 LEDGER = "/consultations/visits/"
+FIRST_PAGE_NOTICE = "这个翻页链接已与列表对不上（列表有变化），现显示第一页。"
 
 
 @pytest.fixture
@@ -211,6 +213,8 @@ def test_a_bad_cursor_gives_the_first_page(client, district_admin, visits, small
     assert response.status_code == 200
     assert response.context["page_obj"].number == 1
     assert _ids(response) == [v.pk for v in visits[:3]]
+    # and the page says why it shows the start of the list, not where the link pointed
+    assert FIRST_PAGE_NOTICE in _messages(response)
 
 
 def test_a_cursor_past_the_last_row_gives_the_first_page(client, district_admin, visits, small_pages):
@@ -218,6 +222,19 @@ def test_a_cursor_past_the_last_row_gives_the_first_page(client, district_admin,
     last = visits[-1]
     response = client.get(LEDGER, {"after": encode_cursor([last.visited_at, last.pk]), "page": 7})
     assert response.status_code == 200 and _ids(response) == [v.pk for v in visits[:3]]
+    assert FIRST_PAGE_NOTICE in _messages(response)
+
+
+def test_a_good_cursor_and_a_plain_first_page_say_nothing(client, district_admin, visits, small_pages):
+    client.force_login(district_admin)
+    first = client.get(LEDGER)
+    assert _messages(first) == []
+    second = client.get(LEDGER + "?" + _link(first, "next"))
+    assert second.context["page_obj"].number == 2 and _messages(second) == []
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def test_a_list_not_keyset_pageable_keeps_numbered_links(client, world, secretary_a, monkeypatch):
