@@ -19,7 +19,7 @@ per client address, and per address and code prefix:
 - each further pause of the same address doubles (`pause` up to `max_pause`), remembered for a day.
 A right guess never counts. Staff can lift the pauses of one address in one scope (`lift`), and list
 the addresses paused in a scope (`paused`). With Redis the counters are shared by all web nodes;
-without it (a laptop) they are per process.
+without it (a laptop), and while it is down, they are per process.
 
 Use: `verdict = LIMIT.check(address, scopes, key)` before testing a guess (refuse when
 `verdict.paused`), and `verdict = LIMIT.fail(address, scopes, key)` after a wrong one (tell the person
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 
 STRIKE_MEMORY_SECONDS = 24 * 3600
 
@@ -72,16 +73,69 @@ def count_in_window(key: str, seconds: int) -> int:
     """Count one more under `key` for `seconds` from the first; returns the count so far. add + incr is
     atomic in Redis, so concurrent requests cannot slip past a limit the way get + set could.
 
-    0 when the cache cannot count (Redis down: the cache ignores the error and answers None): then no
-    limit is reached, and a public page answers as it would without one instead of with a server
-    error (settings.CACHES: Redis down must not take pages down)."""
-    if cache.add(key, 1, seconds):
+    While Redis is down (the cache ignores the error and answers None) this process counts in its
+    own memory instead (`_store`): a limit still holds, per process, and a public page answers as it
+    would with Redis rather than with a server error (settings.CACHES: Redis down must not take
+    pages down)."""
+    return _on_store(lambda store: _count(store, key, seconds)) or 0
+
+
+def _count(store, key: str, seconds: int) -> int | None:
+    if store.add(key, 1, seconds):
         return 1
     try:
-        count = cache.incr(key)
+        count = store.incr(key)
     except ValueError:  # expired between add and incr
-        return 1 if cache.add(key, 1, seconds) else 0
-    return count if isinstance(count, int) else 0
+        return 1 if store.add(key, 1, seconds) else None
+    return count if isinstance(count, int) else None
+
+
+# Counts and pauses while Redis is known to be down (config.dependencies.REDIS): this process's own
+# memory, as on a laptop without Redis. Once Redis answers again, its shared counts are used again.
+_LOCAL = LocMemCache("guess-limits-while-redis-is-down", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+
+
+def _store():
+    """The shared cache, or this process's memory while Redis is known down (after the cool-off the
+    cache is tried again: a success there is Redis back, a failure counts here once more)."""
+    from config.dependencies import REDIS
+
+    return cache if REDIS.available() else _LOCAL
+
+
+def _on_store(op):
+    """Run `op(store)` on the current store; when that very call found Redis down, run it again on
+    this process's memory (where the counts and pauses of the outage are)."""
+    store = _store()
+    value = op(store)
+    if store is not _LOCAL and _store() is _LOCAL:
+        value = op(_LOCAL)
+    return value
+
+
+def _cache_get(key: str):
+    return _on_store(lambda store: store.get(key))
+
+
+def _cache_get_many(keys: list[str]) -> dict:
+    return _on_store(lambda store: store.get_many(keys))
+
+
+def _cache_set(key: str, value, timeout: float) -> None:
+    _on_store(lambda store: store.set(key, value, timeout))
+
+
+def _cache_delete(key: str) -> None:
+    _on_store(lambda store: store.delete(key))
+
+
+def _cache_delete_many(keys: list[str]) -> None:
+    _on_store(lambda store: store.delete_many(keys))
+
+
+def forget_local_counts() -> None:
+    """Clear what this process counted while Redis was down (tests)."""
+    _LOCAL.clear()
 
 
 @dataclass(frozen=True)
@@ -151,7 +205,7 @@ class GuessLimit:
                 keys.append(self._k(scope, "pause", address, prefix))
         if not keys:
             return Verdict(paused=False, remaining=self.per_address)
-        untils = [u for u in cache.get_many(keys).values() if u]
+        untils = [u for u in _cache_get_many(keys).values() if u]
         now = time.time()
         until = max(untils, default=0)
         if until > now:
@@ -160,7 +214,7 @@ class GuessLimit:
 
     def paused(self, scope: object) -> list[Pause]:
         """The addresses paused in a scope now (for the staff page that lifts them)."""
-        index = cache.get(self._k(scope, "index")) or {}
+        index = _cache_get(self._k(scope, "index")) or {}
         now = time.time()
         pauses = [
             Pause(address, entry["until"], tuple(entry["prefixes"]), entry["whole"])
@@ -184,12 +238,12 @@ class GuessLimit:
             per_prefix = self.strict_prefix if strict else self.per_prefix
             left = per_address - self._incr(self._k(scope, "n", address))
             if left <= 0:
-                cache.delete(self._k(scope, "n", address))
+                _cache_delete(self._k(scope, "n", address))
                 retry_after = max(retry_after, self._start_pause(scope, address, ""))
             if prefix:
                 prefix_left = per_prefix - self._incr(self._k(scope, "n", address, prefix))
                 if prefix_left <= 0:
-                    cache.delete(self._k(scope, "n", address, prefix))
+                    _cache_delete(self._k(scope, "n", address, prefix))
                     retry_after = max(retry_after, self._start_pause(scope, address, prefix))
                 left = min(left, prefix_left)
             remaining = min(remaining, max(left, 0))
@@ -199,16 +253,16 @@ class GuessLimit:
 
     def _start_pause(self, scope: object, address: str, prefix: str) -> int:
         strikes_key = self._k(scope, "strikes", address)
-        strikes = cache.get(strikes_key) or 0
-        cache.set(strikes_key, strikes + 1, STRIKE_MEMORY_SECONDS)
+        strikes = _cache_get(strikes_key) or 0
+        _cache_set(strikes_key, strikes + 1, STRIKE_MEMORY_SECONDS)
         seconds = min(self.pause * 2**strikes, self.max_pause)
         until = time.time() + seconds
         pause_key = self._k(scope, "pause", address, prefix) if prefix else self._k(scope, "pause", address)
-        cache.set(pause_key, until, seconds)
+        _cache_set(pause_key, until, seconds)
         # the index staff read; a lost update under a race only hides a pause from the list (it still
         # expires on time), never lifts one
         index_key = self._k(scope, "index")
-        index = {a: e for a, e in (cache.get(index_key) or {}).items() if e["until"] > time.time()}
+        index = {a: e for a, e in (_cache_get(index_key) or {}).items() if e["until"] > time.time()}
         entry = index.get(address, {"until": 0, "prefixes": [], "whole": False})
         if prefix:
             entry["prefixes"] = sorted({*entry["prefixes"], prefix})
@@ -216,17 +270,17 @@ class GuessLimit:
             entry["whole"] = True
         entry["until"] = max(entry["until"], until)
         index[address] = entry
-        cache.set(index_key, index, self.max_pause)
+        _cache_set(index_key, index, self.max_pause)
         return seconds
 
     def lift(self, address: str, scope: object) -> bool:
         """Lift every pause of an address in a scope and forget its wrong guesses there."""
         index_key = self._k(scope, "index")
-        index = cache.get(index_key) or {}
+        index = _cache_get(index_key) or {}
         entry = index.pop(address, None)
         keys = [self._k(scope, part, address) for part in ("pause", "n", "strikes")]
         for prefix in (entry or {}).get("prefixes", ()):
             keys += [self._k(scope, "pause", address, prefix), self._k(scope, "n", address, prefix)]
-        cache.delete_many(keys)
-        cache.set(index_key, index, self.max_pause)
+        _cache_delete_many(keys)
+        _cache_set(index_key, index, self.max_pause)
         return entry is not None

@@ -35,6 +35,18 @@ def pytest_unconfigure(config):
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _dependencies_start_up():
+    """Each test starts with Redis and PostgreSQL taken as up, and no guess counts kept from an
+    earlier test's Redis outage (config.dependencies and the throttle's fallback are per process)."""
+    from communities.throttling import forget_local_counts
+    from config.dependencies import DATABASE, REDIS
+
+    REDIS.reset()
+    DATABASE.reset()
+    forget_local_counts()
+
+
 @dataclass
 class World:
     province: object

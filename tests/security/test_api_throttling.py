@@ -225,3 +225,48 @@ def test_staff_lift_a_pause_in_the_api(
     assert lifted.status_code == 200 and lifted.json() == {"lifted": True}
     assert api_as(street_user).get(url + "code-pauses/").json() == []
     assert start(client, codes[0], "198.51.100.61", ballot.pk).status_code == 200
+
+
+# --- Redis down ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache on a port where nothing listens, as production configures it (errors ignored, the
+    client reporting to config.dependencies.REDIS)."""
+    from communities.throttling import forget_local_counts
+    from config.dependencies import REDIS
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6390/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "REDIS_CLIENT_CLASS": "config.redis_client.GuardedRedis"},
+        }
+    }
+    REDIS.reset()
+    forget_local_counts()
+    yield
+    REDIS.reset()
+    forget_local_counts()
+
+
+def test_with_redis_down_a_guesser_is_still_paused(client, ballot, codes, redis_down):
+    """The counters cannot be shared while Redis is down: each web process counts in its own memory,
+    so a guesser is still paused (per process), and a resident with a right code still votes."""
+    statuses = [
+        start(client, wrong(i), "198.51.100.30", ballot.pk).status_code
+        for i in range(throttling.CODES.per_address + 1)
+    ]
+    assert statuses[-1] == 429, statuses
+    assert start(client, codes[0], "198.51.100.31", ballot.pk).status_code == 200
+
+
+def test_with_redis_down_staff_see_and_lift_the_pause(ballot, redis_down):
+    limit = GuessLimit("down-test", per_prefix=2, per_address=3)
+    for i in range(3):
+        limit.fail("198.51.100.40", [ballot.pk], wrong(i))
+    assert limit.check("198.51.100.40", [ballot.pk], wrong(9)).paused
+    assert [p.address for p in limit.paused(ballot.pk)] == ["198.51.100.40"]
+    assert limit.lift("198.51.100.40", ballot.pk)
+    assert not limit.check("198.51.100.40", [ballot.pk], wrong(9)).paused
