@@ -47,6 +47,33 @@ def _dependencies_start_up():
     forget_local_counts()
 
 
+@pytest.fixture
+def redis_down(settings):
+    """Call it to take Redis down for the rest of the test: the cache points at a port where nothing
+    listens, configured as in production (errors ignored, the client reporting to
+    config.dependencies.REDIS). Taken up again after the test."""
+    from communities.throttling import forget_local_counts
+    from config.dependencies import REDIS
+
+    def down() -> None:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6390/0",
+                "OPTIONS": {
+                    "IGNORE_EXCEPTIONS": True,
+                    "REDIS_CLIENT_CLASS": "config.redis_client.GuardedRedis",
+                },
+            }
+        }
+        REDIS.reset()
+        forget_local_counts()
+
+    yield down
+    REDIS.reset()
+    forget_local_counts()
+
+
 @dataclass
 class World:
     province: object

@@ -172,23 +172,11 @@ def test_list_query_counts_are_constant(api_as, world, street_user, django_asser
         assert client.get("/api/v1/ballot-options/").json()["count"] == 18
 
 
-def test_a_wrong_code_with_redis_down_is_refused_not_a_server_error(api_as, ballot, settings):
+def test_a_wrong_code_with_redis_down_is_refused_not_a_server_error(api_as, ballot, redis_down):
     """The wrong-code throttle counts in the cache; with Redis down (the cache ignores errors and answers
     None) a wrong code is still a 400 "invalid code", and a right one votes: no 500 on the ballot."""
-    from config.dependencies import REDIS
-
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6390/0",  # nothing listens there
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "REDIS_CLIENT_CLASS": "config.redis_client.GuardedRedis"},
-        }
-    }
-    REDIS.reset()
+    redis_down()
     public = api_as(None)
     yes = option(ballot, "同意").pk
-    try:
-        wrong = public.post("/api/v1/vote/", {"code": "WRONG001", "option": yes}, format="json")
-    finally:
-        REDIS.reset()
+    wrong = public.post("/api/v1/vote/", {"code": "WRONG001", "option": yes}, format="json")
     assert wrong.status_code == 400

@@ -355,51 +355,28 @@ def test_objection_limit_is_shared_between_processes_through_redis(client, world
             other.delete(key)
 
 
-def test_an_objection_is_taken_while_redis_is_down(client, world, secretary_a, settings):
+def test_an_objection_is_taken_while_redis_is_down(client, world, secretary_a, redis_down):
     """The objection limit counts in the cache; with Redis down (the cache ignores the error and answers
     None) the resident's objection is taken, not answered with a server error."""
-    from config.dependencies import REDIS
-
     notice = services.publish_notice(compound=world.compound_a, title="公示", body="正文", user=secretary_a)
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6390/0",  # nothing listens there
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "REDIS_CLIENT_CLASS": "config.redis_client.GuardedRedis"},
-        }
-    }
-    REDIS.reset()
-    try:
-        r = client.post(notice.get_public_url(), {"text": "楼道改造方案有异议"})
-    finally:
-        REDIS.reset()
+    redis_down()
+    r = client.post(notice.get_public_url(), {"text": "楼道改造方案有异议"})
     assert r.status_code == 302
     assert notice.objections.count() == 1
 
 
-def test_a_visit_form_is_saved_while_redis_is_down(client, world, secretary_a, owned_visit, settings):
+def test_a_visit_form_is_saved_while_redis_is_down(client, world, secretary_a, owned_visit, redis_down):
     """The double-send guard lives in the cache; with Redis down the cache cannot say "already seen",
     and the visit must be saved rather than refused as "already being saved"."""
-    from config.dependencies import REDIS
     from consultations.models import Visit
 
     client.force_login(secretary_a)
     h = owned_visit.household
     url = reverse("consultations:visit_create") + f"?household={h.pk}"
     token = re.search(r'name="submission" value="([0-9a-f]+)"', client.get(url).content.decode()).group(1)
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6390/0",  # nothing listens there
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "REDIS_CLIENT_CLASS": "config.redis_client.GuardedRedis"},
-        }
-    }
-    REDIS.reset()
-    try:
-        data = {"submission": token, "household": h.pk, "channel": "door", "attitude": "support",
-                "op-TOTAL_FORMS": "0", "op-INITIAL_FORMS": "0"}  # fmt: skip
-        r = client.post(url, data)
-    finally:
-        REDIS.reset()
+    redis_down()
+    data = {"submission": token, "household": h.pk, "channel": "door", "attitude": "support",
+            "op-TOTAL_FORMS": "0", "op-INITIAL_FORMS": "0"}  # fmt: skip
+    r = client.post(url, data)
     assert r.status_code == 302 and "/logged/" in r["Location"]
     assert Visit.objects.filter(household=h).count() == 2  # the fixture's visit + this one

@@ -230,30 +230,10 @@ def test_staff_lift_a_pause_in_the_api(
 # --- Redis down ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def redis_down(settings):
-    """The cache on a port where nothing listens, as production configures it (errors ignored, the
-    client reporting to config.dependencies.REDIS)."""
-    from communities.throttling import forget_local_counts
-    from config.dependencies import REDIS
-
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6390/0",
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "REDIS_CLIENT_CLASS": "config.redis_client.GuardedRedis"},
-        }
-    }
-    REDIS.reset()
-    forget_local_counts()
-    yield
-    REDIS.reset()
-    forget_local_counts()
-
-
 def test_with_redis_down_a_guesser_is_still_paused(client, ballot, codes, redis_down):
     """The counters cannot be shared while Redis is down: each web process counts in its own memory,
     so a guesser is still paused (per process), and a resident with a right code still votes."""
+    redis_down()
     statuses = [
         start(client, wrong(i), "198.51.100.30", ballot.pk).status_code
         for i in range(throttling.CODES.per_address + 1)
@@ -263,6 +243,7 @@ def test_with_redis_down_a_guesser_is_still_paused(client, ballot, codes, redis_
 
 
 def test_with_redis_down_staff_see_and_lift_the_pause(ballot, redis_down):
+    redis_down()
     limit = GuessLimit("down-test", per_prefix=2, per_address=3)
     for i in range(3):
         limit.fail("198.51.100.40", [ballot.pk], wrong(i))
