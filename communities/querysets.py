@@ -10,8 +10,9 @@ from .choices import EDITOR_ROLES, RESIDENT_DATA_ROLES
 from .scoping import get_scope
 
 
-def _count(qs) -> Coalesce:
-    """COUNT(*) of a correlated queryset as an annotation (evaluated only for the rows fetched)."""
+def count_of(qs) -> Coalesce:
+    """COUNT(*) of a correlated queryset (`OuterRef`) as an annotation: evaluated for the rows fetched
+    only, where `Count("relation")` groups the whole list before its page is cut."""
     return Coalesce(Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")), 0)
 
 
@@ -42,8 +43,8 @@ class CompoundQuerySet(models.QuerySet):
         from .models import Building, Household
 
         return self.annotate(
-            building_count=_count(Building.objects.filter(compound=OuterRef("pk"))),
-            household_count=_count(Household.objects.filter(building__compound=OuterRef("pk"))),
+            building_count=count_of(Building.objects.filter(compound=OuterRef("pk"))),
+            household_count=count_of(Household.objects.filter(building__compound=OuterRef("pk"))),
         )
 
 

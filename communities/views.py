@@ -7,8 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import F, Func, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from .forms import (
     RevealForm,
 )
 from .models import Building, Compound, Division, Household, Ownership, Person
+from .querysets import count_of
 from .scoping import get_scope
 
 
@@ -212,22 +212,17 @@ def household_grid(building: Building, households: list[Household]) -> Household
     )
 
 
-def _count(qs) -> Subquery:
-    """COUNT(*) of a correlated queryset as an annotation (evaluated only for the rows shown)."""
-    return Coalesce(Subquery(qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")), 0)
-
-
 def with_registry_counts(compounds):
     return compounds.annotate(
-        building_count=_count(Building.objects.filter(compound=OuterRef("pk"))),
-        household_count=_count(Household.objects.filter(building__compound=OuterRef("pk"))),
+        building_count=count_of(Building.objects.filter(compound=OuterRef("pk"))),
+        household_count=count_of(Household.objects.filter(building__compound=OuterRef("pk"))),
     )
 
 
 def with_division_counts(divisions):
     return divisions.annotate(
-        compound_count=_count(Compound.objects.filter(division__path__startswith=OuterRef("path"))),
-        household_count=_count(
+        compound_count=count_of(Compound.objects.filter(division__path__startswith=OuterRef("path"))),
+        household_count=count_of(
             Household.objects.filter(building__compound__division__path__startswith=OuterRef("path"))
         ),
     )
@@ -368,7 +363,7 @@ def compound_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     buildings = list(
         Building.objects.filter(compound=compound)
-        .annotate(household_count=_count(Household.objects.filter(building=OuterRef("pk"))))
+        .annotate(household_count=count_of(Household.objects.filter(building=OuterRef("pk"))))
         .order_by("name")
     )
     buildings.sort(key=lambda b: _natural(b.name))

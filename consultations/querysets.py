@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, Func, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from communities.choices import EDITOR_ROLES, RESIDENT_DATA_ROLES, Role
+from communities.querysets import count_of
 from communities.scoping import get_scope
 
 from . import choices
@@ -146,13 +147,12 @@ class NoticeQuerySet(_ScopedByPath):
         return self.all()
 
     def with_objection_counts(self):
+        from .models import NoticeObjection
+
+        objections = NoticeObjection.objects.filter(notice=OuterRef("pk"))
         return self.annotate(
-            objection_count=Count("objections", distinct=True),
-            pending_objection_count=Count(
-                "objections",
-                filter=Q(objections__status=choices.ObjectionStatus.PENDING),
-                distinct=True,
-            ),
+            objection_count=count_of(objections),
+            pending_objection_count=count_of(objections.filter(status=choices.ObjectionStatus.PENDING)),
         ).order_by("-starts_at", "-pk")
 
 

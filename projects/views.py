@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch, ProtectedError, RestrictedError
+from django.db.models import Count, OuterRef, Prefetch, ProtectedError, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +19,7 @@ from communities import files
 from communities.errors import DomainError
 from communities.masking import mask_phone
 from communities.paging import page_for
+from communities.querysets import count_of
 from communities.scoping import get_scope
 
 from . import choices, forms, gates, services
@@ -32,6 +33,7 @@ from .models import (
     CommandoTeam,
     FundingLine,
     GateException,
+    HouseholdAssignment,
     Milestone,
     PartyBranch,
     PartyGroup,
@@ -613,8 +615,8 @@ def branch_list(request: HttpRequest) -> HttpResponse:
         .select_related("project", "division")
         .prefetch_related("members")
         .annotate(
-            member_count=Count("members", distinct=True),
-            assigned_count=Count("assignments", distinct=True),
+            member_count=count_of(BranchMember.objects.filter(branch=OuterRef("pk"))),
+            assigned_count=count_of(HouseholdAssignment.objects.filter(branch=OuterRef("pk"))),
         )
         .order_by("-established_on", "name", "pk")
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
-from django.db.models import BigIntegerField, F, Func, Q, Value
+from django.db.models import BigIntegerField, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Cast
 
 from communities.choices import EDITOR_ROLES, RESIDENT_DATA_ROLES, Role
+from communities.querysets import count_of
 from communities.scoping import get_scope, in_any
 
 # Staff who may record paper and meeting votes (grid workers and Party members collect paper forms).
@@ -85,6 +86,12 @@ class BallotQuerySet(models.QuerySet):
 
     def votes_enterable_by(self, user) -> BallotQuerySet:
         return self.filter(get_scope(user).q("compound__division__path", VOTE_ENTRY_ROLES))
+
+    def with_vote_count(self) -> BallotQuerySet:
+        """`voted`: the ballot's votes, counted for the rows fetched only (no GROUP BY of the list)."""
+        from .models import Vote
+
+        return self.annotate(voted=count_of(Vote.objects.filter(ballot=OuterRef("pk"))))
 
 
 class ElectorQuerySet(models.QuerySet):

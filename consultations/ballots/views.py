@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,8 +54,8 @@ def ballot_list(request: HttpRequest) -> HttpResponse:
     qs = (
         Ballot.objects.for_user(request.user)
         .select_related("compound", "project")
-        .annotate(voted=Count("votes", distinct=True))
-        .order_by("-opens_at", "-pk")  # GROUP BY drops Meta.ordering
+        .with_vote_count()
+        .order_by("-opens_at", "-pk")
     )
     filterset = BallotFilter(request.GET, queryset=qs)
     page, query = page_for(request, filterset.qs, 25)

@@ -1,4 +1,4 @@
-from django.db.models import Count, Prefetch
+from django.db.models import OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from communities.api.base import IdempotentCreateMixin, ScopedModelViewSet, ScopedReadOnlyViewSet
 from communities.models import Building
+from communities.querysets import count_of
 
 from .. import filters, services
 from ..models import (
@@ -96,10 +97,10 @@ class ProgrammeViewSet(ScopedModelViewSet):
             super()
             .get_queryset()
             .annotate(
-                compound_count=Count("compounds", distinct=True),
-                project_count=Count("projects", distinct=True),
+                compound_count=count_of(Programme.compounds.through.objects.filter(programme=OuterRef("pk"))),
+                project_count=count_of(Project.objects.filter(programme=OuterRef("pk"))),
             )
-            .order_by("-year", "name")  # GROUP BY drops Meta.ordering
+            .order_by("-year", "name")
         )
 
     @action(detail=True, methods=["get"])
@@ -235,7 +236,7 @@ class UtilityWorkViewSet(ScopedModelViewSet):
 class PartyBranchViewSet(ScopedModelViewSet):
     queryset = (
         PartyBranch.objects.prefetch_related("compounds", "members")
-        .annotate(member_count=Count("members", distinct=True))
+        .annotate(member_count=count_of(BranchMember.objects.filter(branch=OuterRef("pk"))))
         .order_by("-established_on", "name", "pk")
     )
     serializer_class = s.PartyBranchSerializer
@@ -282,9 +283,9 @@ class PartyBranchViewSet(ScopedModelViewSet):
 
 class BranchMemberViewSet(ContactPhonesMixin, IdempotentCreateMixin, ScopedModelViewSet):
     phone_object_type = "projects.branchmember"
-    queryset = BranchMember.objects.annotate(household_count=Count("assignments")).order_by(
-        "branch", services.member_rank(), "name", "pk"
-    )
+    queryset = BranchMember.objects.annotate(
+        household_count=count_of(HouseholdAssignment.objects.filter(member=OuterRef("pk")))
+    ).order_by("branch", services.member_rank(), "name", "pk")
     serializer_class = s.BranchMemberSerializer
     filterset_class = filters.BranchMemberFilter
     search_fields = ["name", "organization"]

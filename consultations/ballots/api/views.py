@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -82,8 +81,8 @@ class BallotViewSet(
     queryset = (
         Ballot.objects.select_related("compound", "project")
         .prefetch_related("options", "scope_buildings", "occupied_households", "extra_compounds")
-        .annotate(voted=Count("votes", distinct=True))
-        .order_by("-opens_at", "-pk")  # GROUP BY drops Meta.ordering
+        .with_vote_count()
+        .order_by("-opens_at", "-pk")
     )
     serializer_class = s.BallotSerializer
     filterset_class = filters.BallotFilter
