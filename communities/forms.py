@@ -6,6 +6,7 @@ so nothing outside their scope can be chosen. Rules beyond one field come from c
 """
 
 import copy
+from typing import Any
 
 from django import forms
 from django.db.models import Q, Subquery
@@ -15,6 +16,7 @@ from . import choices, services
 from .filters import CompoundFilter
 from .masking import mask_id_number, mask_phone
 from .models import Building, Compound, Division, Household, Ownership, Person
+from .scoping import get_scope
 
 
 class BootstrapFormMixin:
@@ -289,30 +291,76 @@ class RevealForm(BootstrapFormMixin, forms.Form):
 
 
 class CompoundListFilter(CompoundFilter):
-    """The compound list's filter form: the community choices are only those in the user's scope."""
+    """The compound list's filter form: the community choices are only those in the user's scope.
+
+    A province holds thousands of communities: past `COMMUNITY_CHOICES` of them in the area shown,
+    the form offers the area instead (the scope's top, then the area chosen with its parents and its
+    children), and the communities once the area holds few enough."""
+
+    COMMUNITY_CHOICES = 300
 
     def __init__(self, data=None, queryset=None, *, user, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.user = user
 
+    def _area(self) -> Division | None:
+        """The area asked for (`?division=`), when it lies in the user's scope."""
+        value = str(self.data.get("division", "")) if self.data else ""
+        if not value.isdigit():
+            return None
+        return Division.objects.for_user(self.user).filter(pk=int(value)).first()
+
+    def _area_choices(self, area: Division | None) -> list[tuple[Any, str]]:
+        visible = Division.objects.for_user(self.user)
+        if area is None:
+            scope = get_scope(self.user)
+            tops = (
+                visible.filter(parent__isnull=True)
+                if scope.is_superuser
+                else visible.filter(path__in=scope.paths())
+            )
+            return [("", _("All areas"))] + [(d.pk, d.name) for d in tops.order_by("path")]
+        above = area.ancestors().filter(pk__in=visible.values("pk"))  # itself included
+        children = visible.filter(parent=area).order_by("path")
+        return (
+            [("", _("All areas"))]
+            + [(d.pk, d.name) for d in above]
+            + [(d.pk, f"\u3000{d.name}") for d in children]
+        )
+
     @property
     def form(self):
         if not hasattr(self, "_form"):
             form = super().form
+            area = self._area()
             communities = (
                 Division.objects.for_user(self.user)
                 .filter(level=choices.DivisionLevel.COMMUNITY)
                 .select_related("parent")
                 .order_by("path")
             )
-            form.fields["community"] = forms.TypedChoiceField(
-                label=_("Community"),
-                required=False,
-                coerce=int,
-                choices=[("", _("All communities"))]
-                + [(d.pk, DivisionChoiceField.label_from_instance(None, d)) for d in communities],
-            )
-            form.fields["division"].widget = forms.HiddenInput()
+            if area is not None:
+                communities = communities.filter(path__startswith=area.path)
+            listed = list(communities[: self.COMMUNITY_CHOICES + 1])
+            self.narrowing = len(listed) > self.COMMUNITY_CHOICES
+            if self.narrowing:
+                form.fields.pop("community")
+                form.fields["division"] = forms.TypedChoiceField(
+                    label=_("Administrative area"),
+                    required=False,
+                    coerce=int,
+                    choices=self._area_choices(area),
+                    help_text=_("Narrow the area down to choose a community."),
+                )
+            else:
+                form.fields["community"] = forms.TypedChoiceField(
+                    label=_("Community"),
+                    required=False,
+                    coerce=int,
+                    choices=[("", _("All communities"))]
+                    + [(d.pk, DivisionChoiceField.label_from_instance(None, d)) for d in listed],
+                )
+                form.fields["division"].widget = forms.HiddenInput()
             form.fields["q"].widget.attrs.update(placeholder=_("Name or address"), type="search")
             for name in ("year_built_min", "year_built_max"):
                 form.fields[name].widget.attrs.update(inputmode="numeric", placeholder="1990")

@@ -181,6 +181,43 @@ def test_compound_list_community_choices_are_scoped(client, world, reg, secretar
     assert world.compound_b.name not in r.content.decode()
 
 
+def test_compound_list_narrows_the_area_before_listing_communities(
+    client, world, reg, district_admin, monkeypatch
+):
+    """A province holds 3,000 communities: one dropdown of them all took 200 ms to render and is no
+    choice a person can make. Past `COMMUNITY_CHOICES` the page offers the area first (the scope's
+    top, then the children of the area chosen), and lists the communities once the area holds few
+    enough."""
+    from communities.forms import CompoundListFilter
+
+    monkeypatch.setattr(CompoundListFilter, "COMMUNITY_CHOICES", 2)  # the district holds 3
+    r = get(client, district_admin, "compound_list")
+    form = r.context["filter"].form
+    assert "community" not in form.fields
+    areas = dict(form.fields["division"].choices)
+    assert world.district.pk in areas and world.street_a.pk not in areas  # the scope's top first
+    page = r.content.decode()
+    assert '<select name="division"' in page and 'name="community"' not in page
+
+    r = get(client, district_admin, "compound_list", division=world.district.pk)
+    areas = dict(r.context["filter"].form.fields["division"].choices)
+    assert {world.district.pk, world.street_a.pk, world.street_b.pk} <= set(areas)
+    assert "community" not in r.context["filter"].form.fields
+
+    r = get(client, district_admin, "compound_list", division=world.street_a.pk)
+    form = r.context["filter"].form
+    communities = dict(form.fields["community"].choices)
+    assert {world.community_a.pk, world.community_b.pk} <= set(communities)
+    assert world.community_c.pk not in communities
+    assert {c.name for c in r.context["page_obj"]} == {world.compound_a.name, world.compound_b.name}
+    page = r.content.decode()
+    assert 'type="hidden" name="division"' in page  # the area is kept while choosing a community
+
+    # an area outside the scope is no choice
+    r = get(client, district_admin, "compound_list", division=world.province.pk)
+    assert world.province.pk not in dict(r.context["filter"].form.fields["division"].choices)
+
+
 def test_compound_list_paginates(client, world, street_user):
     for i in range(30):
         f.CompoundFactory(division=world.community_a, name=f"分页小区{i:02d}")
