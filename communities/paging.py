@@ -51,6 +51,24 @@ def count_label(count: int, exact: bool) -> str:
     return f"{count:,}+" if not exact else f"{count:,}"
 
 
+def offset_rows(rows, bottom: int, top: int) -> list:
+    """rows[bottom:top]. A page deep in a queryset by number reads its keys first (one narrow OFFSET
+    query: the list's filter and order, no joins for display, no counts beside each row), then its
+    rows by key: PostgreSQL computes every column of the rows an OFFSET skips, so the 5,000 compounds
+    before page 200 had their buildings and flats counted only to be thrown away (410 ms)."""
+    if (
+        bottom == 0
+        or not isinstance(rows, QuerySet)
+        or rows._iterable_class is not ModelIterable
+        or rows.query.combinator
+        or rows.query.distinct_fields
+    ):
+        return list(rows[bottom:top])
+    keys = list(rows.values_list("pk", flat=True)[bottom:top])
+    by_key = {row.pk: row for row in rows.order_by().filter(pk__in=keys)}
+    return [by_key[k] for k in keys if k in by_key]
+
+
 class BoundedPage(Page):
     def has_next(self) -> bool:
         if self.paginator.count_exact:
@@ -103,10 +121,13 @@ class BoundedPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        if self.count_exact:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if self.count_exact:
+            top = bottom + self.per_page
+            if top + self.orphans >= self.count:
+                top = self.count
+            return self._get_page(offset_rows(self.object_list, bottom, top), number, self)
+        rows = offset_rows(self.object_list, bottom, bottom + self.per_page + 1)
         if not rows and number > 1:
             raise EmptyPage(_("That page contains no results"))
         page = BoundedPage(rows[: self.per_page], number, self)
