@@ -100,6 +100,8 @@ CSRF_FAILURE_VIEW = "config.error_pages.csrf_failure"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+FORM_RENDERER = "config.forms.FormRenderer"  # <select> without a template per option
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
