@@ -149,7 +149,6 @@ def measure() -> None:
 def _cases(admin, staff, secretary, community) -> None:
     """Searches and filters: a one-character name, a narrow scope, old visits by date."""
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from communities.models import Compound
@@ -166,13 +165,8 @@ def _cases(admin, staff, secretary, community) -> None:
         ("visits ?until=old day", "/api/v1/visits/", {"until": "2025-11-15"}),
         ("visit ledger ?until=old day", "/consultations/visits/", {"until": "2025-11-15"}),
     ]
-    header = f"{'search / filter':<30} {'who':<9} {'ms':>8} {'queries':>7} {'≤100 ms':>7}"
-    print()
-    print(header)
-    print("-" * len(header))
-    for who, user in (("superuser", admin), ("district", staff), ("community", secretary)):
-        client = Client(HTTP_HOST="127.0.0.1")
-        client.force_login(user)
+    _header(f"{'search / filter':<30} {'who':<9} {'ms':>8} {'queries':>7} {'≤100 ms':>7}")
+    for who, client in _clients(admin, staff, secretary):
         for name, path, params in cases:
             response = client.get(path, params)
             assert response.status_code == 200, (path, params, response.status_code)
@@ -210,17 +204,10 @@ def _pages(admin, staff, secretary) -> None:
     import re
     from html import unescape
 
-    from django.test import Client
-
-    header = (
+    _header(
         f"{'page':<30} {'who':<9} {'first ms':>8} {'next x20 ms':>11} {'?page=200 ms':>12} {'≤100 ms':>7}"
     )
-    print()
-    print(header)
-    print("-" * len(header))
-    for who, user in (("superuser", admin), ("district", staff), ("community", secretary)):
-        client = Client(HTTP_HOST="127.0.0.1")
-        client.force_login(user)
+    for who, client in _clients(admin, staff, secretary):
         for path in PAGES:
             response = client.get(path)
             if response.status_code != 200:
@@ -253,6 +240,22 @@ def _pages(admin, staff, secretary) -> None:
                 f"{'yes' if worst <= TARGET_MS else 'NO':>7}",
                 flush=True,
             )
+
+
+def _header(header: str) -> None:
+    print()
+    print(header)
+    print("-" * len(header))
+
+
+def _clients(admin, staff, secretary):
+    """(who, a test client logged in as that user) for each role measured."""
+    from django.test import Client
+
+    for who, user in (("superuser", admin), ("district", staff), ("community", secretary)):
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        yield who, client
 
 
 def _walk(client, path: str, pages: int) -> str | None:
