@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from communities import files
 from communities.errors import DomainError
 from communities.jobs import start_job
 from communities.paging import page_for
+from communities.querysets import count_of
 
 from . import filters, forms, services
 from . import permissions as perms
@@ -63,22 +64,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     from projects.models import Project
 
     today = timezone.localdate()
-    open_q = Q(rectifications__status__in=OPEN_RECTIFICATION_STATUSES)
+    # counted per project as subqueries: only the order's own count is read for every project, the
+    # rest for the page's rows (grouped over the joins of all of them, 1.6 s for a province)
+    open_orders = Rectification.objects.filter(project=OuterRef("pk"), status__in=OPEN_RECTIFICATION_STATUSES)
+    disputes = Dispute.objects.filter(project=OuterRef("pk"))
     projects = (
         Project.objects.for_user(request.user)
         .select_related("division")
         .with_totals()
         .annotate(
-            open_orders=Count("rectifications", filter=open_q, distinct=True),
-            overdue_orders=Count(
-                "rectifications", filter=open_q & Q(rectifications__deadline__lt=today), distinct=True
-            ),
-            open_disputes=Count(
-                "disputes", filter=~Q(disputes__status__in=["resolved", "unresolved"]), distinct=True
-            ),
-            dispute_count=Count("disputes", distinct=True),
+            open_orders=count_of(open_orders),
+            overdue_orders=count_of(open_orders.filter(deadline__lt=today)),
+            open_disputes=count_of(disputes.exclude(status__in=["resolved", "unresolved"])),
+            dispute_count=count_of(disputes),
         )
-        .order_by("-overdue_orders", "name")
+        .order_by("-overdue_orders", "name", "pk")
     )
     page, query = page_for(request, projects, 50)
     rows = [(p, services.schedule_status(p, today)) for p in page]

@@ -192,6 +192,12 @@ def _nodes(plan):
         yield from _nodes(child)
 
 
+def _groups_the_list(sql: str) -> bool:
+    """A GROUP BY of the list's own rows (`GROUP BY 1` in a count, `GROUP BY "table"."id"` in a page),
+    not one inside a subquery counted per row (`GROUP BY U0."project_id"`)."""
+    return re.search(r'GROUP BY (1\b|"\w+"\."id")', sql) is not None
+
+
 def _check(client, path, params=None, *, sorted_by_index=True):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path, params or {})
@@ -204,7 +210,7 @@ def _check(client, path, params=None, *, sorted_by_index=True):
     assert sqls, path
     problems = []
     for sql, plan in _plans(sqls):
-        if " LIMIT " in sql and " GROUP BY " in sql and not sql.startswith("SELECT COUNT(*) FROM ("):
+        if " LIMIT " in sql and _groups_the_list(sql) and not sql.startswith("SELECT COUNT(*) FROM ("):
             # an aggregate beside a page (COUNT(...) GROUP BY) is computed for every row before the page
             problems.append(f"GROUP BY over the whole list for {path} {params}:\n{sql}")
         for node in _nodes(plan):
@@ -275,8 +281,10 @@ def test_big_pages_are_served_by_indexes(world, client, district_admin):
     Visit.objects.create(household=household, compound=world.compound_a, attitude="support")
     f.OwnershipFactory(household=household)
     from projects.models import PartyBranch
+    from tests.projects.factories import ProjectFactory
 
     PartyBranch.objects.create(name="临时党支部", division=world.street_a)
+    ProjectFactory(division=world.street_a, compounds=[world.compound_a])
     client.force_login(district_admin)
     problems = []
     pages = (
@@ -288,6 +296,9 @@ def test_big_pages_are_served_by_indexes(world, client, district_admin):
         # only, never a GROUP BY over every branch's 351,283 assignments (1.0 s for the province)
         "/projects/branches/",
         "/compounds/",
+        # each project's open and overdue orders and disputes: 1.6 s for the province's 2,000 projects
+        # when grouped over the joins of all of them
+        "/supervision/",
     )
     for path in pages:
         problems += _check(client, path, sorted_by_index=False)
@@ -622,7 +633,7 @@ def test_api_lists_count_related_rows_for_their_page_only(world, api_as, django_
         problems += [
             f"{path}: GROUP BY over the whole list:\n{q['sql']}"
             for q in ctx.captured_queries
-            if re.search(r'GROUP BY (1|"\w+"\."id")\b', q["sql"]) and " LIMIT " in q["sql"]
+            if _groups_the_list(q["sql"]) and " LIMIT " in q["sql"]
         ]
     assert not problems, "\n\n".join(problems)
 
