@@ -31,6 +31,7 @@ from fractions import Fraction
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -620,6 +621,8 @@ class Elector(models.Model):
             models.Index(fields=["ballot", "building_name", "unit", "room", "id"], name="elector_keyset"),
             # the API's ?ordering=area (77 ms sorted on the province; issue 15)
             models.Index(fields=["area", "id"], name="elector_area"),
+            # a household's electors (its page's votes, a resident's open ballots): household_ids @> {id}
+            GinIndex(fields=["household_ids"], name="elector_household_ids"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -660,3 +660,26 @@ def test_a_numbered_page_skips_rows_by_their_keys_only(world, client, street_use
     assert skipping, "page 2 reads past the first page"
     # neither the counts beside each row nor the joins that only display (the community's street)
     assert not [sql for sql in skipping if "COUNT(" in sql or "LEFT OUTER JOIN" in sql], skipping
+
+
+def test_a_households_electors_are_found_by_index(world):
+    """A household's page lists its votes, and a resident's page its open ballots: both find the
+    household's electors by `household_ids @> {id}`. Without an index on that array a household page
+    read the province's 91,847 votes newest first, looking up each one's elector (95 ms)."""
+    from consultations.ballots.models import Elector, Vote
+
+    sqls = [
+        str(Elector.objects.filter(household_ids__contains=[1]).order_by().values("pk").query),
+        str(Vote.objects.filter(elector__household_ids__contains=[1]).order_by().values("pk").query),
+    ]
+    problems = []
+    for sql, plan in _plans(
+        [s.replace("ARRAY[1]", "'{1}'") for s in sqls], "enable_hashjoin", "enable_mergejoin"
+    ):
+        problems += [f"whole {table} read:\n{sql}" for table in _whole_table_reads(plan)]
+        problems += [
+            f"Seq Scan on {n['Relation Name']}:\n{sql}"
+            for n in _nodes(plan)
+            if n["Node Type"] == "Seq Scan" and n["Relation Name"] in BIG_TABLES
+        ]
+    assert not problems, "\n\n".join(problems)
