@@ -52,7 +52,9 @@ class ProgrammeForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["district"].queryset = Division.objects.editable_by(user).filter(
             level=DivisionLevel.DISTRICT
         )
-        self.fields["compounds"].queryset = Compound.objects.editable_by(user).select_related("division")
+        self.fields["compounds"].queryset = (
+            Compound.objects.editable_by(user).select_related("division").only("name", "division__name")
+        )  # a province holds 5,602: what the labels show
 
     def clean(self):
         data = super().clean()
@@ -107,7 +109,9 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["division"].queryset = Division.objects.editable_by(user).filter(
             level__in=[DivisionLevel.STREET, DivisionLevel.COMMUNITY]
         )
-        self.fields["compounds"].queryset = Compound.objects.editable_by(user).select_related("division")
+        self.fields["compounds"].queryset = (
+            Compound.objects.editable_by(user).select_related("division").only("name", "division__name")
+        )  # a province holds 5,602: what the labels show
         self.fields["programme"].queryset = Programme.objects.for_user(user).select_related("district")
         self.fields["compounds"].label_from_instance = lambda c: f"{c.name}（{c.division.name}）"
         self.fields["compounds"].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several compounds.")
