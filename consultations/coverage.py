@@ -16,12 +16,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
+from communities.errors import DomainError
 from communities.models import Household
+from communities.paging import bounded_count
 
 from . import choices
 from .models import Opinion, Visit
 from .querysets import household_visit_annotations
+
+# one pass over a place's households (and their visits) answers quickly up to about a district; a city
+# or a province is the overview's (precounted rollups), not this page's
+MAX_HOUSEHOLDS = 30_000
+
+
+class PlaceTooLarge(DomainError):
+    code = "too_large"
+
+
+def check_size(households) -> None:
+    """Refuse a place of more than MAX_HOUSEHOLDS households (one bounded count): choose a project,
+    a compound or a smaller division."""
+    _count, exact = bounded_count(households, MAX_HOUSEHOLDS)
+    if not exact:
+        raise PlaceTooLarge(
+            _(
+                "This place holds more than %(max)s households: choose a project, a compound or a "
+                "smaller area (the overview has the figures of districts and cities)."
+            )
+            % {"max": f"{MAX_HOUSEHOLDS:,}"}
+        )
 
 
 @dataclass
@@ -162,7 +187,11 @@ def coverage(
     these households' compounds; `assignments` (HouseholdAssignment queryset) gives the per-member
     rows. Five queries whatever the size: the households once (with their building and community),
     their visits grouped per household once, then the visit/opinion counts and the member rows; the
-    breakdowns are summed in Python from those two passes."""
+    breakdowns are summed in Python from those two passes. With the breakdowns (the coverage page
+    and API), a place of more than MAX_HOUSEHOLDS households is refused (PlaceTooLarge); a gate's
+    figures (`breakdown=False`, a project's households) are always counted."""
+    if breakdown:
+        check_size(households)
     status = _household_status(households)
     compound_ids = households.values("building__compound_id")
     if visits is None:

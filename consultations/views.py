@@ -262,14 +262,20 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
 
     if not coverage_scope_ok(request.user):
         raise Http404
-    target, result = coverage_for_request(request)
+    try:
+        target, result = coverage_for_request(request)
+    except coverage.PlaceTooLarge as exc:
+        target, result, too_large = _target(request), None, exc.message
+    else:
+        too_large = None
     return render(
         request,
         "consultations/coverage.html",
         {
             "target": target,
             "c": result,
-            "f": result.figures,
+            "f": result.figures if result else None,
+            "too_large": too_large,
             "projects": Project.objects.for_user(request.user).only("pk", "name")[:100],
             "compounds": Compound.objects.for_user(request.user).only("pk", "name")[:200],
         },

@@ -200,3 +200,28 @@ def test_page_lists_run_constant_queries(
     grow()
     with django_assert_max_num_queries(len(small.captured_queries) + 1):
         assert client.get(url).status_code == 200
+
+
+def test_coverage_of_too_many_households_asks_for_a_narrower_place(
+    client, api_as, district_admin, records_a, world, monkeypatch
+):
+    """Coverage sums every household of the place in one pass: for a province superuser with no place
+    chosen that was 901,400 households, 3 million visits and a table of 25,000 buildings (15.6 s).
+    Past `coverage.MAX_HOUSEHOLDS` the page and the API say to choose a narrower place (the overview
+    has the figures of whole districts and cities); a place under it shows its figures as before."""
+    from consultations import coverage
+
+    monkeypatch.setattr(coverage, "MAX_HOUSEHOLDS", 1)
+    f.HouseholdFactory(building=f.BuildingFactory(compound=world.compound_b))  # the district holds 2
+    client.force_login(district_admin)
+    body = client.get(reverse("consultations:coverage")).content.decode()
+    assert 'id="coverage-figures"' not in body and 'name="compound"' in body
+    assert "住户超过 1 户" in body
+    api = api_as(district_admin).get("/api/v1/coverage/")
+    assert api.status_code == 400 and "1" in api.json()["detail"]
+
+    body = client.get(reverse("consultations:coverage"), {"compound": world.compound_a.pk}).content.decode()
+    assert 'id="coverage-figures"' in body and "住户超过" not in body
+    assert (
+        api_as(district_admin).get("/api/v1/coverage/", {"compound": world.compound_a.pk}).status_code == 200
+    )
