@@ -288,6 +288,8 @@ class Opinion(models.Model):
             # the API's ?ordering=updated_at / status (issue 15)
             models.Index(fields=["updated_at", "id"], name="opinion_updated"),
             models.Index(fields=["status", "id"], name="opinion_status_order"),
+            # the demand list (需求清单): by category, status, newest first
+            models.Index(fields=["category", "status", "-created_at"], name="opinion_demand_order"),
         ]
         constraints = [
             models.CheckConstraint(
