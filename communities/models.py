@@ -301,6 +301,7 @@ class Person(models.Model):
         on_delete=models.PROTECT,
         related_name="people",
         help_text=_("The community (or street) whose registry holds this person."),
+        db_index=False,  # person_division_name (division, name, id) starts with it
     )
     is_party_member = models.BooleanField(_("Party member"), default=False)
     party_organization = models.CharField(
@@ -328,7 +329,11 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["name", "pk"]
-        indexes = [models.Index(fields=["name", "id"], name="person_name_keyset")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="person_name_keyset"),
+            # a scope's people in name order from the index alone (a district's ?page=200: 104 ms)
+            models.Index(fields=["division", "name", "id"], name="person_division_name"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["id_number"], condition=~Q(id_number=""), name="person_id_number_unique"

@@ -700,3 +700,41 @@ def test_the_demand_list_reads_its_order_from_an_index(world, client, district_a
         or (node["Node Type"] == "Seq Scan" and node["Relation Name"] in BIG_TABLES)
     ]
     assert not problems, "\n\n".join(problems)
+
+
+def test_a_scopes_people_in_name_order_come_from_one_index(world, district_admin):
+    """A district's people by name, a page deep by number: the keys of the 5,000 before it came from
+    the table itself (a read of all 1,081,728 people, then a sort: 104 ms for ?page=200; 10 ms read
+    from an index holding the division and the name). Here: 60 people of the district among 3,000 of
+    another, planned from the tables' statistics."""
+    from communities.choices import DivisionLevel
+    from communities.models import Person
+    from communities.paging import offset_rows
+
+    other_district = f.DivisionFactory(name="别区", level=DivisionLevel.DISTRICT, parent=world.city)
+    for n in range(200):
+        elsewhere = f.DivisionFactory(
+            name=f"别区社区{n}", level=DivisionLevel.COMMUNITY, parent=other_district
+        )
+        Person.objects.bulk_create(
+            Person(name=f"甲{n:03d}{i:02d}", division=elsewhere, id_number="") for i in range(15)
+        )
+    Person.objects.bulk_create(
+        Person(name=f"乙{i:02d}", division=world.community_a, id_number="") for i in range(60)
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        offset_rows(Person.objects.for_user(district_admin).order_by("name", "pk"), 50, 75)
+    sql = next(q["sql"] for q in ctx.captured_queries if " OFFSET " in q["sql"])
+    with connection.cursor() as cursor:
+        for table in ("communities_division", "communities_person"):
+            cursor.execute(f"ANALYZE {table}")
+        for setting in ("enable_seqscan", "enable_bitmapscan"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    reads = [
+        f"{node['Node Type']} {node.get('Index Name', '')}"
+        for node in _nodes(plan)
+        if node.get("Relation Name") == "communities_person"
+    ]
+    assert reads and all(r.startswith("Index Only Scan") for r in reads), (reads, sql)

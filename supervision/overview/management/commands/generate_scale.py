@@ -222,8 +222,11 @@ class Command(BaseCommand):
         self.stdout.write(f"rows written in {time.perf_counter() - started:.1f} s")
         step = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        self.stdout.write(f"ANALYZE in {time.perf_counter() - step:.1f} s")
+            # VACUUM too: the visibility map a live database keeps through autovacuum. Without it an
+            # index-only scan fetches every row from the table, and the planner prices a district's
+            # bounded count of people as a read of all 1,081,728 (45-435 ms instead of 4 ms)
+            cursor.execute("VACUUM (ANALYZE)")
+        self.stdout.write(f"VACUUM (ANALYZE) in {time.perf_counter() - step:.1f} s")
         if not options["no_refresh"]:
             from supervision.overview.services import refresh
 
