@@ -212,13 +212,6 @@ def household_grid(building: Building, households: list[Household]) -> Household
     )
 
 
-def with_registry_counts(compounds):
-    return compounds.annotate(
-        building_count=count_of(Building.objects.filter(compound=OuterRef("pk"))),
-        household_count=count_of(Household.objects.filter(building__compound=OuterRef("pk"))),
-    )
-
-
 def with_division_counts(divisions):
     return divisions.annotate(
         compound_count=count_of(Compound.objects.filter(division__path__startswith=OuterRef("path"))),
@@ -299,8 +292,8 @@ def division_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = get_scope(request.user)
     division = get_object_or_404(Division.objects.for_user(request.user).select_related("parent"), pk=pk)
     children = with_division_counts(division.children.order_by("name"))
-    compounds = with_registry_counts(
-        Compound.objects.in_division(division).select_related("division").order_by("name", "pk")
+    compounds = (
+        Compound.objects.in_division(division).select_related("division").with_counts().order_by("name", "pk")
     )
     page, query = page_for(request, compounds, PAGE_SIZE)
     crumbs = (
@@ -334,7 +327,7 @@ def compound_list(request: HttpRequest) -> HttpResponse:
     scope = get_scope(request.user)
     base = Compound.objects.for_user(request.user).select_related("division__parent")
     filterset = CompoundListFilter(request.GET or None, queryset=base, user=request.user)
-    compounds = with_registry_counts(filterset.qs.order_by("name", "pk"))
+    compounds = filterset.qs.with_counts().order_by("name", "pk")
     page, query = page_for(request, compounds, PAGE_SIZE)
     return render(
         request,

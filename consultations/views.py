@@ -239,10 +239,9 @@ def _target(request):
     return target
 
 
-def coverage_for_request(request):
+def coverage_for_request(request, target: dict):
     from projects.models import HouseholdAssignment
 
-    target = _target(request)
     households = coverage.households_for(request.user, **target)
     visits = Visit.objects.for_user(request.user).filter(household__in=households.values("pk"))
     opinions = Opinion.objects.for_user(request.user)
@@ -253,7 +252,7 @@ def coverage_for_request(request):
     else:
         opinions = opinions.filter(compound_id__in=households.values("building__compound_id"))
     assignments = HouseholdAssignment.objects.for_user(request.user) if target else None
-    return target, coverage.coverage(households, visits=visits, opinions=opinions, assignments=assignments)
+    return coverage.coverage(households, visits=visits, opinions=opinions, assignments=assignments)
 
 
 @login_required
@@ -262,12 +261,11 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
 
     if not coverage_scope_ok(request.user):
         raise Http404
+    target = _target(request)
     try:
-        target, result = coverage_for_request(request)
+        result, too_large = coverage_for_request(request, target), None
     except coverage.PlaceTooLarge as exc:
-        target, result, too_large = _target(request), None, exc.message
-    else:
-        too_large = None
+        result, too_large = None, exc.message
     return render(
         request,
         "consultations/coverage.html",

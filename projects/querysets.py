@@ -9,9 +9,10 @@ scope. Programmes belong to a district: visible to anyone whose scope lies insid
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 
 from communities.choices import EDITOR_ROLES, RESIDENT_DATA_ROLES, Role
+from communities.querysets import count_of
 from communities.scoping import get_scope, in_any
 
 # every role except contractors sees by division
@@ -167,6 +168,16 @@ class PartyBranchQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         return self.filter(branch_q(user, "", EDITOR_ROLES))
+
+    def with_counts(self):
+        """`member_count` and `assigned_count` (households), counted for the rows fetched only: a
+        GROUP BY grouped every branch's assignments before the page was cut (1.1 s on a province)."""
+        from .models import BranchMember, HouseholdAssignment
+
+        return self.annotate(
+            member_count=count_of(BranchMember.objects.filter(branch=OuterRef("pk"))),
+            assigned_count=count_of(HouseholdAssignment.objects.filter(branch=OuterRef("pk"))),
+        )
 
 
 def branch_q(user, prefix: str = "", roles=None) -> Q:

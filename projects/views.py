@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, OuterRef, Prefetch, ProtectedError, RestrictedError
+from django.db.models import Count, Prefetch, ProtectedError, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +19,6 @@ from communities import files
 from communities.errors import DomainError
 from communities.masking import mask_phone
 from communities.paging import page_for
-from communities.querysets import count_of
 from communities.scoping import get_scope
 
 from . import choices, forms, gates, services
@@ -33,7 +32,6 @@ from .models import (
     CommandoTeam,
     FundingLine,
     GateException,
-    HouseholdAssignment,
     Milestone,
     PartyBranch,
     PartyGroup,
@@ -614,10 +612,7 @@ def branch_list(request: HttpRequest) -> HttpResponse:
         PartyBranch.objects.for_user(request.user)
         .select_related("project", "division")
         .prefetch_related("members")
-        .annotate(
-            member_count=count_of(BranchMember.objects.filter(branch=OuterRef("pk"))),
-            assigned_count=count_of(HouseholdAssignment.objects.filter(branch=OuterRef("pk"))),
-        )
+        .with_counts()
         .order_by("-established_on", "name", "pk")
     )
     page, query = page_for(request, branches, 50)

@@ -236,7 +236,7 @@ class UtilityWorkViewSet(ScopedModelViewSet):
 class PartyBranchViewSet(ScopedModelViewSet):
     queryset = (
         PartyBranch.objects.prefetch_related("compounds", "members")
-        .annotate(member_count=count_of(BranchMember.objects.filter(branch=OuterRef("pk"))))
+        .with_counts()
         .order_by("-established_on", "name", "pk")
     )
     serializer_class = s.PartyBranchSerializer
